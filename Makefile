@@ -1,0 +1,44 @@
+# Two commands matter: `make demo` and `make test`. Both build .venv from pyproject.toml first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: install demo test ui lint format bench db-stop clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "synth_assets needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: configs/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp configs/dagster.yaml $@
+
+demo: install
+	$(BIN)/python -m synth_assets.demo
+
+test: install
+	$(BIN)/python -m pytest
+
+ui: install
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+db-stop: install
+	$(BIN)/python -m synth_assets.load.embedded stop
+
+clean:
+	rm -rf $(VENV) $(DAGSTER_HOME) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,101 @@
+"""What people buy: for each spending category, its detailed categories, typical amounts,
+how often it is paid online, and the merchants that sell it.
+
+A persona weights the primary categories; this catalogue decides everything below that, so a
+coffee costs a few dollars at a coffee shop and a flight a few hundred at an airline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Spend:
+    """One detailed category: relative weight within its primary, amount median and log
+    spread in USD, share paid online, and merchants (a ``{surname}`` placeholder becomes a
+    local business named after a Faker surname)."""
+
+    detailed: str
+    weight: float
+    median: float
+    sigma: float
+    online: float
+    merchants: tuple[str, ...]
+
+
+def _s(detailed: str, weight: float, median: float, sigma: float, online: float, *merchants: str) -> Spend:
+    return Spend(detailed, weight, median, sigma, online, merchants)
+
+
+CATALOGUE: dict[str, tuple[Spend, ...]] = {
+    "FOOD_AND_DRINK": (
+        _s("FOOD_AND_DRINK_COFFEE", 3, 5.5, 0.35, 0.05, "Starbucks", "Dunkin'", "Peet's Coffee", "{surname} Coffee Roasters"),
+        _s("FOOD_AND_DRINK_FAST_FOOD", 3, 11, 0.4, 0.15, "McDonald's", "Chipotle", "Taco Bell", "Subway", "Chick-fil-A"),
+        _s("FOOD_AND_DRINK_GROCERIES", 4, 62, 0.6, 0.1, "Whole Foods Market", "Trader Joe's", "Kroger", "Safeway", "{surname}'s Market"),
+        _s("FOOD_AND_DRINK_RESTAURANT", 3, 38, 0.6, 0.2, "{surname}'s Kitchen", "The {surname} Grill", "Olive Garden", "Cheesecake Factory"),
+        _s("FOOD_AND_DRINK_BEER_WINE_AND_LIQUOR", 1, 24, 0.5, 0.05, "Total Wine", "BevMo", "{surname} Wine & Spirits"),
+    ),
+    "GENERAL_MERCHANDISE": (
+        _s("GENERAL_MERCHANDISE_ONLINE_MARKETPLACES", 4, 35, 0.8, 1.0, "Amazon", "eBay", "Etsy"),
+        _s("GENERAL_MERCHANDISE_SUPERSTORES", 3, 55, 0.7, 0.2, "Target", "Walmart", "Costco"),
+        _s("GENERAL_MERCHANDISE_CLOTHING_AND_ACCESSORIES", 2, 48, 0.7, 0.4, "Uniqlo", "H&M", "Gap", "Nordstrom Rack"),
+        _s("GENERAL_MERCHANDISE_ELECTRONICS", 1, 120, 0.9, 0.5, "Best Buy", "Apple Store", "B&H Photo"),
+        _s("GENERAL_MERCHANDISE_BOOKSTORES_AND_NEWSSTANDS", 1, 18, 0.5, 0.4, "Barnes & Noble", "{surname} Books"),
+        _s("GENERAL_MERCHANDISE_PET_SUPPLIES", 1, 40, 0.6, 0.5, "Petco", "Chewy", "PetSmart"),
+    ),
+    "TRANSPORTATION": (
+        _s("TRANSPORTATION_GAS", 3, 42, 0.35, 0.0, "Shell", "Chevron", "Exxon", "BP"),
+        _s("TRANSPORTATION_TAXIS_AND_RIDE_SHARES", 2, 19, 0.5, 1.0, "Uber", "Lyft"),
+        _s("TRANSPORTATION_PUBLIC_TRANSIT", 2, 2.75, 0.4, 0.1, "Metro Transit", "City Bus Authority"),
+        _s("TRANSPORTATION_PARKING", 1, 12, 0.6, 0.3, "ParkMobile", "SP+ Parking"),
+    ),
+    "ENTERTAINMENT": (
+        _s("ENTERTAINMENT_TV_AND_MOVIES", 2, 16, 0.4, 0.5, "AMC Theatres", "Regal Cinemas", "Fandango"),
+        _s("ENTERTAINMENT_VIDEO_GAMES", 1, 30, 0.6, 1.0, "Steam", "PlayStation Store", "Nintendo eShop"),
+        _s("ENTERTAINMENT_SPORTING_EVENTS_AMUSEMENT_PARKS_AND_MUSEUMS", 1, 45, 0.6, 0.6, "Ticketmaster", "StubHub", "City Museum"),
+        _s("ENTERTAINMENT_MUSIC_AND_AUDIO", 1, 12, 0.5, 0.8, "Apple Music", "Bandcamp", "{surname} Records"),
+    ),
+    "PERSONAL_CARE": (
+        _s("PERSONAL_CARE_HAIR_AND_BEAUTY", 2, 45, 0.5, 0.1, "Great Clips", "Sephora", "Ulta Beauty", "{surname} Salon"),
+        _s("PERSONAL_CARE_LAUNDRY_AND_DRY_CLEANING", 1, 18, 0.4, 0.0, "{surname} Cleaners", "Spin Laundromat"),
+        _s("PERSONAL_CARE_GYMS_AND_FITNESS_CENTERS", 1, 25, 0.5, 0.3, "ClassPass", "{surname} Yoga"),
+    ),
+    "MEDICAL": (
+        _s("MEDICAL_PHARMACIES_AND_SUPPLEMENTS", 3, 22, 0.6, 0.1, "CVS Pharmacy", "Walgreens", "Rite Aid"),
+        _s("MEDICAL_PRIMARY_CARE", 1, 85, 0.7, 0.3, "{surname} Family Medicine", "One Medical"),
+        _s("MEDICAL_DENTAL_CARE", 1, 140, 0.6, 0.2, "{surname} Dental"),
+        _s("MEDICAL_VETERINARY_SERVICES", 1, 120, 0.6, 0.1, "Banfield Pet Hospital", "{surname} Animal Clinic"),
+    ),
+    "HOME_IMPROVEMENT": (
+        _s("HOME_IMPROVEMENT_HARDWARE", 3, 48, 0.8, 0.2, "The Home Depot", "Lowe's", "Ace Hardware"),
+        _s("HOME_IMPROVEMENT_FURNITURE", 1, 260, 0.8, 0.6, "IKEA", "Wayfair", "West Elm"),
+        _s("HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE", 1, 180, 0.7, 0.2, "{surname} Plumbing", "{surname} Handyman"),
+    ),
+    "TRAVEL": (
+        _s("TRAVEL_FLIGHTS", 2, 320, 0.5, 1.0, "Delta Air Lines", "United Airlines", "Southwest Airlines"),
+        _s("TRAVEL_LODGING", 2, 210, 0.6, 0.8, "Marriott", "Hilton", "Airbnb"),
+        _s("TRAVEL_RENTAL_CARS", 1, 160, 0.5, 0.8, "Hertz", "Enterprise"),
+    ),
+    "GENERAL_SERVICES": (
+        _s("GENERAL_SERVICES_AUTOMOTIVE", 2, 95, 0.8, 0.1, "Jiffy Lube", "Midas", "{surname} Auto Repair"),
+        _s("GENERAL_SERVICES_POSTAGE_AND_SHIPPING", 1, 14, 0.6, 0.2, "USPS", "UPS Store", "FedEx Office"),
+        _s("GENERAL_SERVICES_EDUCATION", 1, 90, 0.9, 0.8, "Coursera", "Udemy", "{surname} Tutoring"),
+        _s("GENERAL_SERVICES_CHILDCARE", 1, 240, 0.5, 0.3, "{surname} Daycare", "KinderCare"),
+        _s("GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING", 1, 150, 0.6, 0.7, "TurboTax", "{surname} CPA"),
+    ),
+    "GOVERNMENT_AND_NON_PROFIT": (
+        _s("GOVERNMENT_AND_NON_PROFIT_DONATIONS", 2, 40, 0.8, 0.9, "Red Cross", "GoFundMe", "Local Food Bank"),
+        _s("GOVERNMENT_AND_NON_PROFIT_GOVERNMENT_DEPARTMENTS_AND_AGENCIES", 1, 60, 0.7, 0.7, "DMV", "City Permits Office"),
+    ),
+    "RENT_AND_UTILITIES": (
+        _s("RENT_AND_UTILITIES_GAS_AND_ELECTRICITY", 2, 95, 0.3, 1.0, "PG&E", "Con Edison", "Duke Energy"),
+        _s("RENT_AND_UTILITIES_INTERNET_AND_CABLE", 1, 70, 0.2, 1.0, "Comcast Xfinity", "Spectrum", "Verizon Fios"),
+        _s("RENT_AND_UTILITIES_TELEPHONE", 1, 55, 0.2, 1.0, "Verizon Wireless", "T-Mobile", "AT&T"),
+        _s("RENT_AND_UTILITIES_WATER", 1, 45, 0.3, 1.0, "City Water Utility"),
+    ),
+    "BANK_FEES": (
+        _s("BANK_FEES_ATM_FEES", 2, 3.0, 0.2, 0.0, "ATM Fee"),
+        _s("BANK_FEES_OVERDRAFT_FEES", 1, 35, 0.05, 0.0, "Overdraft Fee"),
+    ),
+}

@@ -1,0 +1,52 @@
+"""What every generator shares: the run context and a few vectorised sampling helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synth_assets.generate import seeding
+from synth_assets.personas import LogNormal, Persona
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class Context:
+    """(persona config, global seed, scale): everything a generator's output depends on."""
+
+    persona: Persona
+    seed: int = 42
+    scale: float = 1.0
+
+    def rng(self, table: str, purpose: str = "values") -> np.random.Generator:
+        return seeding.rng(self.seed, self.persona.name, table, purpose)
+
+    def ids(self, table: str, count: int) -> np.ndarray:
+        return seeding.stable_uuids(self.seed, self.persona.name, table, count)
+
+
+def lognormal(rng: np.random.Generator, spec: LogNormal, size: int) -> np.ndarray:
+    return spec.median * np.exp(rng.normal(0.0, spec.sigma, size)) if spec.sigma else np.full(size, spec.median)
+
+
+def choice_by_weight(rng: np.random.Generator, weights: Mapping[str, float], size: int) -> np.ndarray:
+    """Draw ``size`` keys of ``weights`` with probability proportional to their weight."""
+    keys = np.array(list(weights), dtype=object).astype(str)
+    p = np.array(list(weights.values()), dtype=float)
+    return keys[rng.choice(len(keys), size=size, p=p / p.sum())]
+
+
+def timestamps_between(rng: np.random.Generator, start: dt.date, end: dt.date, size: int) -> pd.Series:
+    """Uniform second-resolution timestamps in [start 00:00, end 23:59:59] (UTC, naive)."""
+    span = ((end - start).days + 1) * SECONDS_PER_DAY
+    seconds = rng.integers(0, span, size)
+    return pd.Series(np.datetime64(start, "s") + seconds.astype("timedelta64[s]"))
+
+
+def to_date(timestamps: np.ndarray | pd.Series) -> np.ndarray:
+    return np.asarray(timestamps, dtype="datetime64[s]").astype("datetime64[D]")

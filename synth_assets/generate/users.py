@@ -1,0 +1,101 @@
+"""The ``users`` table: people of one persona, plus the persona's fixed users."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from synth_assets.generate.common import Context, choice_by_weight, lognormal, timestamps_between
+from synth_assets.generate.pools import pools
+from synth_assets.generate.seeding import stable_hash
+
+TABLE = "users"
+INCOME_BANDS = np.array(["<25k", "25k-50k", "50k-100k", "100k-200k", "200k+"])
+INCOME_EDGES = np.array([25_000, 50_000, 100_000, 200_000])
+EMAIL_DOMAINS = np.array(["example.com", "example.net", "example.org", "mail.example.com"])
+_DIGITS36 = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
+SIGNUP_SHARE_OF_RANGE = 0.6  # users sign up in the first 60% of the window, so all have history
+
+
+def persona_tag(persona: str) -> str:
+    """A short tag that keeps usernames unique across personas (checked in load_personas)."""
+    return str(_base36(np.array([stable_hash(persona) % 36**3]))[0]).rjust(3, "0")
+
+
+def _base36(numbers: np.ndarray) -> np.ndarray:
+    remaining = numbers.astype(np.int64)
+    out = _DIGITS36[remaining % 36]
+    remaining //= 36
+    while remaining.any():
+        out = np.where(remaining > 0, np.char.add(_DIGITS36[remaining % 36], out), out)
+        remaining //= 36
+    return out
+
+
+def income_band(income: np.ndarray) -> np.ndarray:
+    return INCOME_BANDS[np.searchsorted(INCOME_EDGES, income, side="right")]
+
+
+def generate_users(ctx: Context) -> pd.DataFrame:
+    """Generated users first (ids stable as ``scale`` grows), fixed users from config last."""
+    persona, rng = ctx.persona, ctx.rng(TABLE)
+    count = persona.user_count(ctx.scale)
+    p = pools(ctx.seed)
+    first = p.first_names[rng.integers(0, len(p.first_names), count)]
+    last = p.last_names[rng.integers(0, len(p.last_names), count)]
+    handle = np.char.lower(np.char.add(np.char.add(first, "."), last))
+    handle = np.char.replace(np.char.replace(handle, " ", ""), "'", "")
+    username = np.char.add(np.char.add(handle, "."), _base36(np.arange(count)))
+    username = np.char.add(username, persona_tag(persona.name))
+    email = np.char.add(np.char.add(username, "@"), EMAIL_DOMAINS[rng.integers(0, len(EMAIL_DOMAINS), count)])
+    start = persona.date_range.start
+    signup_end = start + dt.timedelta(days=int(persona.date_range.days * SIGNUP_SHARE_OF_RANGE))
+    income = np.round(lognormal(rng, persona.income.annual, count), -2)
+    home = rng.integers(0, len(p.cities), count)
+    frame = pd.DataFrame(
+        {
+            "id": ctx.ids(TABLE, count),
+            "persona": persona.name,
+            "username": username,
+            "email": email,
+            "first_name": first,
+            "last_name": last,
+            "created_at": timestamps_between(rng, start, signup_end, count),
+            "annual_income": income,
+            "income_band": income_band(income),
+            "signup_channel": choice_by_weight(rng, persona.signup_channels, count),
+            "city": p.cities[home],
+            "region": p.regions[home],
+            "postal_code": p.postal_codes[home],
+            "is_fixed": False,
+        }
+    )
+    return pd.concat([frame, _fixed_users(ctx)], ignore_index=True) if persona.fixed_users else frame
+
+
+def _fixed_users(ctx: Context) -> pd.DataFrame:
+    persona, p = ctx.persona, pools(ctx.seed)
+    start = pd.Timestamp(persona.date_range.start)
+    income = float(persona.income.annual.median)
+    rows = [
+        {
+            "id": str(user.id),
+            "persona": persona.name,
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "created_at": start,
+            "annual_income": income,
+            "income_band": income_band(np.array([income]))[0],
+            "signup_channel": "organic",
+            "city": p.cities[0],
+            "region": p.regions[0],
+            "postal_code": p.postal_codes[0],
+            "is_fixed": True,
+        }
+        for user in persona.fixed_users
+    ]
+    return pd.DataFrame(rows)

@@ -1,0 +1,143 @@
+"""Write one persona's tables into PostgreSQL: atomically, idempotently, with COPY.
+
+The whole replace (delete this persona's rows, COPY the new ones) is one transaction under a
+per-persona advisory lock, so readers see the old partition or the new one, never a mix, and
+two loads of the same persona queue instead of interleaving. Other personas load in parallel.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from psycopg import sql
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from synth_assets.load import schema
+
+SAFE_SUFFIXES = ("_demo", "_test")
+ALLOW_ANY_ENV = "SYNTH_ALLOW_ANY_DATABASE"
+STATEMENT_TIMEOUT_MS = 300_000
+COPY_CHUNK_ROWS = 200_000
+
+
+class UnsafeDatabaseError(RuntimeError):
+    """The target database does not look like a scratch database."""
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The server could not be reached; the message names host and database, never secrets."""
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by ***, safe for logs, metadata and errors."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def database_name(url: str) -> str:
+    return make_url(url).database or ""
+
+
+def check_safe_target(url: str, allow_any: bool = False) -> None:
+    """Refuse databases that do not end in _demo or _test unless explicitly allowed."""
+    name = database_name(url)
+    if allow_any or os.environ.get(ALLOW_ANY_ENV) == "1" or name.endswith(SAFE_SUFFIXES):
+        return
+    raise UnsafeDatabaseError(
+        f"refusing to load into database {name!r}: its name does not end in "
+        f"{' or '.join(SAFE_SUFFIXES)}. Set {ALLOW_ANY_ENV}=1 (or the resource's "
+        "allow_any_database) if you really mean it."
+    )
+
+
+def _libpq(url: str) -> str:
+    """A libpq conninfo from a SQLAlchemy-style URL (drops the +driver part)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def connect(url: str, **kwargs) -> psycopg.Connection:
+    try:
+        return psycopg.connect(_libpq(url), connect_timeout=10, **kwargs)
+    except psycopg.OperationalError as exc:
+        parsed = make_url(url)
+        host = parsed.host or parsed.query.get("host") or "local socket"
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        if parsed.password:
+            reason = reason.replace(parsed.password, "***")
+        raise DatabaseUnavailableError(
+            f"cannot connect to PostgreSQL at {host} (database {parsed.database!r}): {reason}"
+        ) from None
+
+
+def ensure_schema(url: str) -> None:
+    """Create the six tables, their keys and indexes if they do not exist yet."""
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
+    try:
+        schema.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    """CSV for COPY: strings always quoted, NULLs unquoted empty (Postgres' CSV semantics)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    buffer = io.BytesIO()
+    pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    persona: str
+    rows: dict[str, int]
+    deleted: dict[str, int]
+
+
+def _copy(cursor: psycopg.Cursor, table: str, frame: pd.DataFrame) -> None:
+    cols = schema.columns(table)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, cols))
+    )
+    with cursor.copy(statement) as copy:
+        for start in range(0, len(frame), COPY_CHUNK_ROWS):
+            copy.write(_csv(frame[cols].iloc[start : start + COPY_CHUNK_ROWS]))
+
+
+def replace_partition(url: str, persona: str, frames: Mapping[str, pd.DataFrame]) -> LoadResult:
+    """Replace everything stored for ``persona`` with ``frames``, in one transaction."""
+    missing = set(schema.TABLE_NAMES) - set(frames)
+    if missing:
+        raise ValueError(f"replace_partition needs all six tables; missing {sorted(missing)}")
+    deleted: dict[str, int] = {}
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT_MS)))
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"synth_assets:{persona}",))
+        for table in reversed(schema.TABLE_NAMES):
+            cur.execute(sql.SQL("DELETE FROM {} WHERE persona = %s").format(sql.Identifier(table)), (persona,))
+            deleted[table] = cur.rowcount
+        for table in schema.TABLE_NAMES:
+            _copy(cur, table, frames[table])
+    return LoadResult(persona, {table: len(frames[table]) for table in schema.TABLE_NAMES}, deleted)
+
+
+def row_counts(url: str) -> pd.DataFrame:
+    """Rows per table per persona, as stored (for summaries and tests)."""
+    parts = [
+        sql.SQL("SELECT {} AS table_name, persona, count(*) AS n FROM {} GROUP BY persona").format(
+            sql.Literal(table), sql.Identifier(table)
+        )
+        for table in schema.TABLE_NAMES
+    ]
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(sql.SQL(" UNION ALL ").join(parts))
+        rows = cur.fetchall()
+    frame = pd.DataFrame(rows, columns=["table", "persona", "rows"])
+    return frame.pivot(index="persona", columns="table", values="rows").reindex(columns=list(schema.TABLE_NAMES)).fillna(0).astype(int)

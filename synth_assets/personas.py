@@ -1,0 +1,275 @@
+"""Persona files: one YAML per persona in ``configs/personas/``, validated by pydantic.
+
+A persona's file name and its ``name`` field agree and become a Dagster partition key, so names
+are lowercase snake_case. Errors name the file and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from synth_assets.generate.catalogue import CATALOGUE
+from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY, PFC_V2
+
+PERSONA_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+DEFAULT_PERSONAS_DIR = Path(__file__).resolve().parent.parent / "configs" / "personas"
+PROBABILITY_TOLERANCE = 1e-3
+
+
+class PersonaError(ValueError):
+    """A persona file is missing, malformed or invalid; the message names file and field."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LogNormal(Strict):
+    """A positive amount: half the draws fall below ``median``; ``sigma`` is the log spread."""
+
+    median: PositiveFloat
+    sigma: Annotated[float, Field(ge=0, le=3)] = 0.5
+
+
+class IntRange(Strict):
+    """Inclusive integer range, drawn uniformly."""
+
+    min: Annotated[int, Field(ge=0)]
+    max: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class PayFrequency(StrEnum):
+    WEEKLY = "WEEKLY"
+    BIWEEKLY = "BIWEEKLY"
+    SEMI_MONTHLY = "SEMI_MONTHLY"
+    MONTHLY = "MONTHLY"
+    IRREGULAR = "IRREGULAR"
+
+
+class AccountKind(StrEnum):
+    """The account products a persona can hold, each one Plaid (type, subtype)."""
+
+    CHECKING = "checking"
+    SAVINGS = "savings"
+    CREDIT_CARD = "credit_card"
+    STUDENT_LOAN = "student_loan"
+    MORTGAGE = "mortgage"
+    AUTO_LOAN = "auto_loan"
+
+
+class DateRange(Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class Income(Strict):
+    annual: LogNormal
+    pay_frequency: PayFrequency
+    category: str = "INCOME_SALARY"
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if not value.startswith("INCOME_") or value not in PFC_V2["INCOME"]:
+            raise ValueError(f"{value!r} is not an INCOME_* category of Plaid's PFC v2 taxonomy")
+        return value
+
+
+class AccountSpec(Strict):
+    """Probability that a user holds the product, and its balance (or principal / limit)."""
+
+    probability: Annotated[float, Field(ge=0, le=1)]
+    balance: LogNormal
+    limit: LogNormal | None = None
+    apr_percentage: Annotated[float, Field(ge=0, le=40)] | None = None
+
+
+class Subscription(Strict):
+    name: str
+    amount: PositiveFloat
+    category: str
+    probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+
+    @field_validator("category")
+    @classmethod
+    def _detailed(cls, value: str) -> str:
+        if value not in DETAILED_TO_PRIMARY:
+            raise ValueError(f"{value!r} is not a detailed category of Plaid's PFC v2 taxonomy")
+        return value
+
+
+class Spending(Strict):
+    transactions_per_month: PositiveFloat
+    categories: dict[str, NonNegativeFloat]
+    subscriptions: list[Subscription] = []
+
+    @field_validator("categories")
+    @classmethod
+    def _known_primaries(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(CATALOGUE))
+        if unknown:
+            raise ValueError(f"{unknown} are not spending categories; use some of {sorted(CATALOGUE)}")
+        if sum(value.values()) <= 0:
+            raise ValueError("category weights must not all be zero")
+        return value
+
+
+class Content(Strict):
+    items_per_user: IntRange
+    domains: Annotated[list[str], Field(min_length=1)]
+    tags_per_item: IntRange = IntRange(min=0, max=6)
+    auto_share: Annotated[float, Field(ge=0, le=1)] = 0.2
+
+
+class JobStatus(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    RUNNING = "running"
+    PENDING = "pending"
+
+
+class Jobs(Strict):
+    status_mix: dict[JobStatus, NonNegativeFloat] = {
+        JobStatus.COMPLETED: 0.98,
+        JobStatus.FAILED: 0.01,
+        JobStatus.CANCELLED: 0.005,
+        JobStatus.RUNNING: 0.003,
+        JobStatus.PENDING: 0.002,
+    }
+
+    @field_validator("status_mix")
+    @classmethod
+    def _is_distribution(cls, value: dict[JobStatus, float]) -> dict[JobStatus, float]:
+        total = sum(value.values())
+        if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+            raise ValueError(f"probabilities must sum to 1, they sum to {total:g}")
+        if value.get(JobStatus.COMPLETED, 0) <= 0:
+            raise ValueError("'completed' must have a positive share: every content item has one")
+        return value
+
+
+class FixedUser(Strict):
+    """A user who exists in every run with the same id, e.g. an admin account for demos."""
+
+    id: uuid.UUID
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    content_per_kind: Annotated[int, Field(ge=0)] = 0
+
+
+class Persona(Strict):
+    name: str
+    description: str
+    users: Annotated[int, Field(ge=1)]
+    date_range: DateRange
+    income: Income
+    accounts: dict[AccountKind, AccountSpec]
+    spending: Spending
+    content: Content
+    jobs: Jobs = Jobs()
+    signup_channels: dict[Literal["organic", "referral", "paid_ads", "partner"], float] = {
+        "organic": 0.5,
+        "referral": 0.2,
+        "paid_ads": 0.2,
+        "partner": 0.1,
+    }
+    fixed_users: list[FixedUser] = []
+
+    @field_validator("name")
+    @classmethod
+    def _snake_case(cls, value: str) -> str:
+        if not PERSONA_NAME.match(value):
+            raise ValueError(f"{value!r} is not lowercase snake_case (it becomes a partition key)")
+        return value
+
+    @model_validator(mode="after")
+    def _has_checking(self) -> Persona:
+        checking = self.accounts.get(AccountKind.CHECKING)
+        if checking is None or checking.probability < 1:
+            raise ValueError("accounts.checking must be present with probability 1 (pay lands there)")
+        return self
+
+    def user_count(self, scale: float) -> int:
+        """Generated users (fixed users come on top), scaled but never fewer than one."""
+        return max(1, round(self.users * scale))
+
+
+def _format_error(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: invalid persona"]
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "(file)"
+        lines.append(f"  {field}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def load_persona(path: Path) -> Persona:
+    """Read and validate one persona file; the file's stem must equal its ``name``."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise PersonaError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise PersonaError(f"{path}: expected a mapping of persona fields at the top level")
+    try:
+        persona = Persona.model_validate(raw)
+    except ValidationError as exc:
+        raise PersonaError(_format_error(path, exc)) from None
+    if persona.name != path.stem:
+        raise PersonaError(f"{path}: name: {persona.name!r} must equal the file name {path.stem!r}")
+    return persona
+
+
+def personas_dir() -> Path:
+    return Path(os.environ.get("SYNTH_PERSONAS_DIR", DEFAULT_PERSONAS_DIR))
+
+
+def load_personas(directory: Path | None = None) -> dict[str, Persona]:
+    """All personas in ``directory`` (default: ``SYNTH_PERSONAS_DIR`` or configs/personas)."""
+    directory = directory or personas_dir()
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    if not files:
+        raise PersonaError(f"{directory}: no persona files (*.yaml) found")
+    personas: dict[str, Persona] = {}
+    for path in files:
+        persona = load_persona(path)
+        if persona.name in personas:
+            raise PersonaError(f"{path}: name: {persona.name!r} is defined twice")
+        personas[persona.name] = persona
+    return personas
