@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from synth_assets.generate.catalogue import CATALOGUE
+from synth_assets.generate.phrases import DOMAINS
 from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY, PFC_V2
 
 PERSONA_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -142,7 +143,9 @@ class Spending(Strict):
     def _known_primaries(cls, value: dict[str, float]) -> dict[str, float]:
         unknown = sorted(set(value) - set(CATALOGUE))
         if unknown:
-            raise ValueError(f"{unknown} are not spending categories; use some of {sorted(CATALOGUE)}")
+            raise ValueError(
+                f"{unknown} are not spending categories; use some of {sorted(CATALOGUE)}"
+            )
         if sum(value.values()) <= 0:
             raise ValueError("category weights must not all be zero")
         return value
@@ -153,6 +156,14 @@ class Content(Strict):
     domains: Annotated[list[str], Field(min_length=1)]
     tags_per_item: IntRange = IntRange(min=0, max=6)
     auto_share: Annotated[float, Field(ge=0, le=1)] = 0.2
+
+    @field_validator("domains")
+    @classmethod
+    def _known_domains(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(DOMAINS))
+        if unknown:
+            raise ValueError(f"unknown content domains {unknown}; known: {sorted(DOMAINS)}")
+        return value
 
 
 class JobStatus(StrEnum):
@@ -223,7 +234,9 @@ class Persona(Strict):
     def _has_checking(self) -> Persona:
         checking = self.accounts.get(AccountKind.CHECKING)
         if checking is None or checking.probability < 1:
-            raise ValueError("accounts.checking must be present with probability 1 (pay lands there)")
+            raise ValueError(
+                "accounts.checking must be present with probability 1 (pay lands there)"
+            )
         return self
 
     def user_count(self, scale: float) -> int:

@@ -15,17 +15,45 @@ OPENING_WINDOW_DAYS = 30  # accounts are linked within a month of signup
 
 # kind -> (Plaid type, Plaid subtype, display name, official-name suffix)
 PRODUCTS: dict[AccountKind, tuple[str, str, str, str]] = {
-    AccountKind.CHECKING: ("depository", "checking", "Everyday Checking", "Everyday Checking Account"),
-    AccountKind.SAVINGS: ("depository", "savings", "High-Yield Savings", "High-Yield Savings Account"),
-    AccountKind.CREDIT_CARD: ("credit", "credit card", "Rewards Card", "Cash Rewards Visa Signature"),
-    AccountKind.STUDENT_LOAN: ("loan", "student", "Student Loan", "Direct Unsubsidized Student Loan"),
+    AccountKind.CHECKING: (
+        "depository",
+        "checking",
+        "Everyday Checking",
+        "Everyday Checking Account",
+    ),
+    AccountKind.SAVINGS: (
+        "depository",
+        "savings",
+        "High-Yield Savings",
+        "High-Yield Savings Account",
+    ),
+    AccountKind.CREDIT_CARD: (
+        "credit",
+        "credit card",
+        "Rewards Card",
+        "Cash Rewards Visa Signature",
+    ),
+    AccountKind.STUDENT_LOAN: (
+        "loan",
+        "student",
+        "Student Loan",
+        "Direct Unsubsidized Student Loan",
+    ),
     AccountKind.MORTGAGE: ("loan", "mortgage", "Home Mortgage", "30-Year Fixed Rate Mortgage"),
     AccountKind.AUTO_LOAN: ("loan", "auto", "Auto Loan", "60-Month Auto Loan"),
 }
 BANKS = np.array(
-    ["Harbor Federal", "Summit Credit Union", "Meridian Bank", "Pioneer Savings",
-     "Blue Ridge Bank", "Cascade National", "Lakeside Trust", "Granite State Bank"]
-)  # fmt: skip
+    [
+        "Harbor Federal",
+        "Summit Credit Union",
+        "Meridian Bank",
+        "Pioneer Savings",
+        "Blue Ridge Bank",
+        "Cascade National",
+        "Lakeside Trust",
+        "Granite State Bank",
+    ]
+)
 
 
 def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
@@ -33,6 +61,11 @@ def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
     rng = ctx.rng(TABLE)
     n_users = len(users)
     bank = BANKS[rng.integers(0, len(BANKS), n_users)]
+    # Checking opens first (within a day of signup): pay lands there and it pays the other
+    # products' bills, so nothing is paid from an account that does not exist yet.
+    checking_opened = users["created_at"].to_numpy() + rng.integers(
+        0, SECONDS_PER_DAY, n_users
+    ).astype("timedelta64[s]")
     pieces = []
     for order, (kind, spec) in enumerate(ctx.persona.accounts.items()):
         held = np.flatnonzero(rng.random(n_users) < spec.probability)
@@ -41,13 +74,16 @@ def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
         limit = np.full(len(held), np.nan)
         available = current.copy()
         if plaid_type == "credit":
-            limit = np.round(lognormal(rng, spec.limit or spec.balance, len(held)), -2).clip(min=500)
+            limit = np.round(lognormal(rng, spec.limit or spec.balance, len(held)), -2).clip(
+                min=500
+            )
             current = np.minimum(current, np.round(limit * 0.95, 2))
             available = np.round(limit - current, 2)
         elif plaid_type == "loan":
             available = np.full(len(held), np.nan)
-        opened = users["created_at"].to_numpy()[held] + (
-            rng.integers(0, OPENING_WINDOW_DAYS * SECONDS_PER_DAY, len(held)).astype("timedelta64[s]")
+        later = 0 if kind is AccountKind.CHECKING else OPENING_WINDOW_DAYS * SECONDS_PER_DAY
+        opened = checking_opened[held] + rng.integers(0, later + 1, len(held)).astype(
+            "timedelta64[s]"
         )
         pieces.append(
             pd.DataFrame(
@@ -71,7 +107,9 @@ def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
                 }
             )
         )
-    frame = pd.concat(pieces, ignore_index=True).sort_values(["user_index", "kind_order"], kind="stable")
+    frame = pd.concat(pieces, ignore_index=True).sort_values(
+        ["user_index", "kind_order"], kind="stable"
+    )
     frame = frame.drop(columns=["user_index", "kind_order"]).reset_index(drop=True)
     frame.insert(0, "account_id", ctx.ids(TABLE, len(frame)))
     return frame

@@ -31,17 +31,25 @@ class Context:
 
 
 def lognormal(rng: np.random.Generator, spec: LogNormal, size: int) -> np.ndarray:
-    return spec.median * np.exp(rng.normal(0.0, spec.sigma, size)) if spec.sigma else np.full(size, spec.median)
+    return (
+        spec.median * np.exp(rng.normal(0.0, spec.sigma, size))
+        if spec.sigma
+        else np.full(size, spec.median)
+    )
 
 
-def choice_by_weight(rng: np.random.Generator, weights: Mapping[str, float], size: int) -> np.ndarray:
+def choice_by_weight(
+    rng: np.random.Generator, weights: Mapping[str, float], size: int
+) -> np.ndarray:
     """Draw ``size`` keys of ``weights`` with probability proportional to their weight."""
     keys = np.array(list(weights), dtype=object).astype(str)
     p = np.array(list(weights.values()), dtype=float)
     return keys[rng.choice(len(keys), size=size, p=p / p.sum())]
 
 
-def timestamps_between(rng: np.random.Generator, start: dt.date, end: dt.date, size: int) -> pd.Series:
+def timestamps_between(
+    rng: np.random.Generator, start: dt.date, end: dt.date, size: int
+) -> pd.Series:
     """Uniform second-resolution timestamps in [start 00:00, end 23:59:59] (UTC, naive)."""
     span = ((end - start).days + 1) * SECONDS_PER_DAY
     seconds = rng.integers(0, span, size)

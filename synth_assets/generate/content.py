@@ -25,11 +25,15 @@ def render_prompts(rng: np.random.Generator, domains: np.ndarray) -> np.ndarray:
     n_general = rng.integers(GENERAL_PHRASES[0], GENERAL_PHRASES[1] + 1, len(domains))
     keys = rng.random((len(domains), len(GENERAL)))
     prompts = np.empty(len(domains), dtype=object)
-    for i, (domain, k_domain, k_general) in enumerate(zip(domains, n_domain, n_general, strict=True)):
+    for i, (domain, k_domain, k_general) in enumerate(
+        zip(domains, n_domain, n_general, strict=True)
+    ):
         pool = DOMAINS[domain]
         picked = np.argsort(keys[i, : len(pool)])[:k_domain]
         general = np.argsort(keys[i, ::-1])[:k_general]
-        prompts[i] = _TEMPLATE.render(domain=[pool[j] for j in picked], general=[GENERAL[j] for j in general])
+        prompts[i] = _TEMPLATE.render(
+            domain=[pool[j] for j in picked], general=[GENERAL[j] for j in general]
+        )
     return prompts
 
 
@@ -53,10 +57,17 @@ def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
     persona, rng = ctx.persona, ctx.rng(TABLE)
     spec = persona.content
     generated = ~users["is_fixed"].to_numpy()
-    per_user = np.where(generated, rng.integers(spec.items_per_user.min, spec.items_per_user.max + 1, len(users)), 0)
+    per_user = np.where(
+        generated, rng.integers(spec.items_per_user.min, spec.items_per_user.max + 1, len(users)), 0
+    )
     owner = np.repeat(np.arange(len(users)), per_user)
     kind = np.where(rng.random(len(owner)) < spec.auto_share, "auto", "regular")
-    fixed = [(i, k) for i in np.flatnonzero(~generated) for k in KINDS for _ in range(_fixed_count(ctx, users, i))]
+    fixed = [
+        (i, k)
+        for i in np.flatnonzero(~generated)
+        for k in KINDS
+        for _ in range(_fixed_count(ctx, users, i))
+    ]
     if fixed:
         owner = np.concatenate([owner, [i for i, _ in fixed]])
         kind = np.concatenate([kind, [k for _, k in fixed]])
@@ -78,7 +89,9 @@ def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
             "title": _titles(prompts),
             "prompt": prompts,
             "tags": _tags(rng, domains, spec.tags_per_item.min, spec.tags_per_item.max),
-            "image_path": np.char.add(np.char.add("images/" + persona.name + "/", ids.astype(str)), ".png"),
+            "image_path": np.char.add(
+                np.char.add("images/" + persona.name + "/", ids.astype(str)), ".png"
+            ),
             "kind": kind,
             "created_at": created,
         }

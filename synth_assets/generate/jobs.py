@@ -37,7 +37,9 @@ def generate_jobs(ctx: Context, users: pd.DataFrame, content: pd.DataFrame) -> p
 
 def _completed_jobs(rng: np.random.Generator, content: pd.DataFrame) -> pd.DataFrame:
     n = len(content)
-    done = content["created_at"].to_numpy().astype("datetime64[s]") - rng.integers(1, 60, n).astype("timedelta64[s]")
+    done = content["created_at"].to_numpy().astype("datetime64[s]") - rng.integers(1, 60, n).astype(
+        "timedelta64[s]"
+    )
     started = done - rng.integers(*RUN_SECONDS, n).astype("timedelta64[s]")
     return pd.DataFrame(
         {
@@ -53,7 +55,9 @@ def _completed_jobs(rng: np.random.Generator, content: pd.DataFrame) -> pd.DataF
     )
 
 
-def _extra_jobs(ctx: Context, rng: np.random.Generator, users: pd.DataFrame, n_content: int) -> pd.DataFrame:
+def _extra_jobs(
+    ctx: Context, rng: np.random.Generator, users: pd.DataFrame, n_content: int
+) -> pd.DataFrame:
     mix = {status.value: share for status, share in ctx.persona.jobs.status_mix.items()}
     completed_share = mix.pop(JobStatus.COMPLETED.value)
     others = sum(mix.values())
@@ -72,7 +76,9 @@ def _extra_jobs(ctx: Context, rng: np.random.Generator, users: pd.DataFrame, n_c
     nat = np.datetime64("NaT", "s")
     has_started = status != JobStatus.PENDING.value
     has_ended = np.isin(status, [JobStatus.FAILED.value, JobStatus.CANCELLED.value])
-    domains = np.array(ctx.persona.content.domains)[rng.integers(0, len(ctx.persona.content.domains), n)]
+    domains = np.array(ctx.persona.content.domains)[
+        rng.integers(0, len(ctx.persona.content.domains), n)
+    ]
     return pd.DataFrame(
         {
             "content_id": None,
@@ -82,6 +88,8 @@ def _extra_jobs(ctx: Context, rng: np.random.Generator, users: pd.DataFrame, n_c
             "created_at": created,
             "started_at": np.where(has_started, started, nat),
             "completed_at": np.where(has_ended, ended, nat),
-            "error_message": np.where(status == JobStatus.FAILED.value, ERRORS[rng.integers(0, len(ERRORS), n)], None),
+            "error_message": np.where(
+                status == JobStatus.FAILED.value, ERRORS[rng.integers(0, len(ERRORS), n)], None
+            ),
         }
     )

@@ -31,10 +31,18 @@ def _last_payments(accounts: pd.DataFrame, transactions: pd.DataFrame) -> pd.Dat
     by_key = pd.Series(accounts["account_id"].to_numpy(), index=loan_key)
     on_card = payments["amount"] < 0
     target = np.where(
-        on_card, payments["account_id"], by_key.reindex(payments["account_id"] + "|" + payments["name"]).to_numpy()
+        on_card,
+        payments["account_id"],
+        by_key.reindex(payments["account_id"] + "|" + payments["name"]).to_numpy(),
     )
     last = (
-        pd.DataFrame({"account_id": target, "amount": payments["amount"].abs().to_numpy(), "date": payments["date"].to_numpy()})
+        pd.DataFrame(
+            {
+                "account_id": target,
+                "amount": payments["amount"].abs().to_numpy(),
+                "date": payments["date"].to_numpy(),
+            }
+        )
         .dropna(subset=["account_id"])
         .sort_values(["account_id", "date"], kind="stable")
         .groupby("account_id")
@@ -43,7 +51,9 @@ def _last_payments(accounts: pd.DataFrame, transactions: pd.DataFrame) -> pd.Dat
     return last
 
 
-def generate_liabilities(ctx: Context, accounts: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFrame:
+def generate_liabilities(
+    ctx: Context, accounts: pd.DataFrame, transactions: pd.DataFrame
+) -> pd.DataFrame:
     rng = ctx.rng(TABLE)
     owed = accounts[accounts["subtype"].isin(LIABILITY_TYPE)].reset_index(drop=True)
     n = len(owed)
@@ -56,9 +66,15 @@ def generate_liabilities(ctx: Context, accounts: pd.DataFrame, transactions: pd.
     apr = np.array([_liability_apr(ctx, s) for s in subtype]) + np.round(rng.normal(0, 0.5, n), 2)
     term = np.array([LOAN_TERMS_MONTHS.get(s, 0) for s in subtype])
     age_months = rng.integers(6, np.maximum(term // 2, 7))
-    origination = (np.datetime64(ctx.persona.date_range.start, "M") - age_months).astype("datetime64[D]")
+    origination = (np.datetime64(ctx.persona.date_range.start, "M") - age_months).astype(
+        "datetime64[D]"
+    )
     is_credit = kind == "credit"
-    minimum = np.where(is_credit, np.minimum(balance, np.maximum(MIN_PAYMENT_FLOOR, np.round(balance * MIN_PAYMENT_RATE, 2))), last["amount"].to_numpy())
+    minimum = np.where(
+        is_credit,
+        np.minimum(balance, np.maximum(MIN_PAYMENT_FLOOR, np.round(balance * MIN_PAYMENT_RATE, 2))),
+        last["amount"].to_numpy(),
+    )
     return pd.DataFrame(
         {
             "account_id": owed["account_id"].to_numpy(),
@@ -73,8 +89,12 @@ def generate_liabilities(ctx: Context, accounts: pd.DataFrame, transactions: pd.
             "next_payment_due_date": statement + DUE_DAYS_AFTER_STATEMENT,
             "apr_percentage": np.round(apr.clip(min=0.5), 2),
             "origination_date": np.where(is_credit, np.datetime64("NaT"), origination),
-            "origination_principal_amount": np.where(is_credit, np.nan, np.round(balance * rng.uniform(1.05, 1.4, n), -2)),
-            "maturity_date": np.where(is_credit, np.datetime64("NaT"), origination.astype("datetime64[M]") + term).astype("datetime64[D]"),
+            "origination_principal_amount": np.where(
+                is_credit, np.nan, np.round(balance * rng.uniform(1.05, 1.4, n), -2)
+            ),
+            "maturity_date": np.where(
+                is_credit, np.datetime64("NaT"), origination.astype("datetime64[M]") + term
+            ).astype("datetime64[D]"),
             "loan_name": np.where(is_credit, None, owed["official_name"].to_numpy()),
         }
     )

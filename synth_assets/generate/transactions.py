@@ -42,12 +42,22 @@ HOUR_WEIGHTS = np.array(
     [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 3.5, 4, 5, 6.5, 5.5, 4.5, 4.5, 5, 6, 6.5, 6, 5, 4, 3, 2]
 )
 COLUMNS = [
-    "account_index", "timestamp", "amount", "name", "merchant_name", "detailed",
-    "payment_channel", "in_store", "website", "confidence",
-]  # fmt: skip
+    "account_index",
+    "timestamp",
+    "amount",
+    "name",
+    "merchant_name",
+    "detailed",
+    "payment_channel",
+    "in_store",
+    "website",
+    "confidence",
+]
 
 
-def _stream(account_index: np.ndarray, timestamp: np.ndarray, amount: np.ndarray, **columns) -> pd.DataFrame:
+def _stream(
+    account_index: np.ndarray, timestamp: np.ndarray, amount: np.ndarray, **columns
+) -> pd.DataFrame:
     frame = pd.DataFrame({"account_index": account_index, "timestamp": timestamp, "amount": amount})
     for column in COLUMNS[3:]:
         frame[column] = columns.get(column)
@@ -67,7 +77,9 @@ def _month_starts(ctx: Context) -> np.ndarray:
     return np.arange(first, last + 1).astype("datetime64[D]")
 
 
-def _monthly(ctx: Context, opened: np.ndarray, day_of_month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _monthly(
+    ctx: Context, opened: np.ndarray, day_of_month: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(row index into the inputs, timestamp) for a monthly charge on a fixed day, from the
     month after opening to the window's end."""
     months = _month_starts(ctx)
@@ -102,14 +114,22 @@ def _payroll(ctx: Context, users: pd.DataFrame, accounts: pd.DataFrame) -> pd.Da
     amount = -np.round(annual / periods * share, 2)
     employer = _employers(ctx, rng, len(checking))[rows]
     return _stream(
-        checking[rows], when, amount, name=np.char.add(employer, " PAYROLL"), merchant_name=employer,
-        detailed=income.category, payment_channel="other", confidence="VERY_HIGH",
-    )  # fmt: skip
+        checking[rows],
+        when,
+        amount,
+        name=np.char.add(employer, " PAYROLL"),
+        merchant_name=employer,
+        detailed=income.category,
+        payment_channel="other",
+        confidence="VERY_HIGH",
+    )
 
 
 def _employers(ctx: Context, rng: np.random.Generator, count: int) -> np.ndarray:
     if ctx.persona.income.category == "INCOME_RETIREMENT_PENSION":
-        payers = np.array(["Social Security Administration", "CalPERS Pension", "State Teachers Retirement"])
+        payers = np.array(
+            ["Social Security Administration", "CalPERS Pension", "State Teachers Retirement"]
+        )
     else:
         payers = pools(ctx.seed).companies
     return payers[rng.integers(0, len(payers), count)].astype(str)
@@ -142,15 +162,27 @@ def _subscriptions(ctx: Context, accounts: pd.DataFrame, payer: pd.Series) -> pd
     for sub in ctx.persona.spending.subscriptions:
         subscribed = checking[rng.random(len(checking)) < sub.probability]
         account = payer.loc[accounts["user_id"].to_numpy()[subscribed]].to_numpy()
-        rows, when = _monthly(ctx, accounts["created_at"].to_numpy()[account], rng.integers(1, 29, len(account)))
+        rows, when = _monthly(
+            ctx, accounts["created_at"].to_numpy()[account], rng.integers(1, 29, len(account))
+        )
         pieces.append(
             _stream(
-                account[rows], when, np.full(len(rows), sub.amount), name=sub.name.upper(),
-                merchant_name=sub.name, detailed=sub.category, payment_channel="online",
-                website=_website(np.array([sub.name]))[0], confidence="VERY_HIGH",
-            )  # fmt: skip
+                account[rows],
+                when,
+                np.full(len(rows), sub.amount),
+                name=sub.name.upper(),
+                merchant_name=sub.name,
+                detailed=sub.category,
+                payment_channel="online",
+                website=_website(np.array([sub.name]))[0],
+                confidence="VERY_HIGH",
+            )
         )
-    return pd.concat(pieces, ignore_index=True) if pieces else _stream(np.array([], int), np.array([], "datetime64[s]"), np.array([]))
+    return (
+        pd.concat(pieces, ignore_index=True)
+        if pieces
+        else _stream(np.array([], int), np.array([], "datetime64[s]"), np.array([]))
+    )
 
 
 def _website(merchants: np.ndarray) -> np.ndarray:
@@ -178,39 +210,70 @@ def _merchant_table(ctx: Context) -> pd.DataFrame:
             ]
             online = rng.random(len(names)) < spend.online
             for name, is_online in zip(names, online, strict=True):
-                rows.append((name, spend.detailed, p_spend / len(names), spend.median, spend.sigma, bool(is_online), "{" not in name and not is_online))
-    table = pd.DataFrame(rows, columns=["merchant", "detailed", "p", "median", "sigma", "online", "chain"])
-    table["website"] = np.where(table["online"] | table["chain"], _website(table["merchant"].to_numpy()), None)
+                rows.append(
+                    (
+                        name,
+                        spend.detailed,
+                        p_spend / len(names),
+                        spend.median,
+                        spend.sigma,
+                        bool(is_online),
+                        "{" not in name and not is_online,
+                    )
+                )
+    table = pd.DataFrame(
+        rows, columns=["merchant", "detailed", "p", "median", "sigma", "online", "chain"]
+    )
+    table["website"] = np.where(
+        table["online"] | table["chain"], _website(table["merchant"].to_numpy()), None
+    )
     return table
 
 
 def _purchases(ctx: Context, users: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
     rng = ctx.rng(TABLE, "purchases")
-    start, end = _window_seconds(ctx)
+    _, end = _window_seconds(ctx)
     spenders = accounts.index[accounts["subtype"].isin(["checking", "credit card"])].to_numpy()
     has_card = accounts.loc[accounts["subtype"] == "credit card", "user_id"]
     is_card = accounts["subtype"].to_numpy()[spenders] == "credit card"
     card_holder = accounts["user_id"].to_numpy()[spenders]
-    share = np.where(is_card, CARD_SHARE, np.where(np.isin(card_holder, has_card), 1 - CARD_SHARE, 1.0))
+    share = np.where(
+        is_card, CARD_SHARE, np.where(np.isin(card_holder, has_card), 1 - CARD_SHARE, 1.0)
+    )
     opened = accounts["created_at"].to_numpy()[spenders]
     active_s = (end - opened) / np.timedelta64(1, "s")
     per_second = ctx.persona.spending.transactions_per_month * 12 / (365 * SECONDS_PER_DAY)
     counts = rng.poisson(per_second * active_s * share)
     rows = np.repeat(np.arange(len(spenders)), counts)
     merchants = _merchant_table(ctx)
-    pick = rng.choice(len(merchants), size=len(rows), p=merchants["p"].to_numpy() / merchants["p"].sum())
+    pick = rng.choice(
+        len(merchants), size=len(rows), p=merchants["p"].to_numpy() / merchants["p"].sum()
+    )
     chosen = merchants.iloc[pick]
-    amount = np.round(chosen["median"].to_numpy() * np.exp(rng.normal(0, chosen["sigma"].to_numpy())), 2).clip(min=0.5)
-    day = opened[rows].astype("datetime64[D]") + (rng.random(len(rows)) * (active_s[rows] // SECONDS_PER_DAY + 1)).astype("timedelta64[D]")
+    amount = np.round(
+        chosen["median"].to_numpy() * np.exp(rng.normal(0, chosen["sigma"].to_numpy())), 2
+    ).clip(min=0.5)
+    day = opened[rows].astype("datetime64[D]") + (
+        rng.random(len(rows)) * (active_s[rows] // SECONDS_PER_DAY + 1)
+    ).astype("timedelta64[D]")
     hour = rng.choice(24, size=len(rows), p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
-    when = day.astype("datetime64[s]") + (hour * 3600 + rng.integers(0, 3600, len(rows))).astype("timedelta64[s]")
+    when = day.astype("datetime64[s]") + (hour * 3600 + rng.integers(0, 3600, len(rows))).astype(
+        "timedelta64[s]"
+    )
     when = np.clip(np.maximum(when, opened[rows] + 1), None, end)
     in_store = ~chosen["online"].to_numpy()
     return _stream(
-        spenders[rows], when, amount, name=chosen["merchant"].to_numpy(), merchant_name=chosen["merchant"].to_numpy(),
-        detailed=chosen["detailed"].to_numpy(), payment_channel=np.where(in_store, "in store", "online"),
-        in_store=in_store, website=chosen["website"].to_numpy(), confidence="HIGH",
-    )  # fmt: skip
+        spenders[rows],
+        when,
+        amount,
+        name=chosen["merchant"].to_numpy(),
+        merchant_name=chosen["merchant"].to_numpy(),
+        detailed=chosen["detailed"].to_numpy(),
+        payment_channel=np.where(in_store, "in store", "online"),
+        in_store=in_store,
+        website=chosen["website"].to_numpy(),
+        confidence="HIGH",
+    )
 
 
 def _loan_payments(ctx: Context, accounts: pd.DataFrame, checking_of: pd.Series) -> pd.DataFrame:
@@ -222,13 +285,22 @@ def _loan_payments(ctx: Context, accounts: pd.DataFrame, checking_of: pd.Series)
     term = np.array([LOAN_TERMS_MONTHS[s] for s in subtype])
     monthly = np.round(principal * apr / (1 - (1 + apr) ** -term), 2)
     payer = checking_of.loc[accounts["user_id"].to_numpy()[loans]].to_numpy()
-    rows, when = _monthly(ctx, accounts["created_at"].to_numpy()[loans], rng.integers(1, 29, len(loans)))
+    rows, when = _monthly(
+        ctx, accounts["created_at"].to_numpy()[loans], rng.integers(1, 29, len(loans))
+    )
     category = np.array([LOAN_CATEGORY[s] for s in subtype])[rows]
-    servicer = np.char.add(accounts["official_name"].to_numpy()[loans].astype(str), " PAYMENT")[rows]
+    servicer = np.char.add(accounts["official_name"].to_numpy()[loans].astype(str), " PAYMENT")[
+        rows
+    ]
     return _stream(
-        payer[rows], when, monthly[rows], name=servicer, detailed=category, payment_channel="other",
+        payer[rows],
+        when,
+        monthly[rows],
+        name=servicer,
+        detailed=category,
+        payment_channel="other",
         confidence="VERY_HIGH",
-    )  # fmt: skip
+    )
 
 
 def _apr(ctx: Context, subtype: str) -> float:
@@ -237,7 +309,9 @@ def _apr(ctx: Context, subtype: str) -> float:
     return spec.apr_percentage if spec and spec.apr_percentage is not None else DEFAULT_APR[subtype]
 
 
-def _card_payments(ctx: Context, accounts: pd.DataFrame, spent: pd.DataFrame, checking_of: pd.Series) -> pd.DataFrame:
+def _card_payments(
+    ctx: Context, accounts: pd.DataFrame, spent: pd.DataFrame, checking_of: pd.Series
+) -> pd.DataFrame:
     """Each month the card's previous-month purchases are paid from checking: the same amount
     leaves checking (positive) and reaches the card (negative) on the same day."""
     cards = accounts.index[accounts["subtype"] == "credit card"]
@@ -245,9 +319,17 @@ def _card_payments(ctx: Context, accounts: pd.DataFrame, spent: pd.DataFrame, ch
     if on_card.empty:
         return spent.iloc[0:0]
     month = on_card["timestamp"].to_numpy().astype("datetime64[M]")
-    due = pd.DataFrame({"card": on_card["account_index"].to_numpy(), "month": month, "amount": on_card["amount"].to_numpy()})
+    due = pd.DataFrame(
+        {
+            "card": on_card["account_index"].to_numpy(),
+            "month": month,
+            "amount": on_card["amount"].to_numpy(),
+        }
+    )
     bills = due.groupby(["card", "month"], sort=True)["amount"].sum().round(2).reset_index()
-    paid_on = (bills["month"].to_numpy().astype("datetime64[M]") + 1).astype("datetime64[D]") + np.timedelta64(20, "D")
+    paid_on = (bills["month"].to_numpy().astype("datetime64[M]") + 1).astype(
+        "datetime64[D]"
+    ) + np.timedelta64(20, "D")
     when = paid_on.astype("datetime64[s]") + np.timedelta64(10 * 3600, "s")
     keep = when <= _window_seconds(ctx)[1]
     bills, when = bills[keep], when[keep]
@@ -255,7 +337,11 @@ def _card_payments(ctx: Context, accounts: pd.DataFrame, spent: pd.DataFrame, ch
     bank = accounts["official_name"].to_numpy()[card].astype(str)
     payer = checking_of.loc[accounts["user_id"].to_numpy()[card]].to_numpy()
     amount = bills["amount"].to_numpy()
-    common = {"detailed": "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT", "payment_channel": "other", "confidence": "VERY_HIGH"}
+    common = {
+        "detailed": "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT",
+        "payment_channel": "other",
+        "confidence": "VERY_HIGH",
+    }
     return pd.concat(
         [
             _stream(payer, when, amount, name=np.char.add("PAYMENT TO ", bank), **common),
@@ -265,14 +351,18 @@ def _card_payments(ctx: Context, accounts: pd.DataFrame, spent: pd.DataFrame, ch
     )
 
 
-def generate_transactions(ctx: Context, users: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+def generate_transactions(
+    ctx: Context, users: pd.DataFrame, accounts: pd.DataFrame
+) -> pd.DataFrame:
     """All of a persona's transactions, ordered by account and time, with Plaid columns."""
     checking = accounts[accounts["subtype"] == "checking"]
     checking_of = pd.Series(checking.index.to_numpy(), index=checking["user_id"].to_numpy())
     cards = accounts[accounts["subtype"] == "credit card"]
     payer = checking_of.copy()
     payer.loc[cards["user_id"].to_numpy()] = cards.index.to_numpy()
-    purchases = pd.concat([_purchases(ctx, users, accounts), _subscriptions(ctx, accounts, payer)], ignore_index=True)
+    purchases = pd.concat(
+        [_purchases(ctx, users, accounts), _subscriptions(ctx, accounts, payer)], ignore_index=True
+    )
     frame = pd.concat(
         [
             _payroll(ctx, users, accounts),
@@ -286,7 +376,9 @@ def generate_transactions(ctx: Context, users: pd.DataFrame, accounts: pd.DataFr
     return _plaid_columns(ctx, frame, users, accounts)
 
 
-def _plaid_columns(ctx: Context, frame: pd.DataFrame, users: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+def _plaid_columns(
+    ctx: Context, frame: pd.DataFrame, users: pd.DataFrame, accounts: pd.DataFrame
+) -> pd.DataFrame:
     rng = ctx.rng(TABLE, "finish")
     n = len(frame)
     _, end = _window_seconds(ctx)
@@ -297,7 +389,11 @@ def _plaid_columns(ctx: Context, frame: pd.DataFrame, users: pd.DataFrame, accou
     pending = card_like & (date > end.astype("datetime64[D]") - PENDING_DAYS)
     authorized = np.where(pending, date, date - lag)
     account = frame["account_index"].to_numpy()
-    user_row = pd.Series(np.arange(len(users)), index=users["id"].to_numpy()).loc[accounts["user_id"].to_numpy()[account]].to_numpy()
+    user_row = (
+        pd.Series(np.arange(len(users)), index=users["id"].to_numpy())
+        .loc[accounts["user_id"].to_numpy()[account]]
+        .to_numpy()
+    )
     in_store = frame["in_store"].to_numpy()
 
     def where_in_store(column: str) -> np.ndarray:
@@ -315,7 +411,9 @@ def _plaid_columns(ctx: Context, frame: pd.DataFrame, users: pd.DataFrame, accou
             "date": date,
             "authorized_date": authorized,
             "datetime": when,
-            "authorized_datetime": np.where(pending | ~card_like, when, when - lag.astype("timedelta64[s]")),
+            "authorized_datetime": np.where(
+                pending | ~card_like, when, when - lag.astype("timedelta64[s]")
+            ),
             "name": frame["name"].to_numpy(),
             "merchant_name": frame["merchant_name"].to_numpy(),
             "payment_channel": frame["payment_channel"].to_numpy(),

@@ -49,7 +49,9 @@ def generate_users(ctx: Context) -> pd.DataFrame:
     handle = np.char.replace(np.char.replace(handle, " ", ""), "'", "")
     username = np.char.add(np.char.add(handle, "."), _base36(np.arange(count)))
     username = np.char.add(username, persona_tag(persona.name))
-    email = np.char.add(np.char.add(username, "@"), EMAIL_DOMAINS[rng.integers(0, len(EMAIL_DOMAINS), count)])
+    email = np.char.add(
+        np.char.add(username, "@"), EMAIL_DOMAINS[rng.integers(0, len(EMAIL_DOMAINS), count)]
+    )
     start = persona.date_range.start
     signup_end = start + dt.timedelta(days=int(persona.date_range.days * SIGNUP_SHARE_OF_RANGE))
     income = np.round(lognormal(rng, persona.income.annual, count), -2)
@@ -72,7 +74,9 @@ def generate_users(ctx: Context) -> pd.DataFrame:
             "is_fixed": False,
         }
     )
-    return pd.concat([frame, _fixed_users(ctx)], ignore_index=True) if persona.fixed_users else frame
+    return (
+        pd.concat([frame, _fixed_users(ctx)], ignore_index=True) if persona.fixed_users else frame
+    )
 
 
 def _fixed_users(ctx: Context) -> pd.DataFrame:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
+from synth_assets.load import postgres
 
 DEFAULT_DATABASE = "synth_demo"
 
@@ -18,27 +18,22 @@ def data_dir() -> Path:
     return Path(home) / "pgdata"
 
 
-def ensure_database(admin_url: str, name: str) -> None:
-    """CREATE DATABASE ``name`` if it does not exist (CREATE DATABASE cannot run in a transaction)."""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
 def embedded_url(directory: Path | None = None, database: str = DEFAULT_DATABASE) -> str:
     """Start (or reuse) the embedded server and return a URL for ``database`` on it.
 
     The server keeps running after this process exits (cleanup_mode=None) so later steps,
     `psql` and `make ui` find it; `make db-stop` stops it.
     """
-    import pgserver  # imported lazily: starting it is only needed without a configured URL
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import pgserver  # lazily: only needed when no database URL is configured
 
     directory = directory or data_dir()
     directory.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(directory, cleanup_mode=None)
-    ensure_database(server.get_uri("postgres"), database)
-    return server.get_uri(database)
+    url = server.get_uri(database)
+    postgres.ensure_database(url)
+    return url
 
 
 def stop(directory: Path | None = None) -> None:

@@ -42,6 +42,14 @@ def masked(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def without_password(url: str) -> str:
+    """The URL for psql and friends: no password (libpq takes it from PGPASSWORD or asks)."""
+    parsed = make_url(url)
+    return parsed._replace(drivername="postgresql", password=None).render_as_string(
+        hide_password=False
+    )
+
+
 def database_name(url: str) -> str:
     return make_url(url).database or ""
 
@@ -77,6 +85,15 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
         ) from None
 
 
+def ensure_database(url: str) -> None:
+    """Create the URL's database on its server if missing (connecting to ``postgres``)."""
+    name = database_name(url)
+    admin = str(make_url(url).set(database="postgres").render_as_string(hide_password=False))
+    with connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def ensure_schema(url: str) -> None:
     """Create the six tables, their keys and indexes if they do not exist yet."""
     engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
@@ -90,7 +107,9 @@ def _csv(frame: pd.DataFrame) -> bytes:
     """CSV for COPY: strings always quoted, NULLs unquoted empty (Postgres' CSV semantics)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     buffer = io.BytesIO()
-    pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    pa_csv.write_csv(
+        table, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    )
     return buffer.getvalue()
 
 
@@ -118,10 +137,15 @@ def replace_partition(url: str, persona: str, frames: Mapping[str, pd.DataFrame]
         raise ValueError(f"replace_partition needs all six tables; missing {sorted(missing)}")
     deleted: dict[str, int] = {}
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT_MS)))
+        cur.execute(
+            sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT_MS))
+        )
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"synth_assets:{persona}",))
         for table in reversed(schema.TABLE_NAMES):
-            cur.execute(sql.SQL("DELETE FROM {} WHERE persona = %s").format(sql.Identifier(table)), (persona,))
+            cur.execute(
+                sql.SQL("DELETE FROM {} WHERE persona = %s").format(sql.Identifier(table)),
+                (persona,),
+            )
             deleted[table] = cur.rowcount
         for table in schema.TABLE_NAMES:
             _copy(cur, table, frames[table])
@@ -140,4 +164,9 @@ def row_counts(url: str) -> pd.DataFrame:
         cur.execute(sql.SQL(" UNION ALL ").join(parts))
         rows = cur.fetchall()
     frame = pd.DataFrame(rows, columns=["table", "persona", "rows"])
-    return frame.pivot(index="persona", columns="table", values="rows").reindex(columns=list(schema.TABLE_NAMES)).fillna(0).astype(int)
+    return (
+        frame.pivot(index="persona", columns="table", values="rows")
+        .reindex(columns=list(schema.TABLE_NAMES))
+        .fillna(0)
+        .astype(int)
+    )

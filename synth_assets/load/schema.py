@@ -73,7 +73,13 @@ transactions = Table(
     "transactions",
     metadata,
     Column("transaction_id", UUID(as_uuid=False), primary_key=True),
-    Column("account_id", UUID(as_uuid=False), ForeignKey("accounts.account_id"), nullable=False, index=True),
+    Column(
+        "account_id",
+        UUID(as_uuid=False),
+        ForeignKey("accounts.account_id"),
+        nullable=False,
+        index=True,
+    ),
     _persona(),
     _money("amount", nullable=False),
     Column("iso_currency_code", Text),
@@ -144,7 +150,12 @@ jobs = Table(
     Column("completed_at", DateTime),
     Column("error_message", Text),
 )
-Index("one_completed_job_per_content", jobs.c.content_id, unique=True, postgresql_where=jobs.c.status == "completed")
+Index(
+    "one_completed_job_per_content",
+    jobs.c.content_id,
+    unique=True,
+    postgresql_where=jobs.c.status == "completed",
+)
 
 # Parents before children: the order to COPY in; reversed, the order to delete in.
 TABLES: tuple[Table, ...] = (users, accounts, transactions, liabilities, content, jobs)

@@ -1,0 +1,62 @@
+"""Referential integrity and uniqueness, as plain functions over DataFrames.
+
+Each returns a ``Finding``: what was checked, how many rows break the rule and a few
+offending keys, so a failure is readable in the UI without opening the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    checked: int
+    failures: int
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.failures == 0
+
+
+def unique(frame: pd.DataFrame, column: str) -> Finding:
+    """``column`` is non-null and unique (a primary key or a unique constraint)."""
+    values = frame[column]
+    dupes = values[values.duplicated(keep=False) | values.isna()]
+    return Finding(f"{column} unique and not null", len(frame), len(dupes), _examples(dupes))
+
+
+def foreign_key(
+    child: pd.DataFrame, column: str, parent: pd.DataFrame, key: str, nullable: bool = False
+) -> Finding:
+    """Every non-null ``child[column]`` exists in ``parent[key]`` (and none is null unless allowed)."""
+    values = child[column]
+    bad = ~values.isin(parent[key])
+    if nullable:
+        bad &= values.notna()
+    return Finding(f"{column} -> {key}", len(child), int(bad.sum()), _examples(values[bad]))
+
+
+def one_completed_job_per_content(content: pd.DataFrame, jobs: pd.DataFrame) -> Finding:
+    """Every content item has exactly one completed job, and that job's prompt is the item's."""
+    completed = jobs[jobs["status"] == "completed"]
+    per_item = completed.groupby("content_id")["id"].count().reindex(content["id"], fill_value=0)
+    prompts = completed.drop_duplicates("content_id").set_index("content_id")["prompt"]
+    same_prompt = prompts.reindex(content["id"]).to_numpy() == content["prompt"].to_numpy()
+    bad = content["id"][(per_item.to_numpy() != 1) | ~same_prompt]
+    return Finding(
+        "one completed job with the same prompt per content item",
+        len(content),
+        len(bad),
+        _examples(bad),
+    )
+
+
+def _examples(values: pd.Series) -> list[str]:
+    return [str(v) for v in values.drop_duplicates().head(EXAMPLES)]

@@ -1,0 +1,26 @@
+"""The code location: every asset, check, job and resource of synth_assets."""
+
+from dagster import Definitions
+
+from synth_assets.defs import assets
+from synth_assets.defs.checks import integrity_checks
+from synth_assets.defs.jobs import refresh_all_personas
+from synth_assets.defs.resources import default_resources
+
+TABLE_ASSETS = [
+    assets.users,
+    assets.accounts,
+    assets.transactions,
+    assets.liabilities,
+    assets.content,
+    assets.jobs,
+]
+ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables]
+ALL_CHECKS = [*integrity_checks]
+
+defs = Definitions(
+    assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
+    jobs=[refresh_all_personas],
+    resources=default_resources(),
+)

@@ -1,0 +1,1 @@
+"""The Dagster layer: thin definitions over the plain generation, check and load functions."""

@@ -1,0 +1,153 @@
+"""The six table assets and the loader. Each is a thin wrapper over a plain generator;
+dependencies mirror the foreign keys (users <- accounts <- transactions, ...)."""
+
+import time
+
+import pandas as pd
+from dagster import AssetExecutionContext, Backoff, MetadataValue, Output, RetryPolicy, asset
+
+from synth_assets.defs.metadata import markdown_table, table_metadata
+from synth_assets.defs.partitions import persona_partitions
+from synth_assets.defs.resources import GenerationSettings, SynthDatabase
+from synth_assets.generate.accounts import generate_accounts
+from synth_assets.generate.content import generate_content
+from synth_assets.generate.jobs import generate_jobs
+from synth_assets.generate.liabilities import generate_liabilities
+from synth_assets.generate.transactions import generate_transactions
+from synth_assets.generate.users import generate_users
+from synth_assets.load import postgres
+
+TABLE_ASSET = {"partitions_def": persona_partitions, "kinds": {"pandas"}}
+
+
+def _output(table: str, frame: pd.DataFrame) -> Output[pd.DataFrame]:
+    return Output(frame, metadata=table_metadata(table, frame))
+
+
+@asset(
+    group_name="people",
+    description="People of the persona: profile, income band, signup.",
+    **TABLE_ASSET,
+)
+def users(context: AssetExecutionContext, generation: GenerationSettings) -> Output[pd.DataFrame]:
+    return _output("users", generate_users(generation.context(context.partition_key)))
+
+
+@asset(
+    group_name="banking",
+    description="Plaid AccountBase rows: each user's depository, credit and loan accounts.",
+    **TABLE_ASSET,
+)
+def accounts(
+    context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame
+) -> Output[pd.DataFrame]:
+    return _output("accounts", generate_accounts(generation.context(context.partition_key), users))
+
+
+@asset(
+    group_name="banking",
+    description="Plaid Transaction rows: payroll, subscriptions, purchases, loan and card payments.",
+    **TABLE_ASSET,
+)
+def transactions(
+    context: AssetExecutionContext,
+    generation: GenerationSettings,
+    users: pd.DataFrame,
+    accounts: pd.DataFrame,
+) -> Output[pd.DataFrame]:
+    ctx = generation.context(context.partition_key)
+    return _output("transactions", generate_transactions(ctx, users, accounts))
+
+
+@asset(
+    group_name="banking",
+    description="Plaid liabilities: one row per credit card, student loan and mortgage account.",
+    **TABLE_ASSET,
+)
+def liabilities(
+    context: AssetExecutionContext,
+    generation: GenerationSettings,
+    accounts: pd.DataFrame,
+    transactions: pd.DataFrame,
+) -> Output[pd.DataFrame]:
+    ctx = generation.context(context.partition_key)
+    return _output("liabilities", generate_liabilities(ctx, accounts, transactions))
+
+
+@asset(
+    group_name="content",
+    description="Images users generated, with Jinja2-rendered prompts from the persona's domains.",
+    **TABLE_ASSET,
+)
+def content(
+    context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame
+) -> Output[pd.DataFrame]:
+    return _output("content", generate_content(generation.context(context.partition_key), users))
+
+
+@asset(
+    group_name="content",
+    description="Generation jobs: one completed job per content item plus the persona's failed / cancelled / running / pending mix.",
+    **TABLE_ASSET,
+)
+def jobs(
+    context: AssetExecutionContext,
+    generation: GenerationSettings,
+    users: pd.DataFrame,
+    content: pd.DataFrame,
+) -> Output[pd.DataFrame]:
+    ctx = generation.context(context.partition_key)
+    return _output("jobs", generate_jobs(ctx, users, content))
+
+
+@asset(
+    partitions_def=persona_partitions,
+    group_name="warehouse",
+    kinds={"postgres"},
+    description=(
+        "Replaces the persona's rows of all six tables in PostgreSQL in one transaction "
+        "(delete + COPY). Runs only after every blocking check on its inputs passed."
+    ),
+    retry_policy=RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL),
+)
+def postgres_tables(
+    context: AssetExecutionContext,
+    database: SynthDatabase,
+    users: pd.DataFrame,
+    accounts: pd.DataFrame,
+    transactions: pd.DataFrame,
+    liabilities: pd.DataFrame,
+    content: pd.DataFrame,
+    jobs: pd.DataFrame,
+) -> Output[None]:
+    frames = {
+        "users": users,
+        "accounts": accounts,
+        "transactions": transactions,
+        "liabilities": liabilities,
+        "content": content,
+        "jobs": jobs,
+    }
+    url = database.resolved_url()
+    started = time.perf_counter()
+    postgres.ensure_schema(url)
+    result = postgres.replace_partition(url, context.partition_key, frames)
+    seconds = time.perf_counter() - started
+    total = sum(result.rows.values())
+    context.log.info(
+        f"loaded {total} rows for {context.partition_key} into {postgres.masked(url)} in {seconds:.2f}s"
+    )
+    counts = pd.DataFrame(
+        [(t, n, result.deleted[t]) for t, n in result.rows.items()],
+        columns=["table", "rows", "replaced"],
+    )
+    return Output(
+        None,
+        metadata={
+            "dagster/row_count": total,
+            "database": postgres.masked(url),
+            "rows_per_table": MetadataValue.md(markdown_table(counts)),
+            "load_seconds": round(seconds, 3),
+            "rows_per_second": round(total / seconds) if seconds else None,
+        },
+    )

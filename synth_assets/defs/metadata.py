@@ -1,0 +1,43 @@
+"""Metadata that makes a table asset readable in the UI: row count, schema, a preview."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dagster import MetadataValue, TableColumn, TableSchema
+
+from synth_assets.load import schema
+
+PREVIEW_ROWS = 5
+PREVIEW_CELL_CHARS = 40
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    def cell(value: object) -> str:
+        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
+
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def column_schema(table: str) -> TableSchema:
+    columns = schema.metadata.tables[table].columns
+    return TableSchema(
+        columns=[
+            TableColumn(
+                c.name, str(c.type).lower(), description="primary key" if c.primary_key else None
+            )
+            for c in columns
+        ]
+    )
+
+
+def table_metadata(table: str, frame: pd.DataFrame) -> dict[str, object]:
+    return {
+        "dagster/row_count": len(frame),
+        "dagster/column_schema": column_schema(table),
+        "preview": MetadataValue.md(markdown_table(frame.head(PREVIEW_ROWS))),
+    }

@@ -1,0 +1,71 @@
+"""``make demo``: run the ``refresh_all_personas`` job for every persona on the project's
+Dagster instance, then print what landed in PostgreSQL and how to look at it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from dagster import DagsterInstance
+
+from synth_assets.definitions import defs
+from synth_assets.defs.partitions import persona_partitions
+from synth_assets.load import postgres
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _psql() -> str:
+    if shutil.which("psql"):
+        return "psql"
+    import pgserver
+
+    return str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
+
+
+def main() -> int:
+    instance = DagsterInstance.get()
+    job = defs.get_job_def("refresh_all_personas")
+    personas = persona_partitions.get_partition_keys()
+    checks_passed = checks_total = 0
+    started = time.perf_counter()
+    for persona in personas:
+        t0 = time.perf_counter()
+        result = job.execute_in_process(
+            partition_key=persona, instance=instance, run_config=QUIET_LOGS, raise_on_error=False
+        )
+        evaluations = result.get_asset_check_evaluations()
+        passed = sum(e.passed for e in evaluations)
+        checks_passed, checks_total = checks_passed + passed, checks_total + len(evaluations)
+        status = "ok" if result.success else "FAILED"
+        print(
+            f"{persona:<24} {status:<6} checks {passed}/{len(evaluations)}  {time.perf_counter() - t0:5.1f}s"
+        )
+        if not result.success:
+            print(
+                f"run {result.run_id} failed; see it in the UI (make ui) or the log above",
+                file=sys.stderr,
+            )
+            return 1
+    url = defs.resources["database"].resolved_url()
+    counts = postgres.row_counts(url)
+    counts.loc["TOTAL"] = counts.sum()
+    print()
+    print(
+        f"Generated, checked and loaded {len(personas)} personas in {time.perf_counter() - started:.1f}s; "
+        f"checks passed: {checks_passed}/{checks_total}."
+    )
+    print()
+    print(counts.to_string())
+    print()
+    print(f"Data: {postgres.masked(url)}")
+    print(f"""Query it:  {_psql()} "{postgres.without_password(url)}" \\
+             -c "SELECT persona, count(*), sum(amount) FROM transactions GROUP BY persona" """)
+    print("Browse it: make ui  (http://127.0.0.1:3000)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Shared fixtures: a real PostgreSQL database for the session and generated frames.
+
+The database is SYNTH_TEST_DATABASE_URL when set (.ci/run points it at the machine's server),
+else a database on the embedded server started in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from psycopg import sql
+
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
+from synth_assets.load import embedded, postgres, schema
+from synth_assets.personas import Persona, load_personas
+
+TEST_DATABASE = "synth_test"
+
+
+@pytest.fixture(scope="session")
+def personas() -> dict[str, Persona]:
+    return load_personas()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A URL to an empty ``synth_test`` database (tables dropped at session start)."""
+    configured = os.environ.get("SYNTH_TEST_DATABASE_URL")
+    if configured:
+        url = configured
+        postgres.ensure_database(url)
+    else:
+        url = embedded.embedded_url(Path(tmp_path_factory.mktemp("pg")), TEST_DATABASE)
+    drop_tables(url)
+    return url
+
+
+def drop_tables(url: str) -> None:
+    with postgres.connect(url, autocommit=True) as conn:
+        for table in reversed(schema.TABLE_NAMES):
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table)))
+
+
+def query(url: str, statement: str, params: tuple = ()) -> list[tuple]:
+    with postgres.connect(url) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+@pytest.fixture(scope="session")
+def frames(personas: dict[str, Persona]) -> dict[str, dict[str, pd.DataFrame]]:
+    """Every shipped persona's six tables at the default seed and scale."""
+    return {name: generate_all(Context(persona)) for name, persona in personas.items()}
+
+
+def stored_rows(url: str, table: str, persona: str) -> int:
+    """Rows of ``persona`` in ``table`` (0 when the table does not exist yet)."""
+    if not query(url, "SELECT to_regclass(%s) IS NOT NULL", (table,))[0][0]:
+        return 0
+    statement = sql.SQL("SELECT count(*) FROM {} WHERE persona = %s").format(sql.Identifier(table))
+    with postgres.connect(url) as conn:
+        return conn.execute(statement, (persona,)).fetchone()[0]

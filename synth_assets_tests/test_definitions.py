@@ -1,0 +1,49 @@
+"""The code location loads, and every asset and check is described, grouped and partitioned."""
+
+from synth_assets import defs
+from synth_assets.defs.partitions import persona_partitions
+from synth_assets.load import schema
+from synth_assets.personas import load_personas
+
+
+def test_definitions_load_with_all_assets_checks_and_jobs():
+    graph = defs.resolve_asset_graph()
+    keys = {key.path[-1] for key in graph.get_all_asset_keys()}
+    assert keys == {*schema.TABLE_NAMES, "postgres_tables"}
+    checks = {key.name for key in graph.asset_check_keys}
+    assert checks == {f"{table}_integrity" for table in schema.TABLE_NAMES}
+    assert defs.resolve_job_def("refresh_all_personas") is not None
+
+
+def test_every_asset_is_described_grouped_kinded_and_partitioned():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description, key
+        assert node.group_name != "default", key
+        assert node.kinds, key
+        assert node.partitions_def == persona_partitions, key
+
+
+def test_dependencies_mirror_foreign_keys():
+    graph = defs.resolve_asset_graph()
+    parents = {
+        key.path[-1]: {p.path[-1] for p in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
+    assert parents["accounts"] == {"users"}
+    assert "accounts" in parents["transactions"]
+    assert "accounts" in parents["liabilities"]
+    assert parents["content"] == {"users"}
+    assert {"content", "users"} <= parents["jobs"]
+    assert parents["postgres_tables"] == set(schema.TABLE_NAMES)
+
+
+def test_checks_are_blocking():
+    for spec in defs.resolve_asset_graph().asset_check_keys:
+        check = defs.resolve_asset_graph().get_check_spec(spec)
+        assert check.blocking, spec
+
+
+def test_partitions_are_the_persona_files():
+    assert persona_partitions.get_partition_keys() == sorted(load_personas())

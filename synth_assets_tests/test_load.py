@@ -1,0 +1,141 @@
+"""The loader against a real PostgreSQL: schema with real constraints, exact rows, idempotent
+reloads, all-or-nothing replace, the safety guard and masked credentials."""
+
+import pandas as pd
+import pytest
+from psycopg import sql
+
+from synth_assets.defs.resources import SynthDatabase
+from synth_assets.load import postgres, schema
+from synth_assets_tests.conftest import query, stored_rows
+
+PKS = {
+    "users": "id",
+    "accounts": "account_id",
+    "transactions": "transaction_id",
+    "liabilities": "account_id",
+    "content": "id",
+    "jobs": "id",
+}
+ORPHAN_QUERIES = [
+    "SELECT count(*) FROM accounts a LEFT JOIN users u ON u.id = a.user_id WHERE u.id IS NULL",
+    "SELECT count(*) FROM transactions t LEFT JOIN accounts a USING (account_id) WHERE a.account_id IS NULL",
+    "SELECT count(*) FROM liabilities l LEFT JOIN accounts a USING (account_id) WHERE a.account_id IS NULL",
+    "SELECT count(*) FROM content c LEFT JOIN users u ON u.id = c.user_id WHERE u.id IS NULL",
+    "SELECT count(*) FROM jobs j LEFT JOIN content c ON c.id = j.content_id WHERE j.content_id IS NOT NULL AND c.id IS NULL",
+    "SELECT count(*) FROM content c WHERE (SELECT count(*) FROM jobs j WHERE j.content_id = c.id "
+    "AND j.status = 'completed' AND j.prompt = c.prompt) <> 1",
+]
+
+
+def checksum(url: str, table: str, persona: str) -> str:
+    statement = sql.SQL(
+        "SELECT md5(string_agg(t::text, '|' ORDER BY t.{})) FROM {} t WHERE persona = %s"
+    ).format(sql.Identifier(PKS[table]), sql.Identifier(table))
+    with postgres.connect(url) as conn:
+        return conn.execute(statement, (persona,)).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def loaded(database_url, frames):
+    postgres.ensure_schema(database_url)
+    postgres.replace_partition(database_url, "student", frames["student"])
+    return database_url
+
+
+def test_rows_land_exactly(loaded, frames):
+    for table in schema.TABLE_NAMES:
+        assert stored_rows(loaded, table, "student") == len(frames["student"][table]), table
+    amount = query(loaded, "SELECT sum(amount) FROM transactions WHERE persona = 'student'")[0][0]
+    assert float(amount) == pytest.approx(
+        frames["student"]["transactions"]["amount"].sum(), abs=0.01
+    )
+    tags = query(loaded, "SELECT tags FROM content WHERE persona = 'student' ORDER BY id LIMIT 1")[
+        0
+    ][0]
+    assert isinstance(tags, list)
+
+
+def test_no_orphans_in_sql(loaded):
+    for statement in ORPHAN_QUERIES:
+        assert query(loaded, statement)[0][0] == 0, statement
+
+
+def test_constraints_are_real(loaded):
+    rows = query(
+        loaded,
+        "SELECT tc.table_name, tc.constraint_type, count(*) FROM information_schema.table_constraints tc "
+        "WHERE tc.table_schema = 'public' AND tc.table_name = ANY(%s) "
+        "AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE') GROUP BY 1, 2",
+        (list(schema.TABLE_NAMES),),
+    )
+    found = {(table, kind): n for table, kind, n in rows}
+    assert all(found.get((table, "PRIMARY KEY")) == 1 for table in schema.TABLE_NAMES)
+    assert found[("users", "UNIQUE")] == 2
+    assert found[("accounts", "FOREIGN KEY")] == 1
+    assert found[("transactions", "FOREIGN KEY")] == 1
+    assert found[("liabilities", "FOREIGN KEY")] == 1
+    assert found[("content", "FOREIGN KEY")] == 1
+    assert found[("jobs", "FOREIGN KEY")] == 2
+    not_null = query(
+        loaded,
+        "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'transactions' AND column_name = 'amount'",
+    )
+    assert not_null == [("NO",)]
+
+
+def test_reload_is_idempotent(loaded, frames):
+    before = {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES}
+    result = postgres.replace_partition(loaded, "student", frames["student"])
+    assert result.deleted == {table: len(frames["student"][table]) for table in schema.TABLE_NAMES}
+    assert {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES} == before
+
+
+def test_failed_replace_keeps_previous_rows(loaded, frames):
+    """A load that breaks on the last table (an orphan job) rolls back the deletes and COPYs."""
+    before = {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES}
+    broken = dict(frames["student"])
+    jobs = broken["jobs"].copy()
+    jobs.loc[jobs.index[-1], "user_id"] = "00000000-0000-4000-8000-00000000dead"
+    broken["jobs"] = jobs
+    with pytest.raises(Exception, match="foreign key"):
+        postgres.replace_partition(loaded, "student", broken)
+    assert {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES} == before
+
+
+def test_other_personas_untouched_by_a_replace(loaded, frames):
+    postgres.replace_partition(loaded, "retiree", frames["retiree"])
+    before = checksum(loaded, "transactions", "retiree")
+    postgres.replace_partition(loaded, "student", frames["student"])
+    assert checksum(loaded, "transactions", "retiree") == before
+
+
+@pytest.mark.parametrize("name", ["synth", "production", "synth_demo_backup", "test"])
+def test_guard_refuses_unsafe_database_names(name, monkeypatch):
+    monkeypatch.delenv(postgres.ALLOW_ANY_ENV, raising=False)
+    with pytest.raises(postgres.UnsafeDatabaseError, match=name):
+        SynthDatabase(url=f"postgresql://postgres@127.0.0.1:1/{name}").resolved_url()
+
+
+def test_guard_can_be_overridden_explicitly(monkeypatch):
+    url = "postgresql://postgres@127.0.0.1:1/production"
+    assert SynthDatabase(url=url, allow_any_database=True).resolved_url() == url
+    monkeypatch.setenv(postgres.ALLOW_ANY_ENV, "1")
+    assert SynthDatabase(url=url).resolved_url() == url
+
+
+def test_unreachable_server_names_host_and_database_not_password():
+    url = "postgresql://loader:s3cret-pw@127.0.0.1:1/synth_test"
+    with pytest.raises(postgres.DatabaseUnavailableError) as error:
+        postgres.connect(url)
+    message = str(error.value)
+    assert "127.0.0.1" in message and "synth_test" in message
+    assert "s3cret-pw" not in message
+    assert "s3cret-pw" not in postgres.masked(url)
+    assert "s3cret-pw" not in postgres.without_password(url)
+
+
+def test_row_counts_reads_back_per_persona(loaded, frames):
+    counts = postgres.row_counts(loaded)
+    assert isinstance(counts, pd.DataFrame)
+    assert counts.loc["student", "transactions"] == len(frames["student"]["transactions"])
