@@ -27,7 +27,7 @@ def _psql() -> str:
 
 def main() -> int:
     instance = DagsterInstance.get()
-    job = defs.get_job_def("refresh_all_personas")
+    job = defs.resolve_job_def("refresh_all_personas")
     personas = persona_partitions.get_partition_keys()
     checks_passed = checks_total = 0
     started = time.perf_counter()

@@ -86,8 +86,10 @@ def test_failing_check_blocks_the_loader(database_url):
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
-    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    failed = evaluations["jobs_integrity"]
+    evaluations = {
+        (e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()
+    }
+    failed = evaluations[("jobs", "integrity")]
     assert not failed.passed
     assert (
         failed.metadata["one completed job with the same prompt per content item: failures"].value
@@ -100,5 +102,5 @@ def test_failing_check_blocks_the_loader(database_url):
         e.event_type_value for e in result.all_events if e.step_key == "postgres_tables"
     }
     assert "STEP_START" not in loader_events, "the loader ran although a blocking check failed"
-    assert evaluations["users_integrity"].passed
+    assert evaluations[("users", "integrity")].passed
     assert stored_rows(database_url, "jobs", persona) == stored

@@ -10,8 +10,13 @@ def test_definitions_load_with_all_assets_checks_and_jobs():
     graph = defs.resolve_asset_graph()
     keys = {key.path[-1] for key in graph.get_all_asset_keys()}
     assert keys == {*schema.TABLE_NAMES, "postgres_tables"}
-    checks = {key.name for key in graph.asset_check_keys}
-    assert checks == {f"{table}_integrity" for table in schema.TABLE_NAMES}
+    checks = {(key.asset_key.path[-1], key.name) for key in graph.asset_check_keys}
+    expected = {(table, "integrity") for table in schema.TABLE_NAMES}
+    expected |= {(table, "plaid_format") for table in ("accounts", "transactions", "liabilities")}
+    expected |= {
+        (table, "persona_fidelity") for table in ("users", "accounts", "transactions", "jobs")
+    }
+    assert checks == expected
     assert defs.resolve_job_def("refresh_all_personas") is not None
 
 
@@ -39,10 +44,10 @@ def test_dependencies_mirror_foreign_keys():
     assert parents["postgres_tables"] == set(schema.TABLE_NAMES)
 
 
-def test_checks_are_blocking():
-    for spec in defs.resolve_asset_graph().asset_check_keys:
-        check = defs.resolve_asset_graph().get_check_spec(spec)
-        assert check.blocking, spec
+def test_integrity_and_format_checks_block_fidelity_checks_warn():
+    graph = defs.resolve_asset_graph()
+    for key in graph.asset_check_keys:
+        assert graph.get_check_spec(key).blocking == (key.name != "persona_fidelity"), key
 
 
 def test_partitions_are_the_persona_files():

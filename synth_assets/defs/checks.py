@@ -1,15 +1,22 @@
-"""Blocking integrity checks, one check function per table (a multi-asset blocking check
-would create a cycle): keys unique, foreign keys resolve within the partition."""
+"""Asset checks, one check function per table and rule (a blocking multi-asset check would
+create a cycle): integrity and Plaid format block the loader; persona fidelity warns."""
 
 import warnings
 from collections.abc import Sequence
 
 import pandas as pd
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetIn,
+    asset_check,
+)
 
-from synth_assets.checks import integrity
+from synth_assets.checks import fidelity, integrity, plaid_format
 from synth_assets.checks.integrity import Finding
 from synth_assets.defs.partitions import persona_partitions
+from synth_assets.defs.resources import GenerationSettings
 
 # Partitioned asset checks are "preview" in Dagster 1.13; the issue asks for them, so the
 # warning would only repeat on every import and run.
@@ -27,22 +34,24 @@ def result(findings: Sequence[Finding]) -> AssetCheckResult:
     return AssetCheckResult(passed=not failed, severity=AssetCheckSeverity.ERROR, metadata=metadata)
 
 
-def _blocking(table: str, *parents: str) -> dict[str, object]:
+def _spec(name: str, table: str, *parents: str, blocking: bool = True) -> dict[str, object]:
+    """Arguments of one persona-partitioned check on ``table`` that also reads ``parents``."""
     return {
         "asset": table,
-        "blocking": True,
+        "name": name,
+        "blocking": blocking,
         "partitions_def": persona_partitions,
         "additional_ins": {parent: AssetIn(parent) for parent in parents},
     }
 
 
-@asset_check(**_blocking("users"))
+@asset_check(**_spec("integrity", "users"))
 def users_integrity(users: pd.DataFrame) -> AssetCheckResult:
     """User ids, usernames and emails are unique and not null."""
     return result([integrity.unique(users, column) for column in ("id", "username", "email")])
 
 
-@asset_check(**_blocking("accounts", "users"))
+@asset_check(**_spec("integrity", "accounts", "users"))
 def accounts_integrity(accounts: pd.DataFrame, users: pd.DataFrame) -> AssetCheckResult:
     """account_id is unique; every account's user exists."""
     return result(
@@ -53,7 +62,7 @@ def accounts_integrity(accounts: pd.DataFrame, users: pd.DataFrame) -> AssetChec
     )
 
 
-@asset_check(**_blocking("transactions", "accounts"))
+@asset_check(**_spec("integrity", "transactions", "accounts"))
 def transactions_integrity(transactions: pd.DataFrame, accounts: pd.DataFrame) -> AssetCheckResult:
     """transaction_id is unique; every transaction's account exists."""
     return result(
@@ -64,7 +73,7 @@ def transactions_integrity(transactions: pd.DataFrame, accounts: pd.DataFrame) -
     )
 
 
-@asset_check(**_blocking("liabilities", "accounts"))
+@asset_check(**_spec("integrity", "liabilities", "accounts"))
 def liabilities_integrity(liabilities: pd.DataFrame, accounts: pd.DataFrame) -> AssetCheckResult:
     """One liability per account; every liability's account exists."""
     return result(
@@ -75,7 +84,7 @@ def liabilities_integrity(liabilities: pd.DataFrame, accounts: pd.DataFrame) -> 
     )
 
 
-@asset_check(**_blocking("content", "users"))
+@asset_check(**_spec("integrity", "content", "users"))
 def content_integrity(content: pd.DataFrame, users: pd.DataFrame) -> AssetCheckResult:
     """Content ids are unique; every item's user exists."""
     return result(
@@ -83,7 +92,7 @@ def content_integrity(content: pd.DataFrame, users: pd.DataFrame) -> AssetCheckR
     )
 
 
-@asset_check(**_blocking("jobs", "users", "content"))
+@asset_check(**_spec("integrity", "jobs", "users", "content"))
 def jobs_integrity(
     jobs: pd.DataFrame, users: pd.DataFrame, content: pd.DataFrame
 ) -> AssetCheckResult:
@@ -106,4 +115,97 @@ integrity_checks = [
     liabilities_integrity,
     content_integrity,
     jobs_integrity,
+]
+
+
+# --- Plaid format (blocking): every row, as the exact objects Plaid's API returns ----------
+
+
+def _format_result(outcome: plaid_format.FormatResult) -> AssetCheckResult:
+    return AssetCheckResult(
+        passed=outcome.passed, severity=AssetCheckSeverity.ERROR, metadata=outcome.metadata()
+    )
+
+
+@asset_check(**_spec("plaid_format", "accounts"))
+def accounts_plaid_format(accounts: pd.DataFrame) -> AssetCheckResult:
+    """Every account is a valid Plaid AccountBase (types, enums, subtype fits type, one currency)."""
+    return _format_result(plaid_format.check_accounts(accounts))
+
+
+@asset_check(**_spec("plaid_format", "transactions", "accounts"))
+def transactions_plaid_format(
+    transactions: pd.DataFrame, accounts: pd.DataFrame
+) -> AssetCheckResult:
+    """Every transaction is a valid Plaid Transaction: schema, PFC v2 pair, one currency,
+    authorized_date <= date, and the sign convention (money in negative, money out positive)."""
+    return _format_result(plaid_format.check_transactions(transactions, accounts))
+
+
+@asset_check(**_spec("plaid_format", "liabilities"))
+def liabilities_plaid_format(liabilities: pd.DataFrame) -> AssetCheckResult:
+    """Every liability is a valid Plaid CreditCardLiability, StudentLoan or MortgageLiability."""
+    return _format_result(plaid_format.check_liabilities(liabilities))
+
+
+plaid_format_checks = [accounts_plaid_format, transactions_plaid_format, liabilities_plaid_format]
+
+
+# --- Persona fidelity (WARN, not blocking): realised vs configured, tolerances in fidelity.py -
+
+
+def _fidelity_result(metrics: list[fidelity.Metric]) -> AssetCheckResult:
+    passed = all(metric.ok for metric in metrics)
+    return AssetCheckResult(
+        passed=passed, severity=AssetCheckSeverity.WARN, metadata=fidelity.metadata(metrics)
+    )
+
+
+@asset_check(**_spec("persona_fidelity", "users", blocking=False))
+def users_persona_fidelity(
+    context: AssetCheckExecutionContext, generation: GenerationSettings, users: pd.DataFrame
+) -> AssetCheckResult:
+    """Median income within tolerance of the persona's configured median."""
+    persona = generation.context(context.partition_key).persona
+    return _fidelity_result(fidelity.income_level(persona, users))
+
+
+@asset_check(**_spec("persona_fidelity", "accounts", "users", blocking=False))
+def accounts_persona_fidelity(
+    context: AssetCheckExecutionContext,
+    generation: GenerationSettings,
+    accounts: pd.DataFrame,
+    users: pd.DataFrame,
+) -> AssetCheckResult:
+    """Share of users holding each product within tolerance of its configured probability."""
+    persona = generation.context(context.partition_key).persona
+    return _fidelity_result(fidelity.account_mix(persona, users, accounts))
+
+
+@asset_check(**_spec("persona_fidelity", "transactions", "users", blocking=False))
+def transactions_persona_fidelity(
+    context: AssetCheckExecutionContext,
+    generation: GenerationSettings,
+    transactions: pd.DataFrame,
+    users: pd.DataFrame,
+) -> AssetCheckResult:
+    """Purchases per user per month and the category mix within tolerance of the persona."""
+    persona = generation.context(context.partition_key).persona
+    return _fidelity_result(fidelity.spending(persona, users, transactions))
+
+
+@asset_check(**_spec("persona_fidelity", "jobs", blocking=False))
+def jobs_persona_fidelity(
+    context: AssetCheckExecutionContext, generation: GenerationSettings, jobs: pd.DataFrame
+) -> AssetCheckResult:
+    """Job status mix within tolerance of the persona's configured mix."""
+    persona = generation.context(context.partition_key).persona
+    return _fidelity_result(fidelity.job_status_mix(persona, jobs))
+
+
+fidelity_checks = [
+    users_persona_fidelity,
+    accounts_persona_fidelity,
+    transactions_persona_fidelity,
+    jobs_persona_fidelity,
 ]

@@ -1,0 +1,356 @@
+"""Plaid views: the exact JSON objects Plaid's API returns, built from our table rows.
+
+One source of truth: the format checks validate these objects, and file exports write them,
+so what is checked is what is shipped. Columns are converted to Python values once, vectorised
+(dates to ISO strings, NaN to None), then zipped into dicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PlaidObject = dict[str, Any]
+PFC_VERSION = "v2"
+INCOME_PRIMARY = "INCOME"
+INSTITUTION_PRIMARIES = ("LOAN_PAYMENTS", "TRANSFER_IN", "TRANSFER_OUT", "BANK_FEES")
+_PAYMENT_META_KEYS = (
+    "reference_number",
+    "ppd_id",
+    "payee",
+    "by_order_of",
+    "payer",
+    "payment_method",
+    "payment_processor",
+    "reason",
+)
+
+
+def values(column: pd.Series) -> list[Any]:
+    """Python values of a column with NaN / NaT / pd.NA as None."""
+    array = column.to_numpy(dtype=object)
+    return np.where(pd.isna(column).to_numpy(), None, array).tolist()
+
+
+def iso_dates(column: pd.Series) -> list[str | None]:
+    """``YYYY-MM-DD`` strings (None where missing), formatted in C, not per row in Python."""
+    array = column.to_numpy(dtype="datetime64[D]")
+    text = np.datetime_as_string(array, unit="D").astype(object)
+    return np.where(np.isnat(array), None, text).tolist()
+
+
+def iso_datetimes(column: pd.Series) -> list[str | None]:
+    """``YYYY-MM-DDTHH:MM:SSZ`` strings in UTC (None where missing)."""
+    array = column.to_numpy(dtype="datetime64[s]")
+    text = np.char.add(np.datetime_as_string(array, unit="s"), "Z").astype(object)
+    return np.where(np.isnat(array), None, text).tolist()
+
+
+def money(column: pd.Series) -> list[float | None]:
+    """Amounts as floats rounded to cents (None where missing)."""
+    return values(column.astype(float).round(2))
+
+
+def _counterparty_types(primary: pd.Series) -> list[str]:
+    kinds = np.where(primary.to_numpy() == INCOME_PRIMARY, "income_source", "merchant")
+    kinds = np.where(primary.isin(INSTITUTION_PRIMARIES).to_numpy(), "financial_institution", kinds)
+    return kinds.tolist()
+
+
+def transaction_objects(transactions: pd.DataFrame) -> list[PlaidObject]:
+    """Plaid ``Transaction`` objects, one per row, in row order."""
+    t = transactions
+    merchant, website = values(t["merchant_name"]), values(t["website"])
+    confidence = values(t["pfc_confidence_level"])
+    counterparty_type = _counterparty_types(t["pfc_primary"])
+    in_store = (t["payment_channel"] == "in store").to_numpy().tolist()
+    location = zip(
+        values(t["location_city"]),
+        values(t["location_region"]),
+        values(t["location_postal_code"]),
+        values(t["location_country"]),
+        strict=True,
+    )
+    columns = zip(
+        t["transaction_id"].tolist(),
+        t["account_id"].tolist(),
+        money(t["amount"]),
+        values(t["iso_currency_code"]),
+        values(t["unofficial_currency_code"]),
+        iso_dates(t["date"]),
+        iso_dates(t["authorized_date"]),
+        iso_datetimes(t["datetime"]),
+        iso_datetimes(t["authorized_datetime"]),
+        t["name"].tolist(),
+        t["payment_channel"].tolist(),
+        t["pending"].tolist(),
+        t["pfc_primary"].tolist(),
+        t["pfc_detailed"].tolist(),
+        confidence,
+        merchant,
+        website,
+        counterparty_type,
+        in_store,
+        location,
+        strict=True,
+    )
+    return [
+        {
+            "transaction_id": transaction_id,
+            "account_id": account_id,
+            "amount": amount,
+            "iso_currency_code": iso,
+            "unofficial_currency_code": unofficial,
+            "date": date,
+            "authorized_date": authorized_date,
+            "datetime": datetime,
+            "authorized_datetime": authorized_datetime,
+            "name": name,
+            "merchant_name": merchant_name,
+            "merchant_entity_id": None,
+            "logo_url": None,
+            "website": site,
+            "check_number": None,
+            "payment_channel": channel,
+            "pending": pending,
+            "pending_transaction_id": None,
+            "account_owner": None,
+            "transaction_code": None,
+            "location": {
+                "address": None,
+                "city": city,
+                "region": region,
+                "postal_code": postal_code,
+                "country": country,
+                "lat": None,
+                "lon": None,
+                "store_number": None,
+            }
+            if store
+            else dict.fromkeys(
+                (
+                    "address",
+                    "city",
+                    "region",
+                    "postal_code",
+                    "country",
+                    "lat",
+                    "lon",
+                    "store_number",
+                )
+            ),
+            "payment_meta": dict.fromkeys(_PAYMENT_META_KEYS),
+            "personal_finance_category": {
+                "primary": primary,
+                "detailed": detailed,
+                "confidence_level": level,
+                "version": PFC_VERSION,
+            },
+            "counterparties": [
+                {
+                    "name": merchant_name,
+                    "type": party,
+                    "website": site,
+                    "logo_url": None,
+                    "entity_id": None,
+                    "confidence_level": level,
+                }
+            ]
+            if merchant_name
+            else [],
+        }
+        for (
+            transaction_id,
+            account_id,
+            amount,
+            iso,
+            unofficial,
+            date,
+            authorized_date,
+            datetime,
+            authorized_datetime,
+            name,
+            channel,
+            pending,
+            primary,
+            detailed,
+            level,
+            merchant_name,
+            site,
+            party,
+            store,
+            (city, region, postal_code, country),
+        ) in columns
+    ]
+
+
+def account_objects(accounts: pd.DataFrame) -> list[PlaidObject]:
+    """Plaid ``AccountBase`` objects with their ``balances``."""
+    a = accounts
+    columns = zip(
+        a["account_id"].tolist(),
+        money(a["balance_available"]),
+        money(a["balance_current"]),
+        money(a["balance_limit"]),
+        values(a["iso_currency_code"]),
+        values(a["unofficial_currency_code"]),
+        values(a["mask"]),
+        a["name"].tolist(),
+        values(a["official_name"]),
+        a["type"].tolist(),
+        values(a["subtype"]),
+        strict=True,
+    )
+    return [
+        {
+            "account_id": account_id,
+            "balances": {
+                "available": available,
+                "current": current,
+                "limit": limit,
+                "iso_currency_code": iso,
+                "unofficial_currency_code": unofficial,
+            },
+            "mask": mask,
+            "name": name,
+            "official_name": official_name,
+            "type": kind,
+            "subtype": subtype,
+        }
+        for account_id, available, current, limit, iso, unofficial, mask, name, official_name, kind, subtype in columns
+    ]
+
+
+def _credit(rows: pd.DataFrame) -> list[PlaidObject]:
+    columns = zip(
+        rows["account_id"].tolist(),
+        values(rows["is_overdue"]),
+        money(rows["last_payment_amount"]),
+        iso_dates(rows["last_payment_date"]),
+        iso_dates(rows["last_statement_issue_date"]),
+        money(rows["last_statement_balance"]),
+        money(rows["minimum_payment_amount"]),
+        iso_dates(rows["next_payment_due_date"]),
+        money(rows["apr_percentage"]),
+        strict=True,
+    )
+    return [
+        {
+            "account_id": account_id,
+            "aprs": [
+                {
+                    "apr_percentage": apr,
+                    "apr_type": "purchase_apr",
+                    "balance_subject_to_apr": balance,
+                    "interest_charge_amount": None,
+                }
+            ],
+            "is_overdue": overdue,
+            "last_payment_amount": paid,
+            "last_payment_date": paid_on,
+            "last_statement_issue_date": statement_date,
+            "last_statement_balance": balance,
+            "minimum_payment_amount": minimum,
+            "next_payment_due_date": due,
+        }
+        for account_id, overdue, paid, paid_on, statement_date, balance, minimum, due, apr in columns
+    ]
+
+
+def _loan_columns(rows: pd.DataFrame) -> zip:
+    return zip(
+        rows["account_id"].tolist(),
+        values(rows["is_overdue"]),
+        money(rows["last_payment_amount"]),
+        iso_dates(rows["last_payment_date"]),
+        money(rows["minimum_payment_amount"]),
+        iso_dates(rows["next_payment_due_date"]),
+        money(rows["apr_percentage"]),
+        iso_dates(rows["origination_date"]),
+        money(rows["origination_principal_amount"]),
+        iso_dates(rows["maturity_date"]),
+        values(rows["loan_name"]),
+        strict=True,
+    )
+
+
+def _student(rows: pd.DataFrame) -> list[PlaidObject]:
+    return [
+        {
+            "account_id": account_id,
+            "account_number": None,
+            "disbursement_dates": [origination] if origination else None,
+            "expected_payoff_date": maturity,
+            "guarantor": None,
+            "interest_rate_percentage": rate,
+            "is_overdue": overdue,
+            "last_payment_amount": paid,
+            "last_payment_date": paid_on,
+            "last_statement_balance": None,
+            "last_statement_issue_date": None,
+            "loan_name": name,
+            "loan_status": {"end_date": maturity, "type": "repayment"},
+            "minimum_payment_amount": minimum,
+            "next_payment_due_date": due,
+            "origination_date": origination,
+            "origination_principal_amount": principal,
+            "outstanding_interest_amount": None,
+            "payment_reference_number": None,
+            "pslf_status": dict.fromkeys(
+                ("estimated_eligibility_date", "payments_made", "payments_remaining")
+            ),
+            "repayment_plan": {"description": "Standard Repayment", "type": "standard"},
+            "sequence_number": None,
+            "servicer_address": dict.fromkeys(
+                ("city", "region", "street", "postal_code", "country")
+            ),
+            "ytd_interest_paid": None,
+            "ytd_principal_paid": None,
+        }
+        for account_id, overdue, paid, paid_on, minimum, due, rate, origination, principal, maturity, name in _loan_columns(
+            rows
+        )
+    ]
+
+
+def _mortgage(rows: pd.DataFrame) -> list[PlaidObject]:
+    return [
+        {
+            "account_id": account_id,
+            "account_number": None,
+            "current_late_fee": None,
+            "escrow_balance": None,
+            "has_pmi": None,
+            "has_prepayment_penalty": None,
+            "interest_rate": {"percentage": rate, "type": "fixed"},
+            "last_payment_amount": paid,
+            "last_payment_date": paid_on,
+            "loan_type_description": name,
+            "loan_term": "30 year",
+            "maturity_date": maturity,
+            "next_monthly_payment": minimum,
+            "next_payment_due_date": due,
+            "origination_date": origination,
+            "origination_principal_amount": principal,
+            "past_due_amount": None,
+            "property_address": dict.fromkeys(
+                ("city", "country", "postal_code", "region", "street")
+            ),
+            "ytd_interest_paid": None,
+            "ytd_principal_paid": None,
+        }
+        for account_id, overdue, paid, paid_on, minimum, due, rate, origination, principal, maturity, name in _loan_columns(
+            rows
+        )
+    ]
+
+
+LIABILITY_BUILDERS = {"credit": _credit, "student": _student, "mortgage": _mortgage}
+
+
+def liability_objects(liabilities: pd.DataFrame) -> dict[str, list[PlaidObject]]:
+    """Plaid's ``liabilities`` object: ``{credit: [...], student: [...], mortgage: [...]}``."""
+    kind = liabilities["liability_type"]
+    return {name: build(liabilities[kind == name]) for name, build in LIABILITY_BUILDERS.items()}
