@@ -9,6 +9,7 @@ from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase
 from synth_assets.generate.jobs import generate_jobs
+from synth_assets.generate.transactions import generate_transactions
 from synth_assets_tests.conftest import stored_rows
 
 
@@ -75,10 +76,38 @@ def jobs_missing_one(
     return frame.drop(index=frame.index[frame["status"] == "completed"][0])
 
 
-def test_failing_check_blocks_the_loader(database_url):
+@asset(name="transactions", partitions_def=persona_partitions, group_name="banking")
+def transactions_in_store_typo(
+    context: AssetExecutionContext,
+    generation: GenerationSettings,
+    users: pd.DataFrame,
+    accounts: pd.DataFrame,
+) -> pd.DataFrame:
+    """Real transactions with Plaid's "in store" misspelt "in_store" on ten rows."""
+    frame = generate_transactions(generation.context(context.partition_key), users, accounts)
+    frame.loc[frame.index[:10], "payment_channel"] = "in_store"
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "table", "check", "failures_key", "failures"),
+    [
+        (
+            jobs_missing_one,
+            "jobs",
+            "integrity",
+            "one completed job with the same prompt per content item: failures",
+            1,
+        ),
+        (transactions_in_store_typo, "transactions", "plaid_format", "errors", 10),
+    ],
+)
+def test_failing_check_blocks_the_loader(
+    database_url, corrupt, table, check, failures_key, failures
+):
     persona = "retiree"
-    stored = stored_rows(database_url, "jobs", persona)
-    assets = [jobs_missing_one if a.key.path == ["jobs"] else a for a in ALL_ASSETS]
+    stored = stored_rows(database_url, table, persona)
+    assets = [corrupt if a.key.path == [table] else a for a in ALL_ASSETS]
     result = materialize(
         [*assets, *ALL_CHECKS],
         partition_key=persona,
@@ -89,12 +118,9 @@ def test_failing_check_blocks_the_loader(database_url):
     evaluations = {
         (e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()
     }
-    failed = evaluations[("jobs", "integrity")]
+    failed = evaluations[(table, check)]
     assert not failed.passed
-    assert (
-        failed.metadata["one completed job with the same prompt per content item: failures"].value
-        == 1
-    )
+    assert failed.metadata[failures_key].value == failures
     materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
     assert "users" in materialized
     assert "postgres_tables" not in materialized
@@ -103,4 +129,4 @@ def test_failing_check_blocks_the_loader(database_url):
     }
     assert "STEP_START" not in loader_events, "the loader ran although a blocking check failed"
     assert evaluations[("users", "integrity")].passed
-    assert stored_rows(database_url, "jobs", persona) == stored
+    assert stored_rows(database_url, table, persona) == stored

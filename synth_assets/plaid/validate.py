@@ -14,13 +14,11 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
+import numpy as np
 
+from synth_assets.plaid import rules
 from synth_assets.plaid.schema import SCHEMAS
 
-# Money in (negative amounts) and money out (positive amounts), by PFC primary category.
-MONEY_IN = frozenset({"INCOME", "TRANSFER_IN", "LOAN_DISBURSEMENTS"})
-MONEY_OUT_EXCEPT = MONEY_IN | {"LOAN_PAYMENTS"}
-CARD_PAYMENT = "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"
 LIABILITY_KINDS = ("credit", "student", "mortgage")
 
 
@@ -85,47 +83,48 @@ def _schema_errors(kind: str, objects: Sequence[Mapping[str, Any]]) -> list[Plai
 def _transaction_rules(
     objects: Sequence[Mapping[str, Any]], account_types: Mapping[str, str] | None
 ) -> list[PlaidError]:
-    errors = []
-    for index, tx in enumerate(objects):
-        try:
-            amount, date, authorized = tx["amount"], tx["date"], tx["authorized_date"]
-            category = tx.get("personal_finance_category") or {}
-        except (KeyError, TypeError):
-            continue  # missing keys are schema errors, reported already
-        if isinstance(authorized, str) and isinstance(date, str) and authorized > date:
-            errors.append(
-                PlaidError(
-                    index,
-                    "$.authorized_date",
-                    "date_order",
-                    f"authorized {authorized} after date {date}",
-                )
-            )
-        expected = _expected_sign(
-            category, account_types.get(tx["account_id"]) if account_types else None
+    """authorized_date <= date and the sign convention, via the shared vectorised rules."""
+    if not all(isinstance(tx, Mapping) for tx in objects):
+        return []  # non-objects are schema errors, reported already
+    pfc = [tx.get("personal_finance_category") or {} for tx in objects]
+    amount = np.array([_number(tx.get("amount")) for tx in objects], dtype=float)
+    expected = rules.expected_sign(
+        np.array([c.get("primary") for c in pfc], dtype=object),
+        np.array([c.get("detailed") for c in pfc], dtype=object),
+        np.array([(account_types or {}).get(tx.get("account_id")) for tx in objects], dtype=object),
+    )
+    date = np.array([_text(tx.get("date")) for tx in objects], dtype=object)
+    authorized = np.array([_text(tx.get("authorized_date")) for tx in objects], dtype=object)
+    late = np.flatnonzero(rules.date_order_violations(date, authorized))
+    wrong_sign = np.flatnonzero(rules.sign_violations(amount, expected))
+    return [
+        PlaidError(
+            int(i),
+            "$.authorized_date",
+            "date_order",
+            rules.date_order_message(date[i], authorized[i]),
         )
-        if expected and isinstance(amount, int | float) and amount * expected <= 0:
-            direction = "negative (money in)" if expected < 0 else "positive (money out)"
-            detailed = category.get("detailed")
-            errors.append(
-                PlaidError(
-                    index, "$.amount", "sign", f"{detailed} amount {amount} should be {direction}"
-                )
-            )
-    return errors
+        for i in late
+    ] + [
+        PlaidError(
+            int(i),
+            "$.amount",
+            "sign",
+            rules.sign_message(pfc[i].get("detailed"), amount[i], expected[i]),
+        )
+        for i in wrong_sign
+    ]
 
 
-def _expected_sign(category: Mapping[str, Any], account_type: str | None) -> int:
-    """+1 money out, -1 money in, 0 when the category alone cannot tell (e.g. refunds aside,
-    a loan payment leaves checking but arrives on the card)."""
-    primary, detailed = category.get("primary"), category.get("detailed")
-    if primary in MONEY_IN:
-        return -1
-    if detailed == CARD_PAYMENT and account_type:
-        return -1 if account_type == "credit" else 1
-    if primary == "LOAN_PAYMENTS":
-        return 1 if account_type == "depository" else 0
-    return 1 if primary else 0
+def _number(value: Any) -> float:
+    """The amount as a float; NaN for a non-number (a schema error, not a sign error)."""
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else np.nan
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def validate(

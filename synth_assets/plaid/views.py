@@ -7,6 +7,7 @@ so what is checked is what is shipped. Columns are converted to Python values on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,15 +17,21 @@ PlaidObject = dict[str, Any]
 PFC_VERSION = "v2"
 INCOME_PRIMARY = "INCOME"
 INSTITUTION_PRIMARIES = ("LOAN_PAYMENTS", "TRANSFER_IN", "TRANSFER_OUT", "BANK_FEES")
-_PAYMENT_META_KEYS = (
-    "reference_number",
-    "ppd_id",
-    "payee",
-    "by_order_of",
-    "payer",
-    "payment_method",
-    "payment_processor",
-    "reason",
+# Templates copied per object (dict.copy is several times faster than building anew).
+_NULL_PAYMENT_META = dict.fromkeys(
+    (
+        "reference_number",
+        "ppd_id",
+        "payee",
+        "by_order_of",
+        "payer",
+        "payment_method",
+        "payment_processor",
+        "reason",
+    )
+)
+_NULL_LOCATION = dict.fromkeys(
+    ("address", "city", "region", "postal_code", "country", "lat", "lon", "store_number")
 )
 
 
@@ -35,22 +42,27 @@ def values(column: pd.Series) -> list[Any]:
 
 
 def iso_dates(column: pd.Series) -> list[str | None]:
-    """``YYYY-MM-DD`` strings (None where missing), formatted in C, not per row in Python."""
+    """``YYYY-MM-DD`` strings (None where missing), formatted in C, not per row in Python.
+    A column that is not datetime64 is passed through for the validator to judge."""
+    if not pd.api.types.is_datetime64_any_dtype(column):
+        return values(column)
     array = column.to_numpy(dtype="datetime64[D]")
     text = np.datetime_as_string(array, unit="D").astype(object)
     return np.where(np.isnat(array), None, text).tolist()
 
 
 def iso_datetimes(column: pd.Series) -> list[str | None]:
-    """``YYYY-MM-DDTHH:MM:SSZ`` strings in UTC (None where missing)."""
+    """``YYYY-MM-DDTHH:MM:SSZ`` strings in UTC (None where missing); non-datetime64 passed through."""
+    if not pd.api.types.is_datetime64_any_dtype(column):
+        return values(column)
     array = column.to_numpy(dtype="datetime64[s]")
     text = np.char.add(np.datetime_as_string(array, unit="s"), "Z").astype(object)
     return np.where(np.isnat(array), None, text).tolist()
 
 
 def money(column: pd.Series) -> list[float | None]:
-    """Amounts as floats rounded to cents (None where missing)."""
-    return values(column.astype(float).round(2))
+    """Amounts as floats rounded to cents (None where missing or not a number)."""
+    return values(pd.to_numeric(column, errors="coerce").round(2))
 
 
 def _counterparty_types(primary: pd.Series) -> list[str]:
@@ -59,131 +71,116 @@ def _counterparty_types(primary: pd.Series) -> list[str]:
     return kinds.tolist()
 
 
+Converter = Callable[[pd.Series], list[Any]]
+
+# Which column feeds which JSON path of a Transaction, and how it is converted. The view is
+# built from exactly these converted columns (every other key is a constant or derived), and
+# the columnar check validates them: one declaration serves both.
+TRANSACTION_COLUMNS: dict[str, tuple[str, Converter]] = {
+    "$.transaction_id": ("transaction_id", values),
+    "$.account_id": ("account_id", values),
+    "$.amount": ("amount", money),
+    "$.iso_currency_code": ("iso_currency_code", values),
+    "$.unofficial_currency_code": ("unofficial_currency_code", values),
+    "$.date": ("date", iso_dates),
+    "$.authorized_date": ("authorized_date", iso_dates),
+    "$.datetime": ("datetime", iso_datetimes),
+    "$.authorized_datetime": ("authorized_datetime", iso_datetimes),
+    "$.name": ("name", values),
+    "$.merchant_name": ("merchant_name", values),
+    "$.website": ("website", values),
+    "$.payment_channel": ("payment_channel", values),
+    "$.pending": ("pending", values),
+    "$.location.city": ("location_city", values),
+    "$.location.region": ("location_region", values),
+    "$.location.postal_code": ("location_postal_code", values),
+    "$.location.country": ("location_country", values),
+    "$.personal_finance_category.primary": ("pfc_primary", values),
+    "$.personal_finance_category.detailed": ("pfc_detailed", values),
+    "$.personal_finance_category.confidence_level": ("pfc_confidence_level", values),
+}
+
+
+def transaction_variants(transactions: pd.DataFrame) -> pd.DataFrame:
+    """One row per distinct path through ``transaction_objects`` (in store or not, with or
+    without a merchant, each category primary): together they exercise every constant and
+    derived key the view emits."""
+    shape = pd.DataFrame(
+        {
+            "in_store": transactions["payment_channel"] == "in store",
+            "merchant": transactions["merchant_name"].notna(),
+            "primary": transactions["pfc_primary"],
+        }
+    )
+    return transactions.loc[~shape.duplicated()]
+
+
+def _transaction(
+    transaction_id, account_id, amount, iso, unofficial, date, authorized_date, datetime,
+    authorized_datetime, name, merchant_name, website, channel, pending, city, region,
+    postal_code, country, primary, detailed, level, party,
+) -> PlaidObject:  # fmt: skip
+    """One Transaction; parameters in TRANSACTION_COLUMNS order, then the counterparty type."""
+    location = _NULL_LOCATION.copy()
+    if channel == "in store":
+        location.update(city=city, region=region, postal_code=postal_code, country=country)
+    return {
+        "transaction_id": transaction_id,
+        "account_id": account_id,
+        "amount": amount,
+        "iso_currency_code": iso,
+        "unofficial_currency_code": unofficial,
+        "date": date,
+        "authorized_date": authorized_date,
+        "datetime": datetime,
+        "authorized_datetime": authorized_datetime,
+        "name": name,
+        "merchant_name": merchant_name,
+        "merchant_entity_id": None,
+        "logo_url": None,
+        "website": website,
+        "check_number": None,
+        "payment_channel": channel,
+        "pending": pending,
+        "pending_transaction_id": None,
+        "account_owner": None,
+        "transaction_code": None,
+        "location": location,
+        "payment_meta": _NULL_PAYMENT_META.copy(),
+        "personal_finance_category": {
+            "primary": primary,
+            "detailed": detailed,
+            "confidence_level": level,
+            "version": PFC_VERSION,
+        },
+        "counterparties": [
+            {
+                "name": merchant_name,
+                "type": party,
+                "website": website,
+                "logo_url": None,
+                "entity_id": None,
+                "confidence_level": level,
+            }
+        ]
+        if merchant_name
+        else [],
+    }
+
+
+def transaction_columns(transactions: pd.DataFrame) -> dict[str, list[Any]]:
+    """The converted values feeding each JSON path, as the view puts them in the objects."""
+    return {
+        path: convert(transactions[column])
+        for path, (column, convert) in TRANSACTION_COLUMNS.items()
+    }
+
+
 def transaction_objects(transactions: pd.DataFrame) -> list[PlaidObject]:
     """Plaid ``Transaction`` objects, one per row, in row order."""
-    t = transactions
-    merchant, website = values(t["merchant_name"]), values(t["website"])
-    confidence = values(t["pfc_confidence_level"])
-    counterparty_type = _counterparty_types(t["pfc_primary"])
-    in_store = (t["payment_channel"] == "in store").to_numpy().tolist()
-    location = zip(
-        values(t["location_city"]),
-        values(t["location_region"]),
-        values(t["location_postal_code"]),
-        values(t["location_country"]),
-        strict=True,
-    )
-    columns = zip(
-        t["transaction_id"].tolist(),
-        t["account_id"].tolist(),
-        money(t["amount"]),
-        values(t["iso_currency_code"]),
-        values(t["unofficial_currency_code"]),
-        iso_dates(t["date"]),
-        iso_dates(t["authorized_date"]),
-        iso_datetimes(t["datetime"]),
-        iso_datetimes(t["authorized_datetime"]),
-        t["name"].tolist(),
-        t["payment_channel"].tolist(),
-        t["pending"].tolist(),
-        t["pfc_primary"].tolist(),
-        t["pfc_detailed"].tolist(),
-        confidence,
-        merchant,
-        website,
-        counterparty_type,
-        in_store,
-        location,
-        strict=True,
-    )
-    return [
-        {
-            "transaction_id": transaction_id,
-            "account_id": account_id,
-            "amount": amount,
-            "iso_currency_code": iso,
-            "unofficial_currency_code": unofficial,
-            "date": date,
-            "authorized_date": authorized_date,
-            "datetime": datetime,
-            "authorized_datetime": authorized_datetime,
-            "name": name,
-            "merchant_name": merchant_name,
-            "merchant_entity_id": None,
-            "logo_url": None,
-            "website": site,
-            "check_number": None,
-            "payment_channel": channel,
-            "pending": pending,
-            "pending_transaction_id": None,
-            "account_owner": None,
-            "transaction_code": None,
-            "location": {
-                "address": None,
-                "city": city,
-                "region": region,
-                "postal_code": postal_code,
-                "country": country,
-                "lat": None,
-                "lon": None,
-                "store_number": None,
-            }
-            if store
-            else dict.fromkeys(
-                (
-                    "address",
-                    "city",
-                    "region",
-                    "postal_code",
-                    "country",
-                    "lat",
-                    "lon",
-                    "store_number",
-                )
-            ),
-            "payment_meta": dict.fromkeys(_PAYMENT_META_KEYS),
-            "personal_finance_category": {
-                "primary": primary,
-                "detailed": detailed,
-                "confidence_level": level,
-                "version": PFC_VERSION,
-            },
-            "counterparties": [
-                {
-                    "name": merchant_name,
-                    "type": party,
-                    "website": site,
-                    "logo_url": None,
-                    "entity_id": None,
-                    "confidence_level": level,
-                }
-            ]
-            if merchant_name
-            else [],
-        }
-        for (
-            transaction_id,
-            account_id,
-            amount,
-            iso,
-            unofficial,
-            date,
-            authorized_date,
-            datetime,
-            authorized_datetime,
-            name,
-            channel,
-            pending,
-            primary,
-            detailed,
-            level,
-            merchant_name,
-            site,
-            party,
-            store,
-            (city, region, postal_code, country),
-        ) in columns
-    ]
+    columns = transaction_columns(transactions)
+    party = _counterparty_types(transactions["pfc_primary"])
+    return [_transaction(*row) for row in zip(*columns.values(), party, strict=True)]
 
 
 def account_objects(accounts: pd.DataFrame) -> list[PlaidObject]:
