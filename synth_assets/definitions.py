@@ -9,8 +9,7 @@ from synth_assets.defs.resources import default_resources
 
 TABLE_ASSETS = [
     assets.users,
-    assets.accounts,
-    assets.transactions,
+    assets.banking,
     assets.liabilities,
     assets.content,
     assets.jobs,

@@ -101,6 +101,9 @@ class Income(Strict):
     annual: LogNormal
     pay_frequency: PayFrequency
     category: str = "INCOME_SALARY"
+    annual_raise: Annotated[float, Field(ge=0, le=0.5)] = Field(
+        default=0.03, description="Raise applied once, in a month drawn per user."
+    )
 
     @field_validator("category")
     @classmethod
@@ -119,11 +122,17 @@ class AccountSpec(Strict):
     apr_percentage: Annotated[float, Field(ge=0, le=40)] | None = None
 
 
+class Frequency(StrEnum):
+    MONTHLY = "MONTHLY"
+    ANNUALLY = "ANNUALLY"
+
+
 class Subscription(Strict):
     name: str
     amount: PositiveFloat
     category: str
     probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+    frequency: Frequency = Frequency.MONTHLY
 
     @field_validator("category")
     @classmethod
@@ -133,10 +142,48 @@ class Subscription(Strict):
         return value
 
 
+class Utility(Strict):
+    """A monthly bill whose amount varies a little month to month (``variation`` = log sd)."""
+
+    name: str
+    category: str
+    amount: LogNormal
+    variation: Annotated[float, Field(ge=0, le=1)] = 0.12
+    probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+
+    @field_validator("category")
+    @classmethod
+    def _utility_category(cls, value: str) -> str:
+        if value not in PFC_V2["RENT_AND_UTILITIES"]:
+            raise ValueError(f"{value!r} is not a RENT_AND_UTILITIES_* category of PFC v2")
+        return value
+
+
+class Housing(Strict):
+    """Rent, paid monthly by users who hold no mortgage, with ``rent_probability``."""
+
+    rent_probability: Annotated[float, Field(ge=0, le=1)]
+    rent: LogNormal
+    day_of_month: Annotated[int, Field(ge=1, le=28)] = 1
+
+
+class Saving(Strict):
+    """Monthly transfer from checking to savings, for users who hold a savings account."""
+
+    probability: Annotated[float, Field(ge=0, le=1)] = 0.7
+    share_of_income: Annotated[float, Field(ge=0, le=0.5)] = 0.05
+
+
 class Spending(Strict):
     transactions_per_month: PositiveFloat
     categories: dict[str, NonNegativeFloat]
     subscriptions: list[Subscription] = []
+    utilities: list[Utility] = []
+    housing: Housing | None = None
+    saving: Saving = Saving()
+    overdraws: bool = Field(
+        default=False, description="Checking may go negative (with overdraft fees)."
+    )
 
     @field_validator("categories")
     @classmethod

@@ -23,8 +23,12 @@ def test_materialize_one_persona_with_checks(database_url, frames):
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == len(ALL_CHECKS)
     assert all(e.passed for e in evaluations)
+    by_asset = {
+        event.asset_key.path[-1]: event.event_specific_data.materialization
+        for event in result.get_asset_materialization_events()
+    }
     for table in schema.TABLE_NAMES:
-        materialization = result.asset_materializations_for_node(table)[0]
+        materialization = by_asset[table]
         assert materialization.partition == persona
         metadata = materialization.metadata
         assert metadata["dagster/row_count"].value == len(frames[persona][table])
@@ -33,14 +37,14 @@ def test_materialize_one_persona_with_checks(database_url, frames):
         )
         assert metadata["preview"].md_str.startswith("| ")
         assert stored_rows(database_url, table, persona) == len(frames[persona][table]), table
-    loaded = result.asset_materializations_for_node("postgres_tables")[0].metadata
+    loaded = by_asset["postgres_tables"].metadata
     assert loaded["dagster/row_count"].value == sum(len(f) for f in frames[persona].values())
 
 
 def test_run_config_seed_changes_the_data(database_url, frames):
     persona = "retiree"
     result = materialize(
-        [a for a in ALL_ASSETS if a.key.path == ["users"]],
+        [a for a in ALL_ASSETS if [k.path for k in a.keys] == [["users"]]],
         partition_key=persona,
         resources={"generation": GenerationSettings(), "database": SynthDatabase(url=database_url)},
         run_config={"resources": {"generation": {"config": {"seed": 7, "scale": 2.0}}}},

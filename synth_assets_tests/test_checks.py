@@ -2,14 +2,23 @@
 
 import pandas as pd
 import pytest
-from dagster import AssetExecutionContext, DagsterInstance, asset, materialize
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetOut,
+    DagsterInstance,
+    Output,
+    asset,
+    materialize,
+    multi_asset,
+)
 
 from synth_assets.checks import integrity
 from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase
+from synth_assets.generate.banking import generate_banking
 from synth_assets.generate.jobs import generate_jobs
-from synth_assets.generate.transactions import generate_transactions
 from synth_assets_tests.conftest import stored_rows
 
 
@@ -76,17 +85,23 @@ def jobs_missing_one(
     return frame.drop(index=frame.index[frame["status"] == "completed"][0])
 
 
-@asset(name="transactions", partitions_def=persona_partitions, group_name="banking")
-def transactions_in_store_typo(
-    context: AssetExecutionContext,
-    generation: GenerationSettings,
-    users: pd.DataFrame,
-    accounts: pd.DataFrame,
-) -> pd.DataFrame:
-    """Real transactions with Plaid's "in store" misspelt "in_store" on ten rows."""
-    frame = generate_transactions(generation.context(context.partition_key), users, accounts)
-    frame.loc[frame.index[:10], "payment_channel"] = "in_store"
-    return frame
+@multi_asset(
+    name="banking",
+    partitions_def=persona_partitions,
+    outs={
+        "accounts": AssetOut(group_name="banking"),
+        "transactions": AssetOut(group_name="banking"),
+    },
+    internal_asset_deps={"accounts": {AssetKey("users")}, "transactions": {AssetKey("accounts")}},
+)
+def banking_in_store_typo(
+    context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame
+):
+    """Real accounts and transactions, with Plaid's "in store" misspelt "in_store" on ten rows."""
+    accounts, transactions = generate_banking(generation.context(context.partition_key), users)
+    transactions.loc[transactions.index[:10], "payment_channel"] = "in_store"
+    yield Output(accounts, output_name="accounts")
+    yield Output(transactions, output_name="transactions")
 
 
 @pytest.mark.parametrize(
@@ -99,7 +114,7 @@ def transactions_in_store_typo(
             "one completed job with the same prompt per content item: failures",
             1,
         ),
-        (transactions_in_store_typo, "transactions", "plaid_format", "errors", 10),
+        (banking_in_store_typo, "transactions", "plaid_format", "errors", 10),
     ],
 )
 def test_failing_check_blocks_the_loader(
@@ -107,7 +122,7 @@ def test_failing_check_blocks_the_loader(
 ):
     persona = "retiree"
     stored = stored_rows(database_url, table, persona)
-    assets = [corrupt if a.key.path == [table] else a for a in ALL_ASSETS]
+    assets = [corrupt if set(a.keys) & set(corrupt.keys) else a for a in ALL_ASSETS]
     result = materialize(
         [*assets, *ALL_CHECKS],
         partition_key=persona,

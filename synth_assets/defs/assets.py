@@ -4,16 +4,25 @@ dependencies mirror the foreign keys (users <- accounts <- transactions, ...).""
 import time
 
 import pandas as pd
-from dagster import AssetExecutionContext, Backoff, MetadataValue, Output, RetryPolicy, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetOut,
+    Backoff,
+    MetadataValue,
+    Output,
+    RetryPolicy,
+    asset,
+    multi_asset,
+)
 
 from synth_assets.defs.metadata import markdown_table, table_metadata
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase
-from synth_assets.generate.accounts import generate_accounts
+from synth_assets.generate.banking import generate_banking
 from synth_assets.generate.content import generate_content
 from synth_assets.generate.jobs import generate_jobs
 from synth_assets.generate.liabilities import generate_liabilities
-from synth_assets.generate.transactions import generate_transactions
 from synth_assets.generate.users import generate_users
 from synth_assets.load import postgres
 
@@ -33,30 +42,37 @@ def users(context: AssetExecutionContext, generation: GenerationSettings) -> Out
     return _output("users", generate_users(generation.context(context.partition_key)))
 
 
-@asset(
-    group_name="banking",
-    description="Plaid AccountBase rows: each user's depository, credit and loan accounts.",
-    **TABLE_ASSET,
+@multi_asset(
+    name="banking",
+    partitions_def=persona_partitions,
+    outs={
+        "accounts": AssetOut(
+            group_name="banking",
+            kinds={"pandas"},
+            description="Plaid AccountBase rows: each user's depository, credit and loan "
+            "accounts, with balances settled from their transactions.",
+        ),
+        "transactions": AssetOut(
+            group_name="banking",
+            kinds={"pandas"},
+            description="Plaid Transaction rows: payroll, rent, utilities, subscriptions, "
+            "purchases, loan and card payments, transfers to savings.",
+        ),
+    },
+    internal_asset_deps={
+        "accounts": {AssetKey("users")},
+        "transactions": {AssetKey("users"), AssetKey("accounts")},
+    },
 )
-def accounts(
-    context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame
-) -> Output[pd.DataFrame]:
-    return _output("accounts", generate_accounts(generation.context(context.partition_key), users))
-
-
-@asset(
-    group_name="banking",
-    description="Plaid Transaction rows: payroll, subscriptions, purchases, loan and card payments.",
-    **TABLE_ASSET,
-)
-def transactions(
-    context: AssetExecutionContext,
-    generation: GenerationSettings,
-    users: pd.DataFrame,
-    accounts: pd.DataFrame,
-) -> Output[pd.DataFrame]:
-    ctx = generation.context(context.partition_key)
-    return _output("transactions", generate_transactions(ctx, users, accounts))
+def banking(context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame):
+    """Accounts and transactions in one step: balances are the flows' sum (generate.banking)."""
+    accounts, transactions = generate_banking(generation.context(context.partition_key), users)
+    yield Output(accounts, output_name="accounts", metadata=table_metadata("accounts", accounts))
+    yield Output(
+        transactions,
+        output_name="transactions",
+        metadata=table_metadata("transactions", transactions),
+    )
 
 
 @asset(

@@ -1,6 +1,6 @@
 """The ``accounts`` table (Plaid ``AccountBase``): each user's products, drawn from the
-persona's account mix. Balances follow Plaid's conventions: credit ``current`` is the amount
-owed and ``available`` = ``limit`` - ``current``; loan ``current`` is principal remaining."""
+persona's account mix, with opening balances (credit: amount owed; loan: principal). Current
+and available balances are settled from the transactions in ``balances.settle``."""
 
 from __future__ import annotations
 
@@ -70,17 +70,13 @@ def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
     for order, (kind, spec) in enumerate(ctx.persona.accounts.items()):
         held = np.flatnonzero(rng.random(n_users) < spec.probability)
         plaid_type, subtype, name, official = PRODUCTS[kind]
-        current = np.round(lognormal(rng, spec.balance, len(held)), 2)
+        opening = np.round(lognormal(rng, spec.balance, len(held)), 2)
         limit = np.full(len(held), np.nan)
-        available = current.copy()
         if plaid_type == "credit":
             limit = np.round(lognormal(rng, spec.limit or spec.balance, len(held)), -2).clip(
                 min=500
             )
-            current = np.minimum(current, np.round(limit * 0.95, 2))
-            available = np.round(limit - current, 2)
-        elif plaid_type == "loan":
-            available = np.full(len(held), np.nan)
+            opening = np.minimum(opening, np.round(limit * 0.5, 2))
         later = 0 if kind is AccountKind.CHECKING else OPENING_WINDOW_DAYS * SECONDS_PER_DAY
         opened = checking_opened[held] + rng.integers(0, later + 1, len(held)).astype(
             "timedelta64[s]"
@@ -98,11 +94,12 @@ def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
                     "mask": np.char.zfill(rng.integers(0, 10_000, len(held)).astype(str), 4),
                     "type": plaid_type,
                     "subtype": subtype,
-                    "balance_available": available,
-                    "balance_current": current,
+                    "balance_available": np.nan,
+                    "balance_current": opening,
                     "balance_limit": limit,
                     "iso_currency_code": "USD",
                     "unofficial_currency_code": None,
+                    "opening_balance": opening,
                     "created_at": opened,
                 }
             )

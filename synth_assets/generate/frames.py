@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from synth_assets.generate.accounts import generate_accounts
+from synth_assets.generate.banking import generate_banking
 from synth_assets.generate.common import Context
 from synth_assets.generate.content import generate_content
 from synth_assets.generate.jobs import generate_jobs
 from synth_assets.generate.liabilities import generate_liabilities
-from synth_assets.generate.transactions import generate_transactions
 from synth_assets.generate.users import generate_users
 
 
 def generate_all(ctx: Context) -> dict[str, pd.DataFrame]:
     users = generate_users(ctx)
-    accounts = generate_accounts(ctx, users)
-    transactions = generate_transactions(ctx, users, accounts)
+    accounts, transactions = generate_banking(ctx, users)
     content = generate_content(ctx, users)
     return {
         "users": users,

@@ -66,6 +66,7 @@ accounts = Table(
     _money("balance_limit"),
     Column("iso_currency_code", Text),
     Column("unofficial_currency_code", Text),
+    _money("opening_balance", nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
 
