@@ -3,7 +3,12 @@
 from dagster import Definitions
 
 from synth_assets.defs import assets
-from synth_assets.defs.checks import fidelity_checks, integrity_checks, plaid_format_checks
+from synth_assets.defs.checks import (
+    fidelity_checks,
+    integrity_checks,
+    plaid_format_checks,
+    realism_checks,
+)
 from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.resources import default_resources
 
@@ -15,7 +20,7 @@ TABLE_ASSETS = [
     assets.jobs,
 ]
 ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables]
-ALL_CHECKS = [*integrity_checks, *plaid_format_checks, *fidelity_checks]
+ALL_CHECKS = [*integrity_checks, *plaid_format_checks, *realism_checks, *fidelity_checks]
 
 defs = Definitions(
     assets=ALL_ASSETS,

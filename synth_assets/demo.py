@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 from dagster import DagsterInstance
 
 from synth_assets.definitions import defs
@@ -25,11 +26,20 @@ def _psql() -> str:
     return str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
 
 
+def _profile(result) -> dict:
+    """The persona profile the loader attached to its materialization."""
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.path[-1] == "postgres_tables":
+            return event.event_specific_data.materialization.metadata["profile"].value
+    return {}
+
+
 def main() -> int:
     instance = DagsterInstance.get()
     job = defs.resolve_job_def("refresh_all_personas")
     personas = persona_partitions.get_partition_keys()
     checks_passed = checks_total = 0
+    profiles: dict[str, dict] = {}
     started = time.perf_counter()
     for persona in personas:
         t0 = time.perf_counter()
@@ -43,6 +53,7 @@ def main() -> int:
         print(
             f"{persona:<24} {status:<6} checks {passed}/{len(evaluations)}  {time.perf_counter() - t0:5.1f}s"
         )
+        profiles[persona] = _profile(result)
         if not result.success:
             print(
                 f"run {result.run_id} failed; see it in the UI (make ui) or the log above",
@@ -59,6 +70,9 @@ def main() -> int:
     )
     print()
     print(counts.to_string())
+    print()
+    print("Persona profiles (per user; flows per user-month):")
+    print(pd.DataFrame(profiles).fillna(0).to_string(float_format=lambda v: f"{v:,.2f}"))
     print()
     print(f"Data: {postgres.masked(url)}")
     print(f"""Query it:  {_psql()} "{postgres.without_password(url)}" \\

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from synth_assets.generate.catalogue import CATALOGUE
-from synth_assets.generate.phrases import DOMAINS
+from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY, PFC_V2
 
 PERSONA_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -203,6 +203,23 @@ class Content(Strict):
     domains: Annotated[list[str], Field(min_length=1)]
     tags_per_item: IntRange = IntRange(min=0, max=6)
     auto_share: Annotated[float, Field(ge=0, le=1)] = 0.2
+    general_phrases: IntRange = IntRange(min=0, max=10)
+    domain_phrases: IntRange = IntRange(min=4, max=30)
+
+    @model_validator(mode="after")
+    def _phrase_pools_suffice(self) -> Content:
+        if self.domain_phrases.min < 1:
+            raise ValueError("domain_phrases.min must be at least 1 (a prompt needs a subject)")
+        smallest = min(len(DOMAINS[d]) for d in self.domains if d in DOMAINS)
+        if self.domain_phrases.max > smallest:
+            raise ValueError(
+                f"domain_phrases.max ({self.domain_phrases.max}) exceeds the smallest pool ({smallest})"
+            )
+        if self.general_phrases.max > len(GENERAL):
+            raise ValueError(f"general_phrases.max exceeds the general pool ({len(GENERAL)})")
+        if self.tags_per_item.max > len(TAGS):
+            raise ValueError(f"tags_per_item.max exceeds the tag pool ({len(TAGS)})")
+        return self
 
     @field_validator("domains")
     @classmethod

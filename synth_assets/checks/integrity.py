@@ -29,7 +29,7 @@ def unique(frame: pd.DataFrame, column: str) -> Finding:
     """``column`` is non-null and unique (a primary key or a unique constraint)."""
     values = frame[column]
     dupes = values[values.duplicated(keep=False) | values.isna()]
-    return Finding(f"{column} unique and not null", len(frame), len(dupes), _examples(dupes))
+    return Finding(f"{column} unique and not null", len(frame), len(dupes), examples(dupes))
 
 
 def foreign_key(
@@ -40,7 +40,7 @@ def foreign_key(
     bad = ~values.isin(parent[key])
     if nullable:
         bad &= values.notna()
-    return Finding(f"{column} -> {key}", len(child), int(bad.sum()), _examples(values[bad]))
+    return Finding(f"{column} -> {key}", len(child), int(bad.sum()), examples(values[bad]))
 
 
 def one_completed_job_per_content(content: pd.DataFrame, jobs: pd.DataFrame) -> Finding:
@@ -54,9 +54,9 @@ def one_completed_job_per_content(content: pd.DataFrame, jobs: pd.DataFrame) -> 
         "one completed job with the same prompt per content item",
         len(content),
         len(bad),
-        _examples(bad),
+        examples(bad),
     )
 
 
-def _examples(values: pd.Series) -> list[str]:
+def examples(values: pd.Series) -> list[str]:
     return [str(v) for v in values.drop_duplicates().head(EXAMPLES)]

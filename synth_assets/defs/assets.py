@@ -16,6 +16,7 @@ from dagster import (
     multi_asset,
 )
 
+from synth_assets import profile
 from synth_assets.defs.metadata import markdown_table, table_metadata
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase
@@ -145,6 +146,7 @@ def postgres_tables(
         "jobs": jobs,
     }
     url = database.resolved_url()
+    figures = profile.profile(frames)
     started = time.perf_counter()
     postgres.ensure_schema(url)
     result = postgres.replace_partition(url, context.partition_key, frames)
@@ -163,6 +165,8 @@ def postgres_tables(
             "dagster/row_count": total,
             "database": postgres.masked(url),
             "rows_per_table": MetadataValue.md(markdown_table(counts)),
+            "persona_profile": MetadataValue.md(profile.markdown(figures)),
+            "profile": MetadataValue.json(figures),
             "load_seconds": round(seconds, 3),
             "rows_per_second": round(total / seconds) if seconds else None,
         },

@@ -13,7 +13,7 @@ from dagster import (
     asset_check,
 )
 
-from synth_assets.checks import fidelity, integrity, plaid_format
+from synth_assets.checks import fidelity, integrity, plaid_format, realism
 from synth_assets.checks.integrity import Finding
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings
@@ -208,4 +208,105 @@ fidelity_checks = [
     accounts_persona_fidelity,
     transactions_persona_fidelity,
     jobs_persona_fidelity,
+]
+
+
+# --- Realism: balances, card payments, recurring streams, time ------------------------------
+
+
+def _window(context: AssetCheckExecutionContext, generation: GenerationSettings):
+    dates = generation.context(context.partition_key).persona.date_range
+    return dates.start, dates.end
+
+
+@asset_check(**_spec("balance_consistency", "transactions", "accounts"))
+def transactions_balance_consistency(
+    transactions: pd.DataFrame, accounts: pd.DataFrame
+) -> AssetCheckResult:
+    """Account balances equal these flows: current = opening + posted flows (Plaid signs),
+    credit available = limit - current, depository available = current - pending outflows.
+    (On transactions, not accounts: a blocking check on accounts reading transactions would
+    make transactions wait on a check that waits on them.)"""
+    return result(realism.balance_consistency(accounts, transactions))
+
+
+@asset_check(**_spec("card_payment_pairing", "transactions", "accounts"))
+def transactions_card_payment_pairing(
+    transactions: pd.DataFrame, accounts: pd.DataFrame
+) -> AssetCheckResult:
+    """Each card payment leaves the user's bank account and reaches the card on the same day
+    for the same amount, with the right signs."""
+    return result(realism.card_payment_pairing(accounts, transactions))
+
+
+@asset_check(**_spec("recurring_regularity", "transactions", blocking=False))
+def transactions_recurring_regularity(
+    context: AssetCheckExecutionContext, generation: GenerationSettings, transactions: pd.DataFrame
+) -> AssetCheckResult:
+    """Paychecks follow the pay schedule from one payer; bills and subscriptions recur monthly
+    or yearly; rent is constant (WARN: a drift, not a broken row)."""
+    persona = generation.context(context.partition_key).persona
+    yearly = {s.name for s in persona.spending.subscriptions if s.frequency == "ANNUALLY"}
+    findings = realism.recurring_regularity(transactions, persona.income.pay_frequency, yearly)
+    return AssetCheckResult(
+        passed=all(f.passed for f in findings),
+        severity=AssetCheckSeverity.WARN,
+        metadata=result(findings).metadata,
+    )
+
+
+@asset_check(**_spec("time_integrity", "accounts", "users"))
+def accounts_time_integrity(
+    context: AssetCheckExecutionContext,
+    generation: GenerationSettings,
+    accounts: pd.DataFrame,
+    users: pd.DataFrame,
+) -> AssetCheckResult:
+    """Accounts open after their user signs up, inside the persona's window."""
+    return result(realism.accounts_time(users, accounts, *_window(context, generation)))
+
+
+@asset_check(**_spec("time_integrity", "transactions", "accounts"))
+def transactions_time_integrity(
+    context: AssetCheckExecutionContext,
+    generation: GenerationSettings,
+    transactions: pd.DataFrame,
+    accounts: pd.DataFrame,
+) -> AssetCheckResult:
+    """Transactions happen after their account opens, inside the window, authorised first."""
+    return result(realism.transactions_time(accounts, transactions, *_window(context, generation)))
+
+
+@asset_check(**_spec("time_integrity", "content", "users"))
+def content_time_integrity(
+    context: AssetCheckExecutionContext,
+    generation: GenerationSettings,
+    content: pd.DataFrame,
+    users: pd.DataFrame,
+) -> AssetCheckResult:
+    """Content is created after its user signs up, inside the window."""
+    return result(realism.content_time(users, content, *_window(context, generation)))
+
+
+@asset_check(**_spec("time_integrity", "jobs", "users", "content"))
+def jobs_time_integrity(
+    context: AssetCheckExecutionContext,
+    generation: GenerationSettings,
+    jobs: pd.DataFrame,
+    users: pd.DataFrame,
+    content: pd.DataFrame,
+) -> AssetCheckResult:
+    """Jobs are created after signup, start after creation, complete after starting, and
+    finish before the content they produced."""
+    return result(realism.jobs_time(users, content, jobs, *_window(context, generation)))
+
+
+realism_checks = [
+    transactions_balance_consistency,
+    transactions_card_payment_pairing,
+    transactions_recurring_regularity,
+    accounts_time_integrity,
+    transactions_time_integrity,
+    content_time_integrity,
+    jobs_time_integrity,
 ]

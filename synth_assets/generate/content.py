@@ -1,5 +1,5 @@
-"""The ``content`` table: images users generated, with prompts rendered from Jinja2 templates
-over the persona's domain phrase pools."""
+"""The ``content`` table: images users generated, with prompts rendered by Jinja2 templates
+from the persona's domain phrase pools plus a general pool of style phrases."""
 
 from __future__ import annotations
 
@@ -9,48 +9,73 @@ from jinja2 import Environment, StrictUndefined
 
 from synth_assets.generate.common import SECONDS_PER_DAY, Context
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
+from synth_assets.personas import IntRange
 
 TABLE = "content"
 KINDS = np.array(["regular", "auto"])
-GENERAL_PHRASES = (0, 3)  # inclusive range of general phrases per prompt
-DOMAIN_PHRASES = (2, 5)  # inclusive range of domain phrases per prompt
-_TEMPLATE = Environment(undefined=StrictUndefined, autoescape=False).from_string(
-    "{{ domain | join(', ') }}{% if general %}, {{ general | join(', ') }}{% endif %}"
-)
+_ENV = Environment(undefined=StrictUndefined, autoescape=False)
+TEMPLATES = [
+    _ENV.from_string(source)
+    for source in (
+        "{{ domain | join(', ') }}{% if general %}, {{ general | join(', ') }}{% endif %}",
+        "{{ domain[0] }}{% for p in domain[1:] %}, {{ p }}{% endfor %}"
+        "{% if general %} -- {{ general | join(', ') }}{% endif %}",
+        "{% if general %}{{ general[0] }}, {% endif %}{{ domain | join(', ') }}"
+        "{% if general[1:] %}, {{ general[1:] | join(', ') }}{% endif %}",
+    )
+]
+_GENERAL = np.array(GENERAL, dtype=object)
+_TAGS = np.array(TAGS, dtype=object)
 
 
-def render_prompts(rng: np.random.Generator, domains: np.ndarray) -> np.ndarray:
-    """One prompt per row, combining phrases of the row's domain with general phrases."""
-    n_domain = rng.integers(DOMAIN_PHRASES[0], DOMAIN_PHRASES[1] + 1, len(domains))
-    n_general = rng.integers(GENERAL_PHRASES[0], GENERAL_PHRASES[1] + 1, len(domains))
-    keys = rng.random((len(domains), len(GENERAL)))
-    prompts = np.empty(len(domains), dtype=object)
-    for i, (domain, k_domain, k_general) in enumerate(
-        zip(domains, n_domain, n_general, strict=True)
-    ):
-        pool = DOMAINS[domain]
-        picked = np.argsort(keys[i, : len(pool)])[:k_domain]
-        general = np.argsort(keys[i, ::-1])[:k_general]
-        prompts[i] = _TEMPLATE.render(
-            domain=[pool[j] for j in picked], general=[GENERAL[j] for j in general]
-        )
+def _picks(rng: np.random.Generator, pool_size: int, counts: np.ndarray) -> list[np.ndarray]:
+    """Per row, ``count`` distinct indices into a pool (a random permutation's head)."""
+    keys = rng.random((len(counts), pool_size))
+    order = np.argsort(keys, axis=1)
+    return [order[i, :count] for i, count in enumerate(counts)]
+
+
+def render_prompts(
+    rng: np.random.Generator, domains: np.ndarray, general: IntRange, domain: IntRange
+) -> np.ndarray:
+    """One prompt per row: distinct phrases of the row's domain and of the general pool."""
+    n = len(domains)
+    n_domain = rng.integers(domain.min, domain.max + 1, n)
+    general_picks = _picks(rng, len(GENERAL), rng.integers(general.min, general.max + 1, n))
+    template = rng.integers(0, len(TEMPLATES), n)
+    prompts = np.empty(n, dtype=object)
+    for name in np.unique(domains):
+        rows = np.flatnonzero(domains == name)
+        pool = np.array(DOMAINS[name], dtype=object)
+        for row, picked in zip(rows, _picks(rng, len(pool), n_domain[rows]), strict=True):
+            prompts[row] = TEMPLATES[template[row]].render(
+                domain=list(pool[picked]), general=list(_GENERAL[general_picks[row]])
+            )
     return prompts
 
 
 def _titles(prompts: np.ndarray) -> np.ndarray:
-    first = pd.Series(prompts).str.split(",", n=1).str[0].str.strip()
-    return (first.str.removeprefix("a ").str.removeprefix("an ").str.capitalize()).to_numpy()
+    """The prompt's first phrase, without its article, capitalised."""
+    first = pd.Series(prompts).str.split(r",| -- ", n=1, regex=True).str[0].str.strip()
+    return (
+        first.str.replace(r"^(a|an|the) ", "", regex=True)
+        .str[:1]
+        .str.upper()
+        .add(first.str.replace(r"^(a|an|the) ", "", regex=True).str[1:])
+        .to_numpy()
+    )
 
 
-def _tags(rng: np.random.Generator, domains: np.ndarray, low: int, high: int) -> np.ndarray:
-    """Postgres array literals (``{a,b}``): tags are [a-z0-9_-] words, so need no quoting."""
-    counts = rng.integers(low, high + 1, len(domains))
-    pool = np.array(TAGS)
-    tags = np.empty(len(domains), dtype=object)
-    for i, (domain, count) in enumerate(zip(domains, counts, strict=True)):
-        chosen = [domain, *pool[rng.choice(len(pool), size=count, replace=False)]][:count]
-        tags[i] = "{" + ",".join(dict.fromkeys(chosen)) + "}"
-    return tags
+def _tags(rng: np.random.Generator, domains: np.ndarray, tags: IntRange) -> np.ndarray:
+    """PostgreSQL array literals: the domain first, then distinct tags from the global pool
+    (tags are [a-z0-9_-] words, so they need no quoting)."""
+    counts = rng.integers(tags.min, tags.max + 1, len(domains))
+    picks = _picks(rng, len(_TAGS), np.maximum(counts - 1, 0))
+    literals = np.empty(len(domains), dtype=object)
+    for i, (domain, count, picked) in enumerate(zip(domains, counts, picks, strict=True)):
+        chosen = [domain, *_TAGS[picked]][:count]
+        literals[i] = "{" + ",".join(dict.fromkeys(chosen)) + "}"
+    return literals
 
 
 def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
@@ -62,24 +87,23 @@ def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
     )
     owner = np.repeat(np.arange(len(users)), per_user)
     kind = np.where(rng.random(len(owner)) < spec.auto_share, "auto", "regular")
+    quota = {str(u.username): u.content_per_kind for u in persona.fixed_users}
     fixed = [
         (i, k)
         for i in np.flatnonzero(~generated)
         for k in KINDS
-        for _ in range(_fixed_count(ctx, users, i))
+        for _ in range(quota[users["username"].iloc[i]])
     ]
     if fixed:
-        owner = np.concatenate([owner, [i for i, _ in fixed]])
+        owner = np.concatenate([owner, [i for i, _ in fixed]]).astype(np.int64)
         kind = np.concatenate([kind, [k for _, k in fixed]])
     n = len(owner)
     domains = np.array(spec.domains)[rng.integers(0, len(spec.domains), n)]
-    prompts = render_prompts(rng, domains)
+    prompts = render_prompts(rng, domains, spec.general_phrases, spec.domain_phrases)
     signup = users["created_at"].to_numpy()[owner].astype("datetime64[s]")
     end = np.datetime64(persona.date_range.end, "s") + SECONDS_PER_DAY - 1
-    # Content starts a day after signup, leaving room for its generation job before it.
-    earliest = signup + np.timedelta64(SECONDS_PER_DAY, "s")
+    earliest = signup + np.timedelta64(SECONDS_PER_DAY, "s")  # room for the job before it
     span = np.maximum((end - earliest) / np.timedelta64(1, "s"), 1)
-    created = earliest + (rng.random(n) * span).astype("timedelta64[s]")
     ids = ctx.ids(TABLE, n)
     return pd.DataFrame(
         {
@@ -88,16 +112,11 @@ def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
             "persona": persona.name,
             "title": _titles(prompts),
             "prompt": prompts,
-            "tags": _tags(rng, domains, spec.tags_per_item.min, spec.tags_per_item.max),
+            "tags": _tags(rng, domains, spec.tags_per_item),
             "image_path": np.char.add(
-                np.char.add("images/" + persona.name + "/", ids.astype(str)), ".png"
+                np.char.add(f"images/{persona.name}/", ids.astype(str)), ".png"
             ),
             "kind": kind,
-            "created_at": created,
+            "created_at": earliest + (rng.random(n) * span).astype("timedelta64[s]"),
         }
     )
-
-
-def _fixed_count(ctx: Context, users: pd.DataFrame, row: int) -> int:
-    username = users["username"].iloc[row]
-    return next(u.content_per_kind for u in ctx.persona.fixed_users if u.username == username)

@@ -76,15 +76,14 @@ def _extra_jobs(
     nat = np.datetime64("NaT", "s")
     has_started = status != JobStatus.PENDING.value
     has_ended = np.isin(status, [JobStatus.FAILED.value, JobStatus.CANCELLED.value])
-    domains = np.array(ctx.persona.content.domains)[
-        rng.integers(0, len(ctx.persona.content.domains), n)
-    ]
+    spec = ctx.persona.content
+    domains = np.array(spec.domains)[rng.integers(0, len(spec.domains), n)]
     return pd.DataFrame(
         {
             "content_id": None,
             "user_id": users["id"].to_numpy()[owner],
             "status": status,
-            "prompt": render_prompts(rng, domains),
+            "prompt": render_prompts(rng, domains, spec.general_phrases, spec.domain_phrases),
             "created_at": created,
             "started_at": np.where(has_started, started, nat),
             "completed_at": np.where(has_ended, ended, nat),

@@ -1,0 +1,245 @@
+"""Realism: money that hangs together, recurring streams, time integrity, content shape, and
+personas whose profiles differ the way their files say."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synth_assets import profile
+from synth_assets.checks import realism
+from synth_assets.generate.catalogue import CATALOGUE
+from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
+from synth_assets.personas import Frequency
+
+
+def _passed(findings):
+    return all(f.passed for f in findings), [f for f in findings if not f.passed]
+
+
+def _rule_checks(persona, f):
+    start, end = persona.date_range.start, persona.date_range.end
+    yearly = {s.name for s in persona.spending.subscriptions if s.frequency is Frequency.ANNUALLY}
+    return [
+        *realism.balance_consistency(f["accounts"], f["transactions"]),
+        *realism.card_payment_pairing(f["accounts"], f["transactions"]),
+        *realism.recurring_regularity(f["transactions"], persona.income.pay_frequency, yearly),
+        *realism.accounts_time(f["users"], f["accounts"], start, end),
+        *realism.transactions_time(f["accounts"], f["transactions"], start, end),
+        *realism.content_time(f["users"], f["content"], start, end),
+        *realism.jobs_time(f["users"], f["content"], f["jobs"], start, end),
+    ]
+
+
+def test_every_shipped_persona_passes_the_realism_rules(personas, frames):
+    for name, persona in personas.items():
+        ok, failed = _passed(_rule_checks(persona, frames[name]))
+        assert ok, (name, failed)
+
+
+def test_balance_rule_catches_a_balance_off_by_a_dollar(frames):
+    f = frames["family"]
+    accounts = f["accounts"].copy()
+    accounts.loc[accounts.index[0], "balance_current"] += 1.0
+    ok, failed = _passed(realism.balance_consistency(accounts, f["transactions"]))
+    assert not ok and failed[0].examples == [accounts["account_id"].iloc[0]]
+
+
+def test_pairing_rule_catches_a_missing_side(frames):
+    f = frames["young_professional"]
+    tx = f["transactions"]
+    card_side = tx.index[
+        (tx["pfc_detailed"] == "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT") & (tx["amount"] < 0)
+    ][0]
+    ok, failed = _passed(realism.card_payment_pairing(f["accounts"], tx.drop(index=card_side)))
+    assert not ok and failed[0].failures == 1
+
+
+def test_regularity_rule_catches_a_moved_bill_and_a_second_payer(personas, frames):
+    f, persona = frames["family"], personas["family"]
+    tx = f["transactions"].copy()
+    bill = tx.index[
+        (tx["pfc_primary"] == "RENT_AND_UTILITIES") & (tx["payment_channel"] == "online")
+    ][3]
+    tx.loc[bill, "date"] = tx.loc[bill, "date"] + pd.Timedelta(days=9)
+    payday = tx.index[tx["pfc_primary"] == "INCOME"][2]
+    tx.loc[payday, "merchant_name"] = "Another Employer LLC"
+    ok, failed = _passed(realism.recurring_regularity(tx, persona.income.pay_frequency, set()))
+    assert not ok
+    assert {f.rule for f in failed} >= {
+        "one payer per account",
+        "monthly bills recur every 28-31 days",
+    }
+
+
+def test_time_rules_catch_children_before_parents(personas, frames):
+    persona, f = personas["student"], frames["student"]
+    start, end = persona.date_range.start, persona.date_range.end
+    tx = f["transactions"].copy()
+    tx.loc[tx.index[0], "datetime"] = pd.Timestamp(start) - pd.Timedelta(days=1)
+    assert not _passed(realism.transactions_time(f["accounts"], tx, start, end))[0]
+    jobs = f["jobs"].copy()
+    first_completed = jobs.index[jobs["status"] == "completed"][0]
+    jobs.loc[first_completed, "completed_at"] = pd.Timestamp(end)
+    assert not _passed(realism.jobs_time(f["users"], f["content"], jobs, start, end))[0]
+
+
+def test_income_is_regular_negative_and_from_one_payer(personas, frames):
+    for name, f in frames.items():
+        income = f["transactions"][f["transactions"]["pfc_primary"] == "INCOME"]
+        assert (income["amount"] < 0).all(), name
+        assert income["pfc_detailed"].eq(personas[name].income.category).all(), name
+        assert (income.groupby("account_id")["merchant_name"].nunique() == 1).all(), name
+
+
+def test_salaried_pay_rises_once_by_the_configured_raise(personas, frames):
+    f, persona = frames["young_professional"], personas["young_professional"]
+    pay = f["transactions"][f["transactions"]["pfc_primary"] == "INCOME"]
+    ratios = pay.groupby("account_id")["amount"].agg(lambda a: a.min() / a.max())
+    assert np.allclose(ratios[ratios != 1], 1 + persona.income.annual_raise, atol=0.001)
+    assert (ratios != 1).mean() > 0.5
+
+
+def test_rent_monthly_fixed_and_bills_vary_a_little(frames):
+    tx = frames["family"]["transactions"]
+    rent = tx[tx["pfc_detailed"] == "RENT_AND_UTILITIES_RENT"]
+    assert not rent.empty and (rent.groupby("account_id")["amount"].nunique() == 1).all()
+    assert (pd.to_datetime(rent["date"]).dt.day == 1).all()
+    power = tx[tx["merchant_name"] == "Duke Energy"]
+    spread = power.groupby("account_id")["amount"].agg(lambda a: a.max() / a.min())
+    assert (spread > 1).all() and (spread < 2.5).all()
+
+
+def test_annual_subscriptions_charge_once_a_year(frames):
+    tx = frames["family"]["transactions"]
+    prime = tx[tx["merchant_name"] == "Amazon Prime"]
+    assert not prime.empty and (prime.groupby("account_id").size() == 1).all()
+
+
+def test_savings_transfers_leave_checking_and_reach_savings(frames):
+    tx = frames["young_professional"]["transactions"]
+    out = tx[tx["pfc_detailed"] == "TRANSFER_OUT_SAVINGS"]
+    into = tx[tx["pfc_detailed"] == "TRANSFER_IN_SAVINGS"]
+    assert len(out) == len(into) > 0
+    assert (out["amount"] > 0).all() and (into["amount"] < 0).all()
+    assert sorted(out["amount"]) == sorted(-into["amount"])
+
+
+def test_checking_negative_only_for_personas_that_overdraw(personas, frames):
+    for name, f in frames.items():
+        checking = f["accounts"][f["accounts"]["subtype"] == "checking"]
+        fees = f["transactions"]["pfc_detailed"].eq("BANK_FEES_OVERDRAFT_FEES").sum()
+        if personas[name].spending.overdraws:
+            assert (checking["balance_current"] < 0).any() and fees > 0, name
+        else:
+            assert (checking["balance_current"] >= 0).all() and fees == 0, name
+
+
+def test_amounts_fit_their_category(frames):
+    tx = pd.concat(f["transactions"] for f in frames.values())
+    coffee = tx.loc[tx["pfc_detailed"] == "FOOD_AND_DRINK_COFFEE", "amount"]
+    rent = tx.loc[tx["pfc_detailed"] == "RENT_AND_UTILITIES_RENT", "amount"]
+    flights = tx.loc[tx["pfc_detailed"] == "TRAVEL_FLIGHTS", "amount"]
+    assert coffee.median() < 10 and coffee.quantile(0.99) < 30
+    assert rent.min() > 250 and flights.median() > 150
+
+
+def test_merchants_keep_one_channel_and_category(frames):
+    tx = pd.concat(f["transactions"] for f in frames.values())
+    purchases = tx[tx["payment_channel"] != "other"]
+    per_merchant = purchases.groupby(["persona", "merchant_name"]).agg(
+        channels=("payment_channel", "nunique"), categories=("pfc_detailed", "nunique")
+    )
+    assert (per_merchant["categories"] == 1).all()
+    catalogue_details = {s.detailed for spends in CATALOGUE.values() for s in spends}
+    discretionary = purchases[purchases["pfc_confidence_level"] == "HIGH"]
+    assert set(discretionary["pfc_detailed"]) <= catalogue_details
+    in_store = purchases[purchases["payment_channel"] == "in store"]
+    assert in_store["location_city"].notna().all() and in_store["location_country"].eq("US").all()
+    assert purchases[purchases["payment_channel"] == "online"]["location_city"].isna().all()
+
+
+def test_activity_has_a_weekday_and_hour_shape(frames):
+    purchases = frames["family"]["transactions"]
+    purchases = purchases[purchases["pfc_confidence_level"] == "HIGH"]
+    when = pd.to_datetime(purchases["datetime"])
+    by_day = when.dt.day_of_week.value_counts(normalize=True)
+    assert by_day[5] > by_day[1] * 1.3  # Saturday busier than Tuesday
+    by_hour = when.dt.hour.value_counts(normalize=True)
+    assert by_hour[12] > by_hour[3] * 10
+
+
+def test_pending_only_at_the_end_and_authorized_first(personas, frames):
+    for name, f in frames.items():
+        tx = f["transactions"]
+        end = pd.Timestamp(personas[name].date_range.end)
+        assert (pd.to_datetime(tx.loc[tx["pending"], "date"]) > end - pd.Timedelta(days=3)).all(), (
+            name
+        )
+        assert (tx["authorized_date"] <= tx["date"]).all(), name
+
+
+def test_liabilities_follow_their_stated_rules(personas, frames):
+    for name, f in frames.items():
+        liabilities, tx = f["liabilities"], f["transactions"]
+        credit = liabilities[liabilities["liability_type"] == "credit"]
+        floor = np.minimum(credit["last_statement_balance"], 25)
+        assert (credit["minimum_payment_amount"] >= floor - 0.005).all(), name
+        assert (
+            credit["minimum_payment_amount"] <= credit["last_statement_balance"] + 0.005
+        ).all(), name
+        assert (credit["next_payment_due_date"] > credit["last_statement_issue_date"]).all(), name
+        card_payments = tx[
+            (tx["pfc_detailed"] == "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT") & (tx["amount"] < 0)
+        ]
+        last = card_payments.sort_values("date").groupby("account_id").last()
+        merged = credit.set_index("account_id").join(last, how="inner", suffixes=("", "_tx"))
+        assert np.allclose(merged["last_payment_amount"], -merged["amount"]), name
+        assert (merged["last_payment_date"] == merged["date"]).all(), name
+        assert liabilities["apr_percentage"].between(0.5, 40).all(), name
+        credit_apr = credit["apr_percentage"]
+        assert credit_apr.empty or credit_apr.min() > 10, name  # percent, not a fraction
+        assert (
+            liabilities["is_overdue"]
+            == (liabilities["next_payment_due_date"] < pd.Timestamp(personas[name].date_range.end))
+        ).all()
+
+
+def test_prompt_pools_and_shapes(personas, frames):
+    assert len(DOMAINS) >= 30 and len(TAGS) >= 300 and len(GENERAL) >= 20
+    for name, f in frames.items():
+        spec = personas[name].content
+        content = f["content"]
+        tag_counts = (
+            content["tags"].str.strip("{}").str.split(",").map(lambda t: len([x for x in t if x]))
+        )
+        assert tag_counts.between(spec.tags_per_item.min, spec.tags_per_item.max).all(), name
+        assert set(content["kind"]) <= {"regular", "auto"}
+        first_phrase = content["prompt"].str.split(r",| -- ", regex=True).str[0]
+        assert content["title"].str.len().gt(0).all()
+        assert first_phrase.notna().all()
+
+
+def test_profiles_differ_as_the_persona_files_say(frames):
+    figures = {name: profile.profile(f) for name, f in frames.items()}
+    income = {name: p["median annual income"] for name, p in figures.items()}
+    assert income["family"] > income["young_professional"] > income["student"]
+    busy = {name: p["transactions per user-month"] for name, p in figures.items()}
+    assert busy["small_business_owner"] > busy["young_professional"] > busy["retiree"]
+    content = {name: p["content per user"] for name, p in figures.items()}
+    assert (
+        max(content, key=content.get) == "small_business_owner"
+        and min(content, key=content.get) == "retiree"
+    )
+    assert figures["family"].get("accounts: mortgage", 0) > figures["young_professional"].get(
+        "accounts: mortgage", 0
+    )
+    assert "| median annual income |" in profile.markdown(figures["family"])
+
+
+@pytest.mark.parametrize("name", ["student", "family"])
+def test_prompt_phrase_counts_follow_the_config(personas, frames, name):
+    spec = personas[name].content
+    content = frames[name]["content"]
+    domain_phrases = {p for d in spec.domains for p in DOMAINS[d]}
+    counts = content["prompt"].map(lambda prompt: sum(p in prompt for p in domain_phrases))
+    assert counts.min() >= spec.domain_phrases.min
