@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
-$(DAGSTER_HOME)/dagster.yaml: configs/dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: configs/dagster.local.yaml
 	@mkdir -p $(DAGSTER_HOME)
-	cp configs/dagster.yaml $@
+	cp configs/dagster.local.yaml $@
 
 demo: install
 	$(BIN)/python -m synth_assets.demo

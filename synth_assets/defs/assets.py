@@ -9,6 +9,7 @@ from dagster import (
     AssetKey,
     AssetOut,
     Backoff,
+    Failure,
     MetadataValue,
     Output,
     RetryPolicy,
@@ -26,7 +27,11 @@ from synth_assets.generate.jobs import generate_jobs
 from synth_assets.generate.liabilities import generate_liabilities
 from synth_assets.generate.users import generate_users
 from synth_assets.load import postgres
+from synth_assets.load.drift import SchemaDriftError
 
+# Transient failures (server down, a concurrent load holding the lock) are retried with
+# exponential backoff; a refused target or a drifted schema fails at once.
+LOAD_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
 TABLE_ASSET = {"partitions_def": persona_partitions, "kinds": {"pandas"}}
 
 
@@ -125,7 +130,7 @@ def jobs(
         "Replaces the persona's rows of all six tables in PostgreSQL in one transaction "
         "(delete + COPY). Runs only after every blocking check on its inputs passed."
     ),
-    retry_policy=RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL),
+    retry_policy=LOAD_RETRY,
 )
 def postgres_tables(
     context: AssetExecutionContext,
@@ -145,11 +150,16 @@ def postgres_tables(
         "content": content,
         "jobs": jobs,
     }
-    url = database.resolved_url()
     figures = profile.profile(frames)
     started = time.perf_counter()
-    postgres.ensure_schema(url)
-    result = postgres.replace_partition(url, context.partition_key, frames)
+    try:
+        url = database.resolved_url()
+        postgres.ensure_schema(url)
+        result = postgres.replace_partition(
+            url, context.partition_key, frames, database.statement_timeout_s
+        )
+    except (postgres.UnsafeDatabaseError, SchemaDriftError) as error:
+        raise Failure(description=str(error), allow_retries=False) from None
     seconds = time.perf_counter() - started
     total = sum(result.rows.values())
     context.log.info(

@@ -32,14 +32,16 @@ class SynthDatabase(ConfigurableResource):
     allow_any_database: bool = Field(
         default=False, description="Allow a database whose name does not end in _demo or _test."
     )
+    statement_timeout_s: float = Field(
+        default=postgres.STATEMENT_TIMEOUT_S,
+        gt=0,
+        description="Cancel any load statement (or wait for a concurrent load) running longer.",
+    )
 
     def resolved_url(self) -> str:
         url = self.url or embedded.embedded_url()
         postgres.check_safe_target(url, self.allow_any_database)
         return url
-
-    def display_url(self) -> str:
-        return postgres.masked(self.resolved_url())
 
 
 def default_resources() -> dict[str, ConfigurableResource]:

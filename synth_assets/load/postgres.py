@@ -21,16 +21,21 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from synth_assets.load import schema
+from synth_assets.load import drift, schema
 
 SAFE_SUFFIXES = ("_demo", "_test")
 ALLOW_ANY_ENV = "SYNTH_ALLOW_ANY_DATABASE"
-STATEMENT_TIMEOUT_MS = 300_000
+STATEMENT_TIMEOUT_S = 300.0
+APPLICATION_NAME = "synth_assets_loader"
 COPY_CHUNK_ROWS = 200_000
 
 
 class UnsafeDatabaseError(RuntimeError):
     """The target database does not look like a scratch database."""
+
+
+class PartitionBusyError(RuntimeError):
+    """Another load of the same persona kept its lock past the timeout."""
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -95,7 +100,10 @@ def ensure_database(url: str) -> None:
 
 
 def ensure_schema(url: str) -> None:
-    """Create the six tables, their keys and indexes if they do not exist yet."""
+    """Check existing tables against the declared schema (raising SchemaDriftError, before
+    writing anything), then create the missing tables, keys and indexes."""
+    with connect(url) as conn:
+        drift.check(conn)
     engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
     try:
         schema.metadata.create_all(engine)
@@ -130,23 +138,39 @@ def _copy(cursor: psycopg.Cursor, table: str, frame: pd.DataFrame) -> None:
             copy.write(_csv(frame[cols].iloc[start : start + COPY_CHUNK_ROWS]))
 
 
-def replace_partition(url: str, persona: str, frames: Mapping[str, pd.DataFrame]) -> LoadResult:
-    """Replace everything stored for ``persona`` with ``frames``, in one transaction."""
+def lock_key(persona: str) -> str:
+    """The advisory-lock key of a persona's load (hashed with ``hashtext`` in SQL)."""
+    return f"synth_assets:{persona}"
+
+
+def replace_partition(
+    url: str,
+    persona: str,
+    frames: Mapping[str, pd.DataFrame],
+    timeout_s: float = STATEMENT_TIMEOUT_S,
+) -> LoadResult:
+    """Replace everything stored for ``persona`` with ``frames``, in one transaction.
+
+    A concurrent load of the same persona waits on the advisory lock (up to ``timeout_s``,
+    then fails with PartitionBusyError); any statement running longer than ``timeout_s``
+    is cancelled, and the transaction rolls back to the previous rows.
+    """
     missing = set(schema.TABLE_NAMES) - set(frames)
     if missing:
         raise ValueError(f"replace_partition needs all six tables; missing {sorted(missing)}")
     deleted: dict[str, int] = {}
-    with connect(url) as conn, conn.cursor() as cur:
-        cur.execute(
-            sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT_MS))
-        )
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"synth_assets:{persona}",))
+    with connect(url, application_name=APPLICATION_NAME) as conn, conn.cursor() as cur:
+        timeout = sql.Literal(f"{int(timeout_s * 1000)}ms")
+        cur.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(timeout))
+        try:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (lock_key(persona),))
+        except psycopg.errors.QueryCanceled:
+            raise PartitionBusyError(
+                f"another load of persona {persona!r} held its lock for over {timeout_s:g}s; nothing was written"
+            ) from None
         for table in reversed(schema.TABLE_NAMES):
-            cur.execute(
-                sql.SQL("DELETE FROM {} WHERE persona = %s").format(sql.Identifier(table)),
-                (persona,),
-            )
-            deleted[table] = cur.rowcount
+            statement = sql.SQL("DELETE FROM {} WHERE persona = %s").format(sql.Identifier(table))
+            deleted[table] = cur.execute(statement, (persona,)).rowcount
         for table in schema.TABLE_NAMES:
             _copy(cur, table, frames[table])
     return LoadResult(persona, {table: len(frames[table]) for table in schema.TABLE_NAMES}, deleted)

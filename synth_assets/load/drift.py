@@ -1,0 +1,70 @@
+"""Schema drift: compare the tables already in the database with the declared schema, so a
+load into a table with a missing column or a column of another type stops with a message
+naming the table and column, before anything is written."""
+
+from __future__ import annotations
+
+import psycopg
+from sqlalchemy.dialects import postgresql
+
+from synth_assets.load import schema
+
+# Compiled SQLAlchemy type -> PostgreSQL's udt_name in information_schema.columns.
+UDT = {
+    "UUID": "uuid",
+    "TEXT": "text",
+    "TIMESTAMP WITHOUT TIME ZONE": "timestamp",
+    "DATE": "date",
+    "NUMERIC": "numeric",
+    "FLOAT": "float8",
+    "BOOLEAN": "bool",
+    "TEXT[]": "_text",
+}
+
+
+class SchemaDriftError(RuntimeError):
+    """An existing table does not have the columns and types synth_assets writes."""
+
+
+def expected_udt(table: str, column: str) -> str:
+    compiled = schema.metadata.tables[table].c[column].type.compile(dialect=postgresql.dialect())
+    return UDT[compiled.split("(")[0]]
+
+
+def differences(existing: dict[str, dict[str, tuple[str, bool]]]) -> list[str]:
+    """Human-readable problems, given {table: {column: (udt_name, nullable)}} from the catalog."""
+    problems = []
+    for table, columns in existing.items():
+        declared = schema.metadata.tables[table].c
+        for column in declared:
+            if column.name not in columns:
+                problems.append(f"table {table!r}: column {column.name!r} is missing")
+            elif columns[column.name][0] != expected_udt(table, column.name):
+                found = columns[column.name][0]
+                problems.append(
+                    f"table {table!r}: column {column.name!r} is {found}, expected {expected_udt(table, column.name)}"
+                )
+        for name, (_, nullable) in columns.items():
+            if name not in declared and not nullable:
+                problems.append(
+                    f"table {table!r}: extra NOT NULL column {name!r} that synth_assets cannot fill"
+                )
+    return problems
+
+
+def check(conn: psycopg.Connection) -> None:
+    rows = conn.execute(
+        "SELECT table_name, column_name, udt_name, is_nullable = 'YES' FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
+        (list(schema.TABLE_NAMES),),
+    ).fetchall()
+    existing: dict[str, dict[str, tuple[str, bool]]] = {}
+    for table, column, udt, nullable in rows:
+        existing.setdefault(table, {})[column] = (udt, nullable)
+    problems = differences(existing)
+    if problems:
+        raise SchemaDriftError(
+            "the database's tables do not match synth_assets' schema; nothing was written:\n  "
+            + "\n  ".join(problems)
+            + "\nMigrate or drop these tables, or point SYNTH_DATABASE_URL at another database."
+        )

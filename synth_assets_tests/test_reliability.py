@@ -1,0 +1,361 @@
+"""Loading never loses or corrupts data: atomic replace under a killed connection, idempotent
+reloads, concurrent personas, a per-persona lock, timeouts, refused targets, schema drift,
+secrets kept out of the run's records, and Dagster's own storage in PostgreSQL."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from dagster import DagsterInstance, materialize
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
+from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
+from synth_assets.load import drift, postgres, schema
+from synth_assets.personas import PersonaError
+from synth_assets_tests.conftest import drop_tables, query, stored_rows
+from synth_assets_tests.test_load import checksum
+
+ROOT = Path(__file__).resolve().parent.parent
+LOAD_ONE = """
+import sys
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
+from synth_assets.load import postgres
+from synth_assets.personas import load_personas
+url, persona = sys.argv[1], sys.argv[2]
+frames = generate_all(Context(load_personas()[persona]))
+postgres.replace_partition(url, persona, frames)
+print("loaded", persona)
+"""
+
+
+def other_database(url: str, name: str) -> str:
+    """A URL to database ``name`` on the same server (created if missing, tables dropped)."""
+    target = make_url(url).set(database=name).render_as_string(hide_password=False)
+    postgres.ensure_database(target)
+    drop_tables(target)
+    return target
+
+
+def checksums(url: str, persona: str) -> dict[str, str]:
+    return {table: checksum(url, table, persona) for table in schema.TABLE_NAMES}
+
+
+@pytest.fixture(scope="module")
+def loaded(database_url, frames):
+    postgres.ensure_schema(database_url)
+    for persona in ("retiree", "student"):
+        postgres.replace_partition(database_url, persona, frames[persona])
+    return database_url
+
+
+def _load_in_process(url: str, persona: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", LOAD_ONE, url, persona],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
+    """Kill the loader's backend while it COPYs ~400k rows: the persona keeps exactly its
+    previous rows, and the next load succeeds."""
+    before = checksums(loaded, "retiree")
+    big = generate_all(Context(personas["retiree"], scale=30))
+    outcome: dict[str, BaseException] = {}
+
+    def load() -> None:
+        try:
+            postgres.replace_partition(loaded, "retiree", big)
+        except BaseException as error:  # the kill surfaces as a driver error
+            outcome["error"] = error
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    killed = False
+    with psycopg.connect(postgres._libpq(loaded), autocommit=True) as admin:
+        deadline = time.monotonic() + 60
+        while loader.is_alive() and not killed and time.monotonic() < deadline:
+            rows = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND query ILIKE 'COPY%%'",
+                (postgres.APPLICATION_NAME,),
+            ).fetchall()
+            if rows:
+                killed = admin.execute("SELECT pg_terminate_backend(%s)", (rows[0][0],)).fetchone()[
+                    0
+                ]
+            time.sleep(0.02)
+    loader.join()
+    assert killed, "never caught the loader in the middle of a COPY"
+    assert "error" in outcome
+    assert checksums(loaded, "retiree") == before
+    postgres.replace_partition(loaded, "retiree", generate_all(Context(personas["retiree"])))
+    assert checksums(loaded, "retiree") == before
+
+
+def test_materialising_twice_leaves_identical_rows(loaded):
+    resources = {"generation": GenerationSettings(), "database": SynthDatabase(url=loaded)}
+    sums = []
+    for _ in range(2):
+        result = materialize(
+            [*ALL_ASSETS, *ALL_CHECKS],
+            partition_key="family",
+            resources=resources,
+            instance=DagsterInstance.ephemeral(),
+        )
+        assert result.success
+        sums.append(checksums(loaded, "family"))
+    assert sums[0] == sums[1]
+    assert all(sums[0].values())
+
+
+def test_two_personas_load_at_once_in_separate_processes(loaded, frames):
+    started = [
+        _load_in_process(loaded, persona)
+        for persona in ("young_professional", "small_business_owner")
+    ]
+    for process in started:
+        _, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err[-2000:]
+    for persona in ("young_professional", "small_business_owner"):
+        for table in schema.TABLE_NAMES:
+            assert stored_rows(loaded, table, persona) == len(frames[persona][table])
+
+
+def test_second_load_of_the_same_persona_waits_for_the_first(loaded):
+    """Hold the persona's load lock as a running load would: a second load waits (nothing
+    interleaves), then completes once the lock is released."""
+    before = checksums(loaded, "student")
+    with psycopg.connect(postgres._libpq(loaded), autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
+        waiting = _load_in_process(loaded, "student")
+        time.sleep(4)
+        assert waiting.poll() is None, waiting.communicate()[1][-2000:]
+        waits = holder.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+            "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = %s",
+            (postgres.APPLICATION_NAME,),
+        ).fetchone()[0]
+        assert waits == 1
+        assert checksums(loaded, "student") == before
+        holder.execute("SELECT pg_advisory_unlock(hashtext(%s))", (postgres.lock_key("student"),))
+    _, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0, err[-2000:]
+    assert checksums(loaded, "student") == before
+
+
+def test_lock_wait_gives_up_cleanly_after_the_timeout(loaded, frames):
+    before = checksums(loaded, "student")
+    with psycopg.connect(postgres._libpq(loaded), autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
+        with pytest.raises(postgres.PartitionBusyError, match="student"):
+            postgres.replace_partition(loaded, "student", frames["student"], timeout_s=1)
+    assert checksums(loaded, "student") == before
+
+
+def test_stuck_statement_times_out_and_rolls_back(loaded, frames):
+    """A table locked by someone else makes the load's DELETE wait; the statement timeout
+    cancels it instead of hanging, and the previous rows stay."""
+    before = checksums(loaded, "retiree")
+    outcome: dict[str, BaseException] = {}
+
+    def load() -> None:
+        try:
+            postgres.replace_partition(loaded, "retiree", frames["retiree"], timeout_s=1.5)
+        except BaseException as error:
+            outcome["error"] = error
+
+    with psycopg.connect(postgres._libpq(loaded)) as blocker:
+        blocker.execute("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
+        loader = threading.Thread(target=load)
+        loader.start()
+        loader.join(timeout=30)
+        hung = loader.is_alive()
+        blocker.rollback()  # release, so a hung loader can finish either way
+    loader.join()
+    assert not hung, "the load hung on a locked table instead of timing out"
+    assert isinstance(outcome.get("error"), psycopg.errors.QueryCanceled)
+    assert "statement timeout" in str(outcome["error"])
+    assert checksums(loaded, "retiree") == before
+
+
+def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
+    monkeypatch.delenv(postgres.ALLOW_ANY_ENV, raising=False)
+    target = other_database(database_url, "synth_guarded")
+    result = materialize(
+        [*ALL_ASSETS, *ALL_CHECKS],
+        partition_key="retiree",
+        resources={"generation": GenerationSettings(), "database": SynthDatabase(url=target)},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(
+        e for e in result.all_events if e.is_step_failure and e.step_key == "postgres_tables"
+    )
+    assert "refusing to load into database 'synth_guarded'" in str(
+        failure.event_specific_data.error
+    )
+    assert (
+        query(
+            target, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        )[0][0]
+        == 0
+    )
+    attempts = [
+        e
+        for e in result.all_events
+        if e.step_key == "postgres_tables" and e.event_type_value == "STEP_START"
+    ]
+    assert len(attempts) == 1, "a refused target must not be retried"
+
+
+@pytest.mark.parametrize(
+    ("alter", "message"),
+    [
+        (
+            "ALTER TABLE users DROP COLUMN signup_channel",
+            "table 'users': column 'signup_channel' is missing",
+        ),
+        (
+            "ALTER TABLE transactions ALTER COLUMN amount TYPE text",
+            "table 'transactions': column 'amount' is text, expected numeric",
+        ),
+        (
+            "ALTER TABLE content ADD COLUMN rating int NOT NULL DEFAULT 0",
+            "extra NOT NULL column 'rating'",
+        ),
+    ],
+)
+def test_schema_drift_names_table_and_column_and_writes_nothing(
+    database_url, frames, alter, message
+):
+    target = other_database(database_url, "synth_drift_test")
+    postgres.ensure_schema(target)
+    postgres.replace_partition(target, "retiree", frames["retiree"])
+    with psycopg.connect(postgres._libpq(target), autocommit=True) as conn:
+        conn.execute(alter)
+    before = {table: stored_rows(target, table, "retiree") for table in schema.TABLE_NAMES}
+    with pytest.raises(drift.SchemaDriftError, match=message.replace("(", r"\(")):
+        postgres.ensure_schema(target)
+    assert {table: stored_rows(target, table, "retiree") for table in schema.TABLE_NAMES} == before
+
+
+def test_unknown_persona_is_a_clear_error():
+    with pytest.raises(PersonaError, match="unknown persona 'nobody'"):
+        GenerationSettings().context("nobody")
+
+
+def test_server_down_names_host_and_database_and_is_retried():
+    url = "postgresql://synth:pw-never-shown@127.0.0.1:1/synth_down_test"
+    result = materialize(
+        [*ALL_ASSETS, *ALL_CHECKS],
+        partition_key="retiree",
+        resources={"generation": GenerationSettings(), "database": SynthDatabase(url=url)},
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    loader = [e for e in result.all_events if e.step_key == "postgres_tables"]
+    assert sum(e.event_type_value == "STEP_UP_FOR_RETRY" for e in loader) == 3
+    failure = next(e for e in loader if e.is_step_failure)
+    text = str(failure.event_specific_data.error)
+    assert "cannot connect to PostgreSQL at 127.0.0.1 (database 'synth_down_test')" in text
+    assert "pw-never-shown" not in "".join(str(e) for e in result.all_events)
+
+
+def test_password_never_reaches_logs_metadata_or_storage(database_url, tmp_path, monkeypatch):
+    """Load as a password-protected role with the URL from SYNTH_DATABASE_URL (an EnvVar):
+    the password is nowhere in the run's event log, its metadata, or DAGSTER_HOME's files."""
+    password = "pw-" + os.urandom(6).hex()
+    role = "synth_secret_role"
+    admin = make_url(database_url)
+    with psycopg.connect(postgres._libpq(database_url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(
+            sql.SQL(verb + " ROLE {} LOGIN CREATEDB PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(password)
+            )
+        )
+    secret_url = admin.set(
+        username=role, password=password, database="synth_secret_test"
+    ).render_as_string(hide_password=False)
+    owner_url = admin.set(database="synth_secret_test").render_as_string(hide_password=False)
+    postgres.ensure_database(owner_url)
+    with psycopg.connect(postgres._libpq(owner_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(role)))
+    drop_tables(owner_url)
+    monkeypatch.setenv("SYNTH_DATABASE_URL", secret_url)
+    resources = default_resources()
+    assert resources["database"].url is not None  # resolved from the EnvVar at run time
+    home = tmp_path / "home"
+    home.mkdir()
+    instance = DagsterInstance.local_temp(str(home))
+    result = materialize(
+        [*ALL_ASSETS, *ALL_CHECKS], partition_key="retiree", resources=resources, instance=instance
+    )
+    assert result.success
+    assert stored_rows(owner_url, "users", "retiree") > 0
+    records = instance.all_logs(result.run_id)
+    assert records and all(password not in str(record) for record in records)
+    run = instance.get_run_by_id(result.run_id)
+    assert password not in str(run.run_config) and password not in str(run.tags)
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
+    summary = postgres.masked(secret_url) + postgres.without_password(secret_url)
+    assert password not in summary and role in summary
+
+
+def test_dagster_storage_in_postgres_separate_from_the_data(database_url, tmp_path, monkeypatch):
+    """configs/dagster.yaml (production form): runs and events in their own database via
+    dagster-postgres (a +psycopg2 URL from DAGSTER_STORAGE_URL); the data goes elsewhere."""
+    storage = (
+        make_url(database_url)
+        .set(database="synth_dagster_storage")
+        .render_as_string(hide_password=False)
+    )
+    postgres.ensure_database(storage)
+    monkeypatch.setenv(
+        "DAGSTER_STORAGE_URL",
+        make_url(storage)
+        .set(drivername="postgresql+psycopg2")
+        .render_as_string(hide_password=False),
+    )
+    home = tmp_path / "prod_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((ROOT / "configs" / "dagster.yaml").read_text())
+    instance = DagsterInstance.from_config(str(home))
+    try:
+        result = materialize(
+            [*ALL_ASSETS, *ALL_CHECKS],
+            partition_key="retiree",
+            resources={
+                "generation": GenerationSettings(),
+                "database": SynthDatabase(url=database_url),
+            },
+            instance=instance,
+        )
+        assert result.success
+    finally:
+        instance.dispose()
+    runs = query(storage, "SELECT count(*) FROM runs WHERE run_id = %s", (result.run_id,))[0][0]
+    events = query(storage, "SELECT count(*) FROM event_logs WHERE run_id = %s", (result.run_id,))[
+        0
+    ][0]
+    assert runs == 1 and events > 10
+    assert query(storage, "SELECT to_regclass('public.users') IS NULL")[0][0]
+    assert stored_rows(database_url, "users", "retiree") > 0
