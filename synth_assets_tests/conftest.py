@@ -7,6 +7,7 @@ else a database on the embedded server started in a temporary folder.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -27,16 +28,20 @@ def personas() -> dict[str, Persona]:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A URL to an empty ``synth_test`` database (tables dropped at session start)."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL to an empty ``synth_test`` database (tables dropped at session start); an
+    embedded server started for the session is stopped at its end."""
     configured = os.environ.get("SYNTH_TEST_DATABASE_URL")
     if configured:
-        url = configured
-        postgres.ensure_database(url)
-    else:
-        url = embedded.embedded_url(Path(tmp_path_factory.mktemp("pg")), TEST_DATABASE)
+        postgres.ensure_database(configured)
+        drop_tables(configured)
+        yield configured
+        return
+    directory = Path(tmp_path_factory.mktemp("pg"))
+    url = embedded.embedded_url(directory, TEST_DATABASE)
     drop_tables(url)
-    return url
+    yield url
+    embedded.stop(directory)
 
 
 def drop_tables(url: str) -> None:

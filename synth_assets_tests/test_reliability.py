@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -155,12 +156,39 @@ def test_second_load_of_the_same_persona_waits_for_the_first(loaded):
     assert checksums(loaded, "student") == before
 
 
+def _outcome_within(
+    seconds: float, function: Callable[[], object], release: Callable[[], None]
+) -> BaseException | None:
+    """Run ``function`` in a thread; after ``seconds`` call ``release`` (so a hung call can
+    end) and fail the test if it had not finished by then. Returns what it raised."""
+    outcome: dict[str, BaseException] = {}
+
+    def run() -> None:
+        try:
+            function()
+        except BaseException as error:
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=seconds)
+    hung = worker.is_alive()
+    release()
+    worker.join()
+    assert not hung, f"still waiting after {seconds}s instead of timing out"
+    return outcome.get("error")
+
+
 def test_lock_wait_gives_up_cleanly_after_the_timeout(loaded, frames):
     before = checksums(loaded, "student")
     with psycopg.connect(postgres._libpq(loaded), autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
-        with pytest.raises(postgres.PartitionBusyError, match="student"):
-            postgres.replace_partition(loaded, "student", frames["student"], timeout_s=1)
+        error = _outcome_within(
+            30,
+            lambda: postgres.replace_partition(loaded, "student", frames["student"], timeout_s=1),
+            lambda: holder.execute("SELECT pg_advisory_unlock_all()"),
+        )
+    assert isinstance(error, postgres.PartitionBusyError) and "student" in str(error)
     assert checksums(loaded, "student") == before
 
 
@@ -168,25 +196,14 @@ def test_stuck_statement_times_out_and_rolls_back(loaded, frames):
     """A table locked by someone else makes the load's DELETE wait; the statement timeout
     cancels it instead of hanging, and the previous rows stay."""
     before = checksums(loaded, "retiree")
-    outcome: dict[str, BaseException] = {}
-
-    def load() -> None:
-        try:
-            postgres.replace_partition(loaded, "retiree", frames["retiree"], timeout_s=1.5)
-        except BaseException as error:
-            outcome["error"] = error
-
     with psycopg.connect(postgres._libpq(loaded)) as blocker:
         blocker.execute("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
-        loader = threading.Thread(target=load)
-        loader.start()
-        loader.join(timeout=30)
-        hung = loader.is_alive()
-        blocker.rollback()  # release, so a hung loader can finish either way
-    loader.join()
-    assert not hung, "the load hung on a locked table instead of timing out"
-    assert isinstance(outcome.get("error"), psycopg.errors.QueryCanceled)
-    assert "statement timeout" in str(outcome["error"])
+        error = _outcome_within(
+            30,
+            lambda: postgres.replace_partition(loaded, "retiree", frames["retiree"], timeout_s=1.5),
+            blocker.rollback,
+        )
+    assert isinstance(error, psycopg.errors.QueryCanceled) and "statement timeout" in str(error)
     assert checksums(loaded, "retiree") == before
 
 
