@@ -9,8 +9,10 @@ from synth_assets.defs.checks import (
     plaid_format_checks,
     realism_checks,
 )
-from synth_assets.defs.jobs import refresh_all_personas
+from synth_assets.defs.jobs import checks_only, refresh_all_personas
 from synth_assets.defs.resources import default_resources
+from synth_assets.defs.schedules import nightly_refresh
+from synth_assets.defs.sensors import persona_file_changes
 
 TABLE_ASSETS = [
     assets.users,
@@ -25,6 +27,8 @@ ALL_CHECKS = [*integrity_checks, *plaid_format_checks, *realism_checks, *fidelit
 defs = Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
-    jobs=[refresh_all_personas],
+    jobs=[refresh_all_personas, checks_only],
+    schedules=[nightly_refresh],
+    sensors=[persona_file_changes],
     resources=default_resources(),
 )

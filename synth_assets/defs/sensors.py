@@ -1,0 +1,54 @@
+"""Re-materialise a persona when its YAML file changes (stopped by default).
+
+The cursor maps persona -> sha256 of its file; the first evaluation only records the hashes.
+"""
+
+import hashlib
+import json
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from synth_assets.defs.jobs import refresh_all_personas
+from synth_assets.defs.partitions import persona_partitions
+from synth_assets.personas import personas_dir
+
+
+def persona_file_hashes() -> dict[str, str]:
+    return {
+        path.stem: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(personas_dir().glob("*.y*ml"))
+    }
+
+
+@sensor(
+    job=refresh_all_personas,
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Requests a refresh of a persona whose YAML file changed since the last check.",
+)
+def persona_file_changes(context: SensorEvaluationContext):
+    current = persona_file_hashes()
+    if context.cursor is None:
+        context.update_cursor(json.dumps(current))
+        return SkipReason(
+            f"recorded {len(current)} persona files; changes are refreshed from now on"
+        )
+    seen = json.loads(context.cursor)
+    known = set(persona_partitions.get_partition_keys())
+    changed = sorted(name for name, digest in current.items() if seen.get(name) != digest)
+    context.update_cursor(json.dumps(current))
+    requests = [
+        RunRequest(
+            run_key=f"{name}:{current[name][:16]}",
+            partition_key=name,
+            tags={"synth/trigger": "persona_changed"},
+        )
+        for name in changed
+        if name in known
+    ]
+    new_files = [name for name in changed if name not in known]
+    if new_files:
+        context.log.info(
+            f"new persona files {new_files}: reload the code location to add their partitions"
+        )
+    return requests or SkipReason("no persona file changed")
