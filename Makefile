@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install demo test ui lint format bench crosscheck db-stop clean
+.PHONY: install demo test ui lint format bench crosscheck screenshot db-stop clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "synth_assets needs Python >= 3.11")'
@@ -28,6 +28,9 @@ test: install
 
 ui: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+screenshot: install
+	bash docs/screenshot.sh
 
 crosscheck: install
 	$(BIN)/python -m synth_assets.plaid.crosscheck

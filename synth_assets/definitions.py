@@ -1,6 +1,8 @@
 """The code location: every asset, check, job and resource of synth_assets."""
 
-from dagster import Definitions
+import os
+
+from dagster import Definitions, in_process_executor, multiprocess_executor
 
 from synth_assets.defs import assets
 from synth_assets.defs.checks import (
@@ -24,6 +26,10 @@ TABLE_ASSETS = [
 ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables]
 ALL_CHECKS = [*integrity_checks, *plaid_format_checks, *realism_checks, *fidelity_checks]
 
+# In-process by default: measured in benchmarks/executors.py, a process per step costs more
+# than its parallelism saves on these machines. SYNTH_EXECUTOR=multiprocess switches.
+EXECUTORS = {"in_process": in_process_executor, "multiprocess": multiprocess_executor}
+
 defs = Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
@@ -31,4 +37,5 @@ defs = Definitions(
     schedules=[nightly_refresh],
     sensors=[persona_file_changes],
     resources=default_resources(),
+    executor=EXECUTORS[os.environ.get("SYNTH_EXECUTOR", "in_process")],
 )
