@@ -23,7 +23,7 @@ TABLE_ASSETS = [
     assets.content,
     assets.jobs,
 ]
-ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables]
+ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables, assets.exports]
 ALL_CHECKS = [*integrity_checks, *plaid_format_checks, *realism_checks, *fidelity_checks]
 
 # In-process by default: measured in benchmarks/executors.py, a process per step costs more

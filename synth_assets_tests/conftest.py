@@ -7,6 +7,7 @@ else a database on the embedded server started in a temporary folder.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 from psycopg import sql
 
+from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import embedded, postgres, schema
@@ -68,3 +70,13 @@ def stored_rows(url: str, table: str, persona: str) -> int:
     statement = sql.SQL("SELECT count(*) FROM {} WHERE persona = %s").format(sql.Identifier(table))
     with postgres.connect(url) as conn:
         return conn.execute(statement, (persona,)).fetchone()[0]
+
+
+def resources_for(url: str, **generation: object) -> dict[str, object]:
+    """Run resources for tests: the given database, exports in a fresh temporary folder."""
+    exports = tempfile.mkdtemp(prefix="synth_exports_")
+    return {
+        "generation": GenerationSettings(**generation),
+        "database": SynthDatabase(url=url),
+        "exports": ExportSettings(directory=exports),
+    }

@@ -3,9 +3,8 @@
 from dagster import DagsterInstance, materialize
 
 from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
-from synth_assets.defs.resources import GenerationSettings, SynthDatabase
 from synth_assets.load import schema
-from synth_assets_tests.conftest import stored_rows
+from synth_assets_tests.conftest import resources_for, stored_rows
 
 
 def test_materialize_one_persona_with_checks(database_url, frames):
@@ -13,10 +12,7 @@ def test_materialize_one_persona_with_checks(database_url, frames):
     result = materialize(
         [*ALL_ASSETS, *ALL_CHECKS],
         partition_key=persona,
-        resources={
-            "generation": GenerationSettings(seed=42),
-            "database": SynthDatabase(url=database_url),
-        },
+        resources=resources_for(database_url, seed=42),
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
@@ -46,7 +42,7 @@ def test_run_config_seed_changes_the_data(database_url, frames):
     result = materialize(
         [a for a in ALL_ASSETS if [k.path for k in a.keys] == [["users"]]],
         partition_key=persona,
-        resources={"generation": GenerationSettings(), "database": SynthDatabase(url=database_url)},
+        resources=resources_for(database_url),
         run_config={"resources": {"generation": {"config": {"seed": 7, "scale": 2.0}}}},
         instance=DagsterInstance.ephemeral(),
     )

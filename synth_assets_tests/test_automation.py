@@ -16,10 +16,10 @@ from synth_assets import defs
 from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from synth_assets.defs.jobs import checks_only
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import GenerationSettings, SynthDatabase
 from synth_assets.defs.schedules import nightly_refresh
 from synth_assets.defs.sensors import persona_file_changes
 from synth_assets.personas import DEFAULT_PERSONAS_DIR
+from synth_assets_tests.conftest import resources_for
 
 
 def test_nightly_schedule_requests_one_valid_run_per_persona():
@@ -55,7 +55,7 @@ def test_sensor_requests_a_refresh_of_the_changed_persona(tmp_path, monkeypatch)
 
 def test_checks_only_reruns_the_checks_on_stored_tables(database_url):
     instance = DagsterInstance.ephemeral()
-    resources = {"generation": GenerationSettings(), "database": SynthDatabase(url=database_url)}
+    resources = resources_for(database_url)
     assert materialize(
         [*ALL_ASSETS, *ALL_CHECKS], partition_key="retiree", resources=resources, instance=instance
     ).success

@@ -16,10 +16,10 @@ from dagster import (
 from synth_assets.checks import integrity
 from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import GenerationSettings, SynthDatabase
+from synth_assets.defs.resources import GenerationSettings
 from synth_assets.generate.banking import generate_banking
 from synth_assets.generate.jobs import generate_jobs
-from synth_assets_tests.conftest import stored_rows
+from synth_assets_tests.conftest import resources_for, stored_rows
 
 
 def test_unique_reports_duplicates_and_nulls():
@@ -126,7 +126,7 @@ def test_failing_check_blocks_the_loader(
     result = materialize(
         [*assets, *ALL_CHECKS],
         partition_key=persona,
-        resources={"generation": GenerationSettings(), "database": SynthDatabase(url=database_url)},
+        resources=resources_for(database_url),
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
     )

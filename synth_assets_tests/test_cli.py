@@ -16,7 +16,12 @@ DAGSTER = str(Path(sys.executable).parent / "dagster")
 def _run(args: list[str], database_url: str, home: Path) -> subprocess.CompletedProcess:
     home.mkdir(exist_ok=True)
     shutil.copy(ROOT / "configs" / "dagster.local.yaml", home / "dagster.yaml")
-    env = {**os.environ, "DAGSTER_HOME": str(home), "SYNTH_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SYNTH_DATABASE_URL": database_url,
+        "SYNTH_EXPORT_DIR": str(home / "exports"),
+    }
     return subprocess.run(
         [DAGSTER, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )

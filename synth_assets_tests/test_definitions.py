@@ -9,7 +9,7 @@ from synth_assets.personas import load_personas
 def test_definitions_load_with_all_assets_checks_and_jobs():
     graph = defs.resolve_asset_graph()
     keys = {key.path[-1] for key in graph.get_all_asset_keys()}
-    assert keys == {*schema.TABLE_NAMES, "postgres_tables"}
+    assert keys == {*schema.TABLE_NAMES, "postgres_tables", "exports"}
     checks = {(key.asset_key.path[-1], key.name) for key in graph.asset_check_keys}
     expected = {(table, "integrity") for table in schema.TABLE_NAMES}
     expected |= {(table, "plaid_format") for table in ("accounts", "transactions", "liabilities")}
@@ -60,3 +60,12 @@ def test_integrity_and_format_checks_block_fidelity_checks_warn():
 
 def test_partitions_are_the_persona_files():
     assert persona_partitions.get_partition_keys() == sorted(load_personas())
+
+
+def test_exports_read_the_same_six_tables_as_the_loader():
+    graph = defs.resolve_asset_graph()
+    parents = {
+        key.path[-1]: {p.path[-1] for p in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
+    assert parents["exports"] == parents["postgres_tables"] == set(schema.TABLE_NAMES)

@@ -17,12 +17,12 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
-from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
+from synth_assets.defs.resources import GenerationSettings, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import drift, postgres, schema
 from synth_assets.personas import PersonaError
-from synth_assets_tests.conftest import drop_tables, query, stored_rows
+from synth_assets_tests.conftest import drop_tables, query, resources_for, stored_rows
 from synth_assets_tests.test_load import checksum
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +106,7 @@ def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
 
 
 def test_materialising_twice_leaves_identical_rows(loaded):
-    resources = {"generation": GenerationSettings(), "database": SynthDatabase(url=loaded)}
+    resources = resources_for(loaded)
     sums = []
     for _ in range(2):
         result = materialize(
@@ -213,7 +213,7 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
     result = materialize(
         [*ALL_ASSETS, *ALL_CHECKS],
         partition_key="retiree",
-        resources={"generation": GenerationSettings(), "database": SynthDatabase(url=target)},
+        resources=resources_for(target),
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
@@ -279,7 +279,7 @@ def test_server_down_names_host_and_database_and_is_retried():
     result = materialize(
         [*ALL_ASSETS, *ALL_CHECKS],
         partition_key="retiree",
-        resources={"generation": GenerationSettings(), "database": SynthDatabase(url=url)},
+        resources=resources_for(url),
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
@@ -316,6 +316,7 @@ def test_password_never_reaches_logs_metadata_or_storage(database_url, tmp_path,
         conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(role)))
     drop_tables(owner_url)
     monkeypatch.setenv("SYNTH_DATABASE_URL", secret_url)
+    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path / "exports"))
     resources = default_resources()
     assert resources["database"].url is not None  # resolved from the EnvVar at run time
     home = tmp_path / "home"
@@ -360,10 +361,7 @@ def test_dagster_storage_in_postgres_separate_from_the_data(database_url, tmp_pa
         result = materialize(
             [*ALL_ASSETS, *ALL_CHECKS],
             partition_key="retiree",
-            resources={
-                "generation": GenerationSettings(),
-                "database": SynthDatabase(url=database_url),
-            },
+            resources=resources_for(database_url),
             instance=instance,
         )
         assert result.success

@@ -67,12 +67,19 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
 
 
 @pytest.fixture(scope="module")
-def webserver(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def webserver(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[int, Path]]:
     """The webserver in its own process group (killed as a group, runs included)."""
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text(INSTANCE_YAML)
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "SYNTH_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SYNTH_DATABASE_URL": database_url,
+        "SYNTH_EXPORT_DIR": str(home / "exports"),
+    }
     log = (home / "webserver.log").open("w")
     process = subprocess.Popen(
         [WEBSERVER, "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
@@ -93,7 +100,7 @@ def webserver(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
                 pass
             assert time.monotonic() < deadline, "webserver did not answer in 120s"
             time.sleep(1)
-        yield port
+        yield port, home
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -105,7 +112,8 @@ def webserver(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 def test_ui_lists_assets_checks_and_partitions(webserver):
-    nodes = graphql(webserver, ASSETS_QUERY)["assetNodes"]
+    port, _ = webserver
+    nodes = graphql(port, ASSETS_QUERY)["assetNodes"]
     by_name = {node["assetKey"]["path"][-1]: node for node in nodes}
     assert {*schema.TABLE_NAMES, "postgres_tables", "exports"} <= set(by_name)
     for name, node in by_name.items():
@@ -121,6 +129,7 @@ def test_ui_lists_assets_checks_and_partitions(webserver):
 
 
 def test_launch_one_persona_as_the_ui_does(webserver, database_url, frames):
+    port, home = webserver
     persona = "retiree"
     params = {
         "selector": {
@@ -131,16 +140,19 @@ def test_launch_one_persona_as_the_ui_does(webserver, database_url, frames):
         "runConfigData": {},
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": persona}]},
     }
-    launched = graphql(webserver, LAUNCH, {"params": params})["launchRun"]
+    launched = graphql(port, LAUNCH, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
     deadline = time.monotonic() + 300
     status = None
     while time.monotonic() < deadline:
-        status = graphql(webserver, RUN_STATUS, {"id": run_id})["runOrError"]["status"]
+        status = graphql(port, RUN_STATUS, {"id": run_id})["runOrError"]["status"]
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             break
         time.sleep(2)
     assert status == "SUCCESS"
     for table in schema.TABLE_NAMES:
         assert stored_rows(database_url, table, persona) == len(frames[persona][table]), table
+    manifests = list((home / "exports" / persona).glob("*/manifest.json"))
+    assert len(manifests) == 1
+    assert json.loads(manifests[0].read_text())["rows"]["users"] == len(frames[persona]["users"])

@@ -20,7 +20,8 @@ from dagster import (
 from synth_assets import profile
 from synth_assets.defs.metadata import markdown_table, table_metadata
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import GenerationSettings, SynthDatabase
+from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase
+from synth_assets.export import prune_exports, write_exports
 from synth_assets.generate.banking import generate_banking
 from synth_assets.generate.content import generate_content
 from synth_assets.generate.jobs import generate_jobs
@@ -28,6 +29,7 @@ from synth_assets.generate.liabilities import generate_liabilities
 from synth_assets.generate.users import generate_users
 from synth_assets.load import postgres
 from synth_assets.load.drift import SchemaDriftError
+from synth_assets.load.schema import TABLE_NAMES
 
 # Transient failures (server down, a concurrent load holding the lock) are retried with
 # exponential backoff; a refused target or a drifted schema fails at once.
@@ -142,14 +144,9 @@ def postgres_tables(
     content: pd.DataFrame,
     jobs: pd.DataFrame,
 ) -> Output[None]:
-    frames = {
-        "users": users,
-        "accounts": accounts,
-        "transactions": transactions,
-        "liabilities": liabilities,
-        "content": content,
-        "jobs": jobs,
-    }
+    frames = dict(
+        zip(TABLE_NAMES, (users, accounts, transactions, liabilities, content, jobs), strict=True)
+    )
     figures = profile.profile(frames)
     started = time.perf_counter()
     try:
@@ -179,5 +176,46 @@ def postgres_tables(
             "profile": MetadataValue.json(figures),
             "load_seconds": round(seconds, 3),
             "rows_per_second": round(total / seconds) if seconds else None,
+        },
+    )
+
+
+@asset(
+    partitions_def=persona_partitions,
+    group_name="exports",
+    kinds={"json", "parquet"},
+    description=(
+        "Files for teams that ingest through their own API: one Plaid-shaped JSON per user "
+        "({user_id, accounts, transactions, liabilities}, from the same views the checks "
+        "validate), one Plaid Sandbox custom-user config per user, and CSV + Parquet per table, "
+        "under <exports>/<persona>/<stamp>/. Older exports beyond `keep` are deleted."
+    ),
+)
+def exports(
+    context: AssetExecutionContext,
+    exports: ExportSettings,
+    users: pd.DataFrame,
+    accounts: pd.DataFrame,
+    transactions: pd.DataFrame,
+    liabilities: pd.DataFrame,
+    content: pd.DataFrame,
+    jobs: pd.DataFrame,
+) -> Output[None]:
+    frames = dict(
+        zip(TABLE_NAMES, (users, accounts, transactions, liabilities, content, jobs), strict=True)
+    )
+    stamp = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{context.run.run_id[:8]}"
+    written = write_exports(frames, exports.root(), context.partition_key, stamp)
+    removed = prune_exports(exports.root(), context.partition_key, exports.keep)
+    context.log.info(
+        f"wrote {len(written.files)} files to {written.directory}; removed {len(removed)} old exports"
+    )
+    return Output(
+        None,
+        metadata={
+            "directory": MetadataValue.path(str(written.directory)),
+            "files": len(written.files),
+            "rows_per_table": dict(written.rows),
+            "old_exports_removed": len(removed),
         },
     )

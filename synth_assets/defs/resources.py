@@ -1,6 +1,7 @@
 """Resources: generation settings (seed, scale) and the target database."""
 
 import os
+from pathlib import Path
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
@@ -52,7 +53,25 @@ def default_resources() -> dict[str, ConfigurableResource]:
             seed=int(os.environ.get("SYNTH_SEED", "42")),
             scale=float(os.environ.get("SYNTH_SCALE", "1.0")),
         ),
+        "exports": ExportSettings(
+            directory=os.environ.get("SYNTH_EXPORT_DIR", "exports"),
+            keep=int(os.environ.get("SYNTH_EXPORT_KEEP", "3")),
+        ),
         "database": SynthDatabase(
             url=database_url, allow_any_database=os.environ.get(postgres.ALLOW_ANY_ENV) == "1"
         ),
     }
+
+
+class ExportSettings(ConfigurableResource):
+    """Where file exports go and how many of each persona's exports to keep."""
+
+    directory: str = Field(
+        default="exports", description="Root folder (relative to the working directory)."
+    )
+    keep: int = Field(
+        default=3, ge=1, description="Newest exports kept per persona; older ones are deleted."
+    )
+
+    def root(self) -> Path:
+        return Path(self.directory).resolve()

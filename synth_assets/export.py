@@ -1,0 +1,157 @@
+"""File exports of one persona: Plaid-shaped JSON per user, Plaid Sandbox custom-user configs,
+and every table as CSV and Parquet, under ``<root>/<persona>/<stamp>/``.
+
+An export is built in a hidden sibling directory and renamed into place when complete, so a
+reader (or ``prune_exports``) never sees a half-written one. The Plaid JSON is made only by
+``synth_assets.plaid.views``, the same functions the format checks validate.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synth_assets.load.schema import TABLE_NAMES
+from synth_assets.plaid import views
+from synth_assets.plaid.sandbox import custom_user_configs
+
+PLAID_DIR = "plaid"
+SANDBOX_DIR = "sandbox"
+TABLES_DIR = "tables"
+MANIFEST = "manifest.json"
+TABLE_FORMATS = ("csv", "parquet")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    directory: Path
+    files: tuple[Path, ...]  # every file written, under ``directory``, sorted
+    rows: Mapping[str, int]  # rows per table
+
+
+def _temporary(final: Path) -> Path:
+    return final.with_name(f".{final.name}.tmp")
+
+
+def _is_temporary(path: Path) -> bool:
+    return path.name.startswith(".")
+
+
+def _write_json(path: Path, document: Any) -> Path:
+    """Compact JSON; a NaN fails here rather than writing a file no JSON parser accepts."""
+    text = json.dumps(document, separators=(",", ":"), allow_nan=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _write_json_per_user(directory: Path, documents: Mapping[str, Any]) -> list[Path]:
+    directory.mkdir()
+    return [_write_json(directory / f"{user}.json", documents[user]) for user in sorted(documents)]
+
+
+def _by_owner(objects: Iterable[views.PlaidObject], owner: Mapping[str, str]) -> dict[str, list]:
+    """Objects grouped by the user owning their ``account_id``."""
+    grouped: dict[str, list] = {}
+    for obj in objects:
+        grouped.setdefault(owner[obj["account_id"]], []).append(obj)
+    return grouped
+
+
+def plaid_documents(frames: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
+    """One Plaid-shaped document per user id: the views run once over the whole persona,
+    then their objects are grouped by account owner."""
+    accounts = frames["accounts"]
+    owner = dict(zip(accounts["account_id"], accounts["user_id"], strict=True))
+    users = frames["users"]["id"].tolist()
+    account_objects = _by_owner(views.account_objects(accounts), owner)
+    transaction_objects = _by_owner(views.transaction_objects(frames["transactions"]), owner)
+    liabilities = {
+        kind: _by_owner(objects, owner)
+        for kind, objects in views.liability_objects(frames["liabilities"]).items()
+    }
+    return {
+        user: {
+            "user_id": user,
+            "accounts": account_objects.get(user, []),
+            "transactions": transaction_objects.get(user, []),
+            "liabilities": {kind: owned.get(user, []) for kind, owned in liabilities.items()},
+        }
+        for user in users
+    }
+
+
+def _write_tables(directory: Path, frames: Mapping[str, pd.DataFrame]) -> list[Path]:
+    """Each table as CSV and Parquet, columns as generated (``tags`` stays a Postgres array
+    literal such as ``{a,b}``, the form the loader COPYs)."""
+    directory.mkdir()
+    written = []
+    for name in TABLE_NAMES:
+        frame = frames[name]
+        csv, parquet = (directory / f"{name}.{suffix}" for suffix in TABLE_FORMATS)
+        frame.to_csv(csv, index=False)
+        frame.to_parquet(parquet, engine="pyarrow", index=False)
+        written += [csv, parquet]
+    return written
+
+
+def _manifest(persona: str, stamp: str, files: list[Path], rows: dict[str, int]) -> dict:
+    """What the export holds: files per folder (paths relative to the export) and table rows."""
+    counts = Counter(path.parts[0] for path in files)
+    return {"persona": persona, "stamp": stamp, "files": dict(sorted(counts.items())), "rows": rows}
+
+
+def write_exports(
+    frames: Mapping[str, pd.DataFrame], root: Path, persona: str, stamp: str
+) -> ExportResult:
+    """Write a persona's exports to ``root/persona/stamp`` all at once: built in
+    ``.<stamp>.tmp`` beside it, then renamed. Refuses to overwrite an existing export."""
+    final = Path(root) / persona / stamp
+    if final.exists():
+        raise FileExistsError(f"export {final} already exists")
+    plaid = plaid_documents(frames)
+    sandbox = custom_user_configs(
+        frames["users"], frames["accounts"], frames["transactions"], frames["liabilities"]
+    )
+    rows = {name: len(frames[name]) for name in TABLE_NAMES}
+    building = _temporary(final)
+    shutil.rmtree(building, ignore_errors=True)  # left by a crashed attempt at this stamp
+    building.mkdir(parents=True)
+    try:
+        files = [
+            *_write_json_per_user(building / PLAID_DIR, plaid),
+            *_write_json_per_user(building / SANDBOX_DIR, sandbox),
+            *_write_tables(building / TABLES_DIR, frames),
+        ]
+        manifest = _manifest(persona, stamp, [p.relative_to(building) for p in files], rows)
+        files.append(_write_json(building / MANIFEST, manifest))
+        building.rename(final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return ExportResult(
+        final, tuple(sorted(final / path.relative_to(building) for path in files)), rows
+    )
+
+
+def prune_exports(root: Path, persona: str, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest exports of ``persona`` (stamps sort by time) and
+    return them; exports still being built (hidden ``.tmp`` directories) are left alone."""
+    if keep < 0:
+        raise ValueError(f"keep must be >= 0, got {keep}")
+    directory = Path(root) / persona
+    if not directory.is_dir():
+        return []
+    exports = sorted(
+        path for path in directory.iterdir() if path.is_dir() and not _is_temporary(path)
+    )
+    removed = exports[: max(len(exports) - keep, 0)]
+    for path in removed:
+        shutil.rmtree(path)
+    return removed

@@ -1,0 +1,276 @@
+"""File exports: Plaid JSON, Sandbox configs and tables read back valid and equal to the frames."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from synth_assets.export import ExportResult, prune_exports, write_exports
+from synth_assets.load.schema import TABLE_NAMES, metadata
+from synth_assets.plaid.sandbox import account_number, validate_custom_user
+from synth_assets.plaid.validate import validate, validate_liabilities
+
+STAMP = "20250101T030000Z"
+LARGEST = "young_professional"
+SMALLEST = "retiree"
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory, personas, frames) -> dict[str, ExportResult]:
+    """Every persona exported once into one root."""
+    root = tmp_path_factory.mktemp("exports")
+    return {name: write_exports(frames[name], root, name, STAMP) for name in personas}
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_documents(directory: Path) -> dict[str, Any]:
+    """The JSON files of a folder by file stem (the user id)."""
+    return {path.stem: read_json(path) for path in sorted(directory.glob("*.json"))}
+
+
+def key_column(table: str) -> str:
+    return next(iter(metadata.tables[table].primary_key.columns)).name
+
+
+def comparable(frame: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
+    """``frame`` in ``dtypes``, every missing object as None (generators mix None and NaN)."""
+    out = frame.astype(dtypes)
+    for column in out.columns[out.dtypes.map(pd.api.types.is_object_dtype)]:
+        out[column] = out[column].where(out[column].notna(), None)
+    return out
+
+
+def test_plaid_files_validate_and_hold_every_row(exports, frames):
+    for persona, result in exports.items():
+        tables = frames[persona]
+        documents = read_documents(result.directory / "plaid")
+        assert sorted(documents) == sorted(tables["users"]["id"]), persona
+        transactions, accounts, liabilities = [], [], []
+        for user, document in documents.items():
+            types = {account["account_id"]: account["type"] for account in document["accounts"]}
+            reports = {
+                "accounts": validate("account", document["accounts"]),
+                "transactions": validate("transaction", document["transactions"], types),
+                "liabilities": validate_liabilities(document["liabilities"]),
+            }
+            for part, report in reports.items():
+                assert report.passed, (persona, user, part, report.errors[:3])
+            debts = [obj["account_id"] for kind in document["liabilities"].values() for obj in kind]
+            used = {tx["account_id"] for tx in document["transactions"]} | set(debts)
+            assert used <= set(types), (persona, user, "objects of another user's account")
+            assert document["user_id"] == user
+            accounts += types
+            transactions += document["transactions"]
+            liabilities += debts
+        table = tables["transactions"]
+        assert sorted(tx["transaction_id"] for tx in transactions) == sorted(
+            table["transaction_id"]
+        )
+        assert sum(tx["amount"] for tx in transactions) == pytest.approx(table["amount"].sum())
+        assert sorted(accounts) == sorted(tables["accounts"]["account_id"])
+        assert sorted(liabilities) == sorted(tables["liabilities"]["account_id"])
+
+
+def test_manifest_and_result_match_the_files(exports, frames):
+    for persona, result in exports.items():
+        users = len(frames[persona]["users"])
+        rows = {name: len(frames[persona][name]) for name in TABLE_NAMES}
+        assert read_json(result.directory / "manifest.json") == {
+            "persona": persona,
+            "stamp": STAMP,
+            "files": {"plaid": users, "sandbox": users, "tables": 2 * len(TABLE_NAMES)},
+            "rows": rows,
+        }
+        assert list(result.files) == sorted(p for p in result.directory.rglob("*") if p.is_file())
+        assert dict(result.rows) == rows
+        assert result.directory == result.directory.parent.parent / persona / STAMP
+
+
+@pytest.mark.parametrize("table", TABLE_NAMES)
+def test_csv_and_parquet_read_back_equal_to_the_frames(exports, frames, table):
+    for persona, result in exports.items():
+        frame = frames[persona][table]
+        key = key_column(table)
+        csv = pd.read_csv(result.directory / "tables" / f"{table}.csv", dtype=str)
+        assert list(csv.columns) == list(frame.columns)
+        assert len(csv) == len(frame)
+        assert csv[key].tolist() == frame[key].tolist()
+        if table == "content":
+            assert csv["tags"].tolist() == frame["tags"].tolist()
+            assert csv["tags"].str.fullmatch(r"\{[^{}]*\}").all()
+        parquet = pd.read_parquet(result.directory / "tables" / f"{table}.parquet")
+        # Parquet has no second resolution (datetime64[s] comes back [ms]) and reads text as
+        # strings where the frame may hold objects: the same kind of dtype, the same values.
+        assert [d.kind for d in parquet.dtypes] == [d.kind for d in frame.dtypes]
+        dtypes = frame.dtypes.to_dict()
+        pd.testing.assert_frame_equal(comparable(parquet, dtypes), comparable(frame, dtypes))
+
+
+def test_sandbox_configs_are_valid_and_leave_out_mortgages(exports, frames):
+    skipped = 0
+    for persona, result in exports.items():
+        accounts, transactions = frames[persona]["accounts"], frames[persona]["transactions"]
+        supported = accounts[accounts["subtype"] != "mortgage"]
+        skipped += len(accounts) - len(supported)
+        configs = read_documents(result.directory / "sandbox")
+        assert sorted(configs) == sorted(frames[persona]["users"]["id"])
+        for user, config in configs.items():
+            assert validate_custom_user(config) == [], (persona, user)
+            subtypes = [account["subtype"] for account in config["override_accounts"]]
+            assert "mortgage" not in subtypes
+            assert len(subtypes) == (supported["user_id"] == user).sum()
+        written = sum(
+            len(a["transactions"]) for c in configs.values() for a in c["override_accounts"]
+        )
+        assert written == transactions["account_id"].isin(supported["account_id"]).sum()
+    assert skipped > 0, "no persona has a mortgage: the skip is not exercised"
+
+
+def test_sandbox_transactions_match_rows_and_pending_ones_post_in_the_future(exports, frames):
+    accounts, table = frames[LARGEST]["accounts"], frames[LARGEST]["transactions"]
+    window_end = table["date"].max()
+    by_number = {
+        account_number(account_id, mask): account_id
+        for account_id, mask in zip(accounts["account_id"], accounts["mask"], strict=True)
+    }
+    rows_by_account = dict(tuple(table.groupby("account_id", sort=False)))
+    pending_seen = 0
+    for config in read_documents(exports[LARGEST].directory / "sandbox").values():
+        for account in config["override_accounts"]:
+            rows = rows_by_account.get(by_number[account["numbers"]["account"]], table.iloc[:0])
+            written = pd.DataFrame(account["transactions"], columns=["date_posted", "amount"])
+            assert written["amount"].tolist() == rows["amount"].round(2).tolist()
+            posted = pd.to_datetime(written["date_posted"]).to_numpy()
+            pending = rows["pending"].to_numpy(dtype=bool)
+            assert (posted[pending] > window_end).all()
+            assert (posted[~pending] == rows["date"].to_numpy()[~pending]).all()
+            pending_seen += pending.sum()
+    assert pending_seen == table["pending"].sum() > 0
+
+
+def _first_account(config: dict) -> dict:
+    return config["override_accounts"][0]
+
+
+CORRUPTIONS: dict[str, tuple[Callable[[dict], Any], str]] = {
+    "five-digit mask": (
+        lambda c: _first_account(c)["meta"].update(mask="12345"),
+        "$.override_accounts[0].meta.mask",
+    ),
+    "mortgage type": (
+        lambda c: _first_account(c).update(type="mortgage", subtype="mortgage"),
+        "$.override_accounts[0].type",
+    ),
+    "mortgage subtype": (
+        lambda c: _first_account(c).update(type="loan", subtype="mortgage"),
+        "$.override_accounts[0].subtype",
+    ),
+    "slashed date": (
+        lambda c: _first_account(c)["transactions"][0].update(date_posted="2025/01/01"),
+        "$.override_accounts[0].transactions[0].date_posted",
+    ),
+    "impossible date": (
+        lambda c: _first_account(c)["transactions"][0].update(date_transacted="2025-02-30"),
+        "$.override_accounts[0].transactions[0].date_transacted",
+    ),
+    "amount as text": (
+        lambda c: _first_account(c)["transactions"][0].update(amount="12.00"),
+        "$.override_accounts[0].transactions[0].amount",
+    ),
+    "euro": (
+        lambda c: _first_account(c).update(currency="EUR"),
+        "$.override_accounts[0].currency",
+    ),
+    "version 1": (lambda c: c.update(version="1"), "$.version"),
+    "no numbers": (lambda c: _first_account(c).pop("numbers"), "$.override_accounts[0].numbers"),
+    "card liability on checking": (
+        lambda c: _first_account(c).update(liability={"type": "credit", "purchase_apr": 20.0}),
+        "$.override_accounts[0].liability",
+    ),
+}
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS)
+def test_validate_custom_user_reports_corruption(exports, corruption):
+    path = next((exports[LARGEST].directory / "sandbox").glob("*.json"))
+    config = read_json(path)
+    assert _first_account(config)["type"] == "depository"
+    assert _first_account(config)["transactions"]
+    assert validate_custom_user(config) == []
+    corrupt, where = CORRUPTIONS[corruption]
+    corrupt(config)
+    problems = validate_custom_user(config)
+    assert problems, corruption
+    assert all(problem.startswith(where) for problem in problems), problems
+
+
+def test_corrupted_plaid_file_fails_validation(exports, tmp_path):
+    source = next((exports[LARGEST].directory / "plaid").glob("*.json"))
+    document = read_json(source)
+    document["transactions"][3]["payment_channel"] = "in_store"
+    corrupted = tmp_path / source.name
+    corrupted.write_text(json.dumps(document), encoding="utf-8")
+    transactions = read_json(corrupted)["transactions"]
+    types = {account["account_id"]: account["type"] for account in document["accounts"]}
+    report = validate("transaction", transactions, types)
+    assert not report.passed
+    assert [(error.index, error.path, error.kind) for error in report.errors] == [
+        (3, "$.payment_channel", "enum")
+    ]
+
+
+def test_prune_keeps_the_newest_and_spares_other_personas(tmp_path, frames):
+    stamps = ["20250101T030000Z", "20250102T030000Z", "20250103T030000Z"]
+    for stamp in reversed(stamps):  # written out of order: age is read from the name
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, stamp)
+    other = [tmp_path / "family" / stamp for stamp in stamps]
+    for directory in other:
+        directory.mkdir(parents=True)
+    in_flight = tmp_path / SMALLEST / ".20250104T030000Z.tmp"
+    in_flight.mkdir()
+
+    assert prune_exports(tmp_path, SMALLEST, keep=2) == [tmp_path / SMALLEST / stamps[0]]
+    assert sorted(p.name for p in (tmp_path / SMALLEST).iterdir()) == sorted(
+        [in_flight.name, *stamps[1:]]
+    )
+    assert (tmp_path / SMALLEST / stamps[2] / "manifest.json").is_file()
+    assert prune_exports(tmp_path, SMALLEST, keep=2) == []
+    assert prune_exports(tmp_path, SMALLEST, keep=0) == [
+        tmp_path / SMALLEST / s for s in stamps[1:]
+    ]
+    assert [p.name for p in (tmp_path / SMALLEST).iterdir()] == [in_flight.name]
+    assert all(directory.is_dir() for directory in other)
+    assert prune_exports(tmp_path, "nobody", keep=1) == []
+    with pytest.raises(ValueError):
+        prune_exports(tmp_path, SMALLEST, keep=-1)
+
+
+def test_export_is_atomic(tmp_path, frames):
+    persona_dir = tmp_path / SMALLEST
+    stale = persona_dir / f".{STAMP}.tmp"
+    stale.mkdir(parents=True)
+    (stale / "leftover").write_text("from a crashed run")
+
+    result = write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP)
+    assert [p.name for p in persona_dir.iterdir()] == [STAMP]
+    assert not (result.directory / "leftover").exists()
+    with pytest.raises(FileExistsError):
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP)
+    assert sorted(p for p in result.directory.rglob("*") if p.is_file()) == list(result.files)
+
+    # The last table cannot be written to Parquet: the files before it must vanish too.
+    jobs = frames[SMALLEST]["jobs"]
+    mixed = pd.Series([i if i % 2 else "x" for i in range(len(jobs))], jobs.index, dtype=object)
+    unwritable = jobs.assign(prompt=mixed)
+    broken = {**frames[SMALLEST], "jobs": unwritable}
+    with pytest.raises(Exception, match="prompt"):
+        write_exports(broken, tmp_path, SMALLEST, "20250102T030000Z")
+    assert [p.name for p in persona_dir.iterdir()] == [STAMP]
