@@ -77,6 +77,9 @@ def main() -> int:
     print(f"Data: {postgres.masked(url)}")
     print(f"""Query it:  {_psql()} "{postgres.without_password(url)}" \\
              -c "SELECT persona, count(*), sum(amount) FROM transactions GROUP BY persona" """)
+    print(
+        f"Files:     {defs.resources['exports'].root()}/<persona>/ (Plaid JSON, Sandbox configs, CSV, Parquet)"
+    )
     print("Browse it: make ui  (http://127.0.0.1:3000)")
     return 0
 
