@@ -29,7 +29,12 @@ def stream(
         }
     )
     for column in COLUMNS[3:]:
-        frame[column] = columns.get(column)
+        value = columns.get(column)
+        # object, not pandas' Arrow strings: streams are concatenated and sorted before the
+        # table is built, and converting each intermediate to Arrow cost seconds per 1M rows.
+        frame[column] = pd.Series(
+            value if np.ndim(value) else np.full(len(frame), value, dtype=object), dtype=object
+        )
     frame["in_store"] = frame["in_store"].fillna(False).astype(bool)
     frame["timestamp"] = frame["timestamp"].astype("datetime64[s]")
     return frame

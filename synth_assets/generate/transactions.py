@@ -69,7 +69,7 @@ def plaid_transactions(
     def where_in_store(column: str) -> np.ndarray:
         return np.where(in_store, users[column].to_numpy()[user_row.to_numpy()], None)
 
-    detailed = flows["detailed"].to_numpy().astype(str)
+    detailed = flows["detailed"].to_numpy(dtype=object)
     return pd.DataFrame(
         {
             "transaction_id": ctx.ids(TABLE, n),
@@ -99,5 +99,6 @@ def plaid_transactions(
 
 
 def _primary(detailed: np.ndarray) -> np.ndarray:
-    uniques, inverse = np.unique(detailed, return_inverse=True)
-    return np.array([DETAILED_TO_PRIMARY[d] for d in uniques])[inverse]
+    """Primary category per row: hash-factorised (a string sort of 1M rows costs seconds)."""
+    codes, uniques = pd.factorize(detailed)
+    return np.array([DETAILED_TO_PRIMARY[d] for d in uniques], dtype=object)[codes]
