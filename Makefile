@@ -43,6 +43,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+bench: install
+	@if python3 -c 'import socket; socket.create_connection(("127.0.0.1", 5432), timeout=2).close()' 2>/dev/null; then \
+		export SYNTH_BENCH_DATABASE_URL=$${SYNTH_BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/synth_bench_test}; \
+	fi; cd benchmarks && ../$(BIN)/python run_all.py
+
 db-stop: install
 	$(BIN)/python -m synth_assets.load.embedded stop
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,3 +28,34 @@ def bench_database() -> Iterator[str]:
             yield embedded.embedded_url(Path(directory), "synth_bench_test")
         finally:
             embedded.stop(Path(directory))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def materialize_cli(persona: str, selection: str, home: Path, **env: str) -> float:
+    """Wall seconds of `dagster asset materialize` (process start and code loading included),
+    with ``env`` (e.g. SYNTH_SCALE, SYNTH_DATABASE_URL) on top of this process's environment."""
+    dagster = str(Path(sys.executable).parent / "dagster")
+    command = [
+        dagster,
+        "asset",
+        "materialize",
+        "-m",
+        "synth_assets",
+        "--select",
+        selection,
+        "--partition",
+        persona,
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(home), **env},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise SystemExit(done.stderr[-3000:])
+    return time.perf_counter() - start

@@ -7,45 +7,10 @@ persona (all assets, checks, loader) at two scales, each executor in the same ru
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import bench_database
-
-ROOT = Path(__file__).resolve().parent.parent
-DAGSTER = str(Path(sys.executable).parent / "dagster")
-
-
-def materialize_seconds(executor: str, persona: str, scale: float, home: Path, url: str) -> float:
-    """Wall time of one CLI materialisation (process start and code loading included)."""
-    env = {
-        **os.environ,
-        "SYNTH_EXECUTOR": executor,
-        "SYNTH_SCALE": str(scale),
-        "DAGSTER_HOME": str(home),
-        "SYNTH_DATABASE_URL": url,
-    }
-    command = [
-        DAGSTER,
-        "asset",
-        "materialize",
-        "-m",
-        "synth_assets",
-        "--select",
-        "*",
-        "--partition",
-        persona,
-    ]
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(done.stderr[-3000:])
-    return seconds
+from common import ROOT, bench_database, materialize_cli
 
 
 def main() -> None:
@@ -61,7 +26,15 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as home:
                 (Path(home) / "dagster.yaml").write_text(local_yaml)
                 seconds = {
-                    executor: materialize_seconds(executor, args.persona, scale, Path(home), url)
+                    executor: materialize_cli(
+                        args.persona,
+                        "*",
+                        Path(home),
+                        SYNTH_EXECUTOR=executor,
+                        SYNTH_SCALE=str(scale),
+                        SYNTH_DATABASE_URL=url,
+                        SYNTH_EXPORT_DIR=str(Path(home) / "exports"),
+                    )
                     for executor in ("in_process", "multiprocess")
                 }
             inproc, multi = seconds["in_process"], seconds["multiprocess"]

@@ -113,9 +113,7 @@ def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
             "title": _titles(prompts),
             "prompt": prompts,
             "tags": _tags(rng, domains, spec.tags_per_item),
-            "image_path": np.char.add(
-                np.char.add(f"images/{persona.name}/", ids.astype(str)), ".png"
-            ),
+            "image_path": (f"images/{persona.name}/" + pd.Series(ids) + ".png").to_numpy(),
             "kind": kind,
             "created_at": earliest + (rng.random(n) * span).astype("timedelta64[s]"),
         }

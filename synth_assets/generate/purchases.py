@@ -83,18 +83,22 @@ def purchases(ctx: Context, accounts: pd.DataFrame) -> pd.DataFrame:
     per_second = ctx.persona.spending.transactions_per_month * 12 / (365 * SECONDS_PER_DAY)
     rows = np.repeat(np.arange(len(spenders)), rng.poisson(per_second * active_s * share))
     merchants = merchant_table(ctx)
-    chosen = merchants.iloc[
-        rng.choice(len(merchants), size=len(rows), p=merchants["p"] / merchants["p"].sum())
-    ]
-    spread = np.exp(rng.normal(0, chosen["sigma"].to_numpy()))
-    amount = np.round(chosen["median"].to_numpy() * spread, 2).clip(min=MIN_AMOUNT)
+    pick = rng.choice(len(merchants), size=len(rows), p=merchants["p"] / merchants["p"].sum())
+    # Index small per-merchant arrays by ``pick``: every row then points at one of a few
+    # hundred string objects instead of materialising a million new ones (memory).
+    column = {
+        name: merchants[name].to_numpy(dtype=object) for name in ("merchant", "detailed", "website")
+    }
+    spread = np.exp(rng.normal(0, merchants["sigma"].to_numpy()[pick]))
+    amount = np.round(merchants["median"].to_numpy()[pick] * spread, 2).clip(min=MIN_AMOUNT)
     day = _days(rng, opened[rows].astype("datetime64[D]"), active_s[rows] // SECONDS_PER_DAY + 1)
     hour = rng.choice(24, size=len(rows), p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     seconds = (hour * 3600 + rng.integers(0, 3600, len(rows))).astype("timedelta64[s]")
     when = np.clip(np.maximum(day.astype("datetime64[s]") + seconds, opened[rows] + 1), None, end)
-    in_store = ~chosen["online"].to_numpy()
+    in_store = ~merchants["online"].to_numpy()[pick]
+    channel = np.array(["online", "in store"], dtype=object)[in_store.astype(np.int8)]
     return stream(
-        spenders[rows], when, amount, name=chosen["merchant"].to_numpy(), merchant_name=chosen["merchant"].to_numpy(),
-        detailed=chosen["detailed"].to_numpy(), payment_channel=np.where(in_store, "in store", "online"),
-        in_store=in_store, website=chosen["website"].to_numpy(), confidence="HIGH",
+        spenders[rows], when, amount, name=column["merchant"][pick], merchant_name=column["merchant"][pick],
+        detailed=column["detailed"][pick], payment_channel=channel, in_store=in_store,
+        website=column["website"][pick], confidence="HIGH",
     )  # fmt: skip

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _GROUP_ENDS = (8, 12, 16, 20)  # 8-4-4-4-12 hex digits
@@ -25,11 +27,14 @@ def rng(seed: int, persona: str, table: str, purpose: str = "values") -> np.rand
     return np.random.default_rng(np.random.SeedSequence(entropy))
 
 
-def stable_uuids(seed: int, persona: str, table: str, count: int) -> np.ndarray:
+def stable_uuids(
+    seed: int, persona: str, table: str, count: int
+) -> pd.api.extensions.ExtensionArray:
     """``count`` version-4 UUID strings; the first k are the same whatever ``count`` is.
 
     Formatting is vectorised (bytes -> hex digits -> dashes) because a Python loop over
-    ``uuid.UUID`` costs about a second per million rows.
+    ``uuid.UUID`` costs about a second per million rows; the result is an Arrow string array
+    (36 bytes a row, where numpy's fixed-width unicode would take 144).
     """
     raw = rng(seed, persona, table, "ids").integers(0, 256, size=(count, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
@@ -40,4 +45,5 @@ def stable_uuids(seed: int, persona: str, table: str, count: int) -> np.ndarray:
     dash = np.full((count, 1), ord("-"), dtype=np.uint8)
     groups = np.split(digits, _GROUP_ENDS, axis=1)
     parts = [part for group in groups for part in (group, dash)][:-1]
-    return np.ascontiguousarray(np.hstack(parts)).view("S36").ravel().astype(str)
+    text = np.ascontiguousarray(np.hstack(parts)).view("S36").ravel()
+    return pd.array(pa.array(text, type=pa.binary(36)).cast(pa.string()), dtype="str")

@@ -1,0 +1,95 @@
+"""Load speed into the real server: `replace_partition` of a ~1M-transaction persona (one
+transaction; PK, FK, NOT NULL, UNIQUE live) against the ceiling measured in the same run,
+a server-side `COPY ... FROM '<file>'` of the same transactions into a table with no
+constraints or indexes.
+
+    .venv/bin/python benchmarks/load.py [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from common import bench_database
+from psycopg import sql
+
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
+from synth_assets.load import postgres, schema
+from synth_assets.personas import load_personas
+
+
+def ceiling_seconds(url: str, csv: bytes) -> float:
+    """Server-side COPY of the same rows into an unconstrained copy of the table's columns."""
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
+        handle.write(csv)
+    os.chmod(handle.name, 0o644)
+    columns = sql.SQL(", ").join(map(sql.Identifier, schema.columns("transactions")))
+    try:
+        with postgres.connect(url) as conn:
+            conn.execute("DROP TABLE IF EXISTS bench_ceiling")
+            conn.execute("CREATE TABLE bench_ceiling (LIKE transactions INCLUDING DEFAULTS)")
+            conn.commit()
+            start = time.perf_counter()
+            conn.execute(
+                sql.SQL("COPY bench_ceiling ({}) FROM {} WITH (FORMAT csv)").format(
+                    columns, sql.Literal(handle.name)
+                )
+            )
+            conn.commit()
+            seconds = time.perf_counter() - start
+            conn.execute("DROP TABLE bench_ceiling")
+            conn.commit()
+    finally:
+        Path(handle.name).unlink()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    persona = load_personas()["family"]
+    per_scale_one = len(generate_all(Context(persona))["transactions"])
+    frames = generate_all(Context(persona, scale=args.rows / per_scale_one))
+    transactions = frames["transactions"]
+    total = sum(len(frame) for frame in frames.values())
+    with bench_database() as url:
+        postgres.ensure_schema(url)
+        with postgres.connect(url) as conn:  # start from an empty partition, as a first load
+            for table in reversed(schema.TABLE_NAMES):
+                conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE persona = 'family'").format(sql.Identifier(table))
+                )
+        start = time.perf_counter()
+        postgres.replace_partition(url, "family", frames)
+        load_s = time.perf_counter() - start
+        start = time.perf_counter()
+        postgres.replace_partition(url, "family", frames)
+        reload_s = time.perf_counter() - start
+        ceiling_s = ceiling_seconds(
+            url, postgres._csv(transactions[schema.columns("transactions")])
+        )
+    print(f"Load: {total:,} rows in six tables, {len(transactions):,} transactions")
+    print("| path | seconds | rows/s |")
+    print("|---|---:|---:|")
+    print(
+        f"| replace_partition, first load (constraints live) | {load_s:.2f} | {total / load_s:,.0f} |"
+    )
+    print(
+        f"| replace_partition, reload (delete + COPY) | {reload_s:.2f} | {total / reload_s:,.0f} |"
+    )
+    print(
+        f"| ceiling: server-side COPY of the transactions, no constraints | {ceiling_s:.2f} | {len(transactions) / ceiling_s:,.0f} |"
+    )
+    print(
+        f"load vs ceiling: {(total / load_s) / (len(transactions) / ceiling_s):.2f}x (target >= 0.5x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

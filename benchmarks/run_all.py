@@ -1,0 +1,70 @@
+"""`make bench`: run every benchmark in this folder, print the figures, and write them with
+the machine and versions to benchmarks/RESULTS.md. Figures are only comparable within a run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+from common import bench_database
+
+from synth_assets.load import postgres
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = [
+    ("Generation", ["generation.py"]),
+    ("Plaid validation", ["plaid_validation.py"]),
+    ("Load into PostgreSQL", ["load.py"]),
+    ("End to end through Dagster", ["end_to_end.py"]),
+    ("Executors", ["executors.py", "--scales", "1", "10"]),
+]
+PACKAGES = ["dagster", "pandas", "numpy", "pyarrow", "psycopg", "jsonschema-rs", "faker"]
+
+
+def machine(url: str) -> list[str]:
+    with postgres.connect(url) as conn:
+        server = conn.execute("SHOW server_version").fetchone()[0]
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return [
+        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores, {memory_gb:.0f} GiB; {platform.platform()}",
+        f"- Python {platform.python_version()}; PostgreSQL {server} ({postgres.masked(url)})",
+        "- " + ", ".join(f"{name} {version(name)}" for name in PACKAGES),
+    ]
+
+
+def main() -> int:
+    with bench_database() as url:
+        env = {**os.environ, "SYNTH_BENCH_DATABASE_URL": url}
+        sections = ["# Benchmark results", "", *machine(url), ""]
+        for title, command in BENCHMARKS:
+            print(f"== {title}", flush=True)
+            start = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, *command], cwd=HERE, env=env, capture_output=True, text=True
+            )
+            output = (
+                done.stdout.strip() if done.returncode == 0 else f"FAILED:\n{done.stderr[-2000:]}"
+            )
+            print(output, flush=True)
+            sections += [
+                f"## {title}",
+                "",
+                f"`{' '.join(command)}` ({time.perf_counter() - start:.0f}s)",
+                "",
+                output,
+                "",
+            ]
+    (HERE / "RESULTS.md").write_text("\n".join(sections))
+    print(f"wrote {HERE / 'RESULTS.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
