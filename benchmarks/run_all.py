@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = [
     ("Generation", ["generation.py"]),
     ("Plaid validation", ["plaid_validation.py"]),
+    ("Intermediate storage", ["io_storage.py"]),
     ("Load into PostgreSQL", ["load.py"]),
     ("End to end through Dagster", ["end_to_end.py"]),
     ("Executors", ["executors.py", "--scales", "1", "10"]),

@@ -20,7 +20,8 @@ SIGNUP_SHARE_OF_RANGE = 0.6  # users sign up in the first 60% of the window, so 
 
 
 def persona_tag(persona: str) -> str:
-    """A short tag that keeps usernames unique across personas (checked in load_personas)."""
+    """A short tag that keeps usernames unique across personas (a 1-in-46,656 clash between
+    two persona names would surface as a unique-constraint error at load)."""
     return str(_base36(np.array([stable_hash(persona) % 36**3]))[0]).rjust(3, "0")
 
 
