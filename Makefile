@@ -49,7 +49,7 @@ bench: install
 	fi; cd benchmarks && ../$(BIN)/python run_all.py
 
 db-stop: install
-	$(BIN)/python -m synth_assets.load.embedded stop
+	@$(BIN)/python -c 'from synth_assets.load.embedded import stop; print("stopped the embedded PostgreSQL" if stop() else "no embedded PostgreSQL was running")'
 
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) .pytest_cache .ruff_cache *.egg-info

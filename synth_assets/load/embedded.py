@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -55,10 +54,3 @@ def stop(directory: Path | None = None, wait_s: float = 30.0) -> bool:
             return True
         time.sleep(0.1)
     return True
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["stop"]:
-        print("stopped the embedded PostgreSQL" if stop() else "no embedded PostgreSQL was running")
-    else:
-        print(embedded_url())
