@@ -59,3 +59,12 @@ def materialize_cli(persona: str, selection: str, home: Path, **env: str) -> flo
     if done.returncode:
         raise SystemExit(done.stderr[-3000:])
     return time.perf_counter() - start
+
+
+def scale_for(rows: int, persona: str = "family") -> float:
+    """The scale at which ``persona`` generates about ``rows`` transactions."""
+    from synth_assets.generate.common import Context
+    from synth_assets.generate.frames import generate_all
+    from synth_assets.personas import load_personas
+
+    return rows / len(generate_all(Context(load_personas()[persona]))["transactions"])

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, bench_database, materialize_cli
+from common import ROOT, bench_database, materialize_cli, scale_for
 from psycopg import sql
 
 from synth_assets.generate.common import Context
@@ -46,8 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    per_scale_one = len(generate_all(Context(load_personas()["family"]))["transactions"])
-    scale = args.rows / per_scale_one
+    scale = scale_for(args.rows)
     with bench_database() as url, tempfile.TemporaryDirectory() as home:
         postgres.ensure_schema(url)
         (Path(home) / "dagster.yaml").write_text(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from common import scale_for
 from faker import Faker
 
 from synth_assets.generate.common import Context
@@ -55,9 +56,8 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=20_000)
     args = parser.parse_args()
     persona = load_personas()["family"]
-    per_scale_one = len(generate_all(Context(persona))["transactions"])
     start = time.perf_counter()
-    frames = generate_all(Context(persona, scale=args.rows / per_scale_one))
+    frames = generate_all(Context(persona, scale=scale_for(args.rows)))
     generate_s = time.perf_counter() - start
     start = time.perf_counter()
     faker_per_row(args.baseline_rows)

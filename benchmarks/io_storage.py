@@ -13,6 +13,7 @@ import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from common import scale_for
 
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -24,8 +25,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     persona = load_personas()["family"]
-    per_scale_one = len(generate_all(Context(persona))["transactions"])
-    frame = generate_all(Context(persona, scale=args.rows / per_scale_one))["transactions"]
+    frame = generate_all(Context(persona, scale=scale_for(args.rows)))["transactions"]
     timings = []
     start = time.perf_counter()
     blob = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)

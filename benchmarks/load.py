@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import bench_database
+from common import bench_database, scale_for
 from psycopg import sql
 
 from synth_assets.generate.common import Context
@@ -54,8 +54,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     persona = load_personas()["family"]
-    per_scale_one = len(generate_all(Context(persona))["transactions"])
-    frames = generate_all(Context(persona, scale=args.rows / per_scale_one))
+    frames = generate_all(Context(persona, scale=scale_for(args.rows)))
     transactions = frames["transactions"]
     total = sum(len(frame) for frame in frames.values())
     with bench_database() as url:

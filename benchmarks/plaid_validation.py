@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from common import scale_for
+
 from synth_assets.checks import plaid_format
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -34,8 +36,7 @@ def timed(function: Callable[[], T]) -> tuple[T, float]:
 def transactions_frames(rows: int) -> dict:
     """The family persona scaled to about ``rows`` transactions."""
     persona = load_personas()["family"]
-    per_scale_one = len(generate_all(Context(persona))["transactions"])
-    return generate_all(Context(persona, scale=rows / per_scale_one))
+    return generate_all(Context(persona, scale=scale_for(rows)))
 
 
 def main() -> None:

@@ -13,26 +13,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synth_assets.plaid.schema import LOCATION, PAYMENT_META
+
 PlaidObject = dict[str, Any]
 PFC_VERSION = "v2"
 INCOME_PRIMARY = "INCOME"
 INSTITUTION_PRIMARIES = ("LOAN_PAYMENTS", "TRANSFER_IN", "TRANSFER_OUT", "BANK_FEES")
-# Templates copied per object (dict.copy is several times faster than building anew).
-_NULL_PAYMENT_META = dict.fromkeys(
-    (
-        "reference_number",
-        "ppd_id",
-        "payee",
-        "by_order_of",
-        "payer",
-        "payment_method",
-        "payment_processor",
-        "reason",
-    )
-)
-_NULL_LOCATION = dict.fromkeys(
-    ("address", "city", "region", "postal_code", "country", "lat", "lon", "store_number")
-)
+# Templates copied per object (dict.copy is several times faster than building anew); their
+# keys are the schema's, so the two cannot drift apart.
+_NULL_PAYMENT_META = dict.fromkeys(PAYMENT_META["required"])
+_NULL_LOCATION = dict.fromkeys(LOCATION["required"])
 
 
 def values(column: pd.Series) -> list[Any]:
