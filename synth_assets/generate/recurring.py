@@ -180,19 +180,7 @@ def utilities(ctx: Context, accounts: pd.DataFrame) -> pd.DataFrame:
             ctx, accounts["created_at"].to_numpy()[payers], rng.integers(5, 26, len(payers))
         )
         amount = np.round(base[rows] * np.exp(rng.normal(0, bill.variation, len(rows))), 2)
-        pieces.append(
-            stream(
-                payers[rows],
-                when,
-                amount,
-                name=bill.name.upper(),
-                merchant_name=bill.name,
-                detailed=bill.category,
-                payment_channel="online",
-                website=_website(bill.name),
-                confidence="VERY_HIGH",
-            )
-        )
+        pieces.append(_online_bill(payers[rows], when, amount, bill.name, bill.category))
     return pd.concat(pieces, ignore_index=True)
 
 
@@ -209,19 +197,21 @@ def subscriptions(ctx: Context, accounts: pd.DataFrame, payer: pd.Series) -> pd.
         else:
             rows, when = monthly(ctx, opened, rng.integers(1, 29, len(account)))
         pieces.append(
-            stream(
-                account[rows],
-                when,
-                np.full(len(rows), sub.amount),
-                name=sub.name.upper(),
-                merchant_name=sub.name,
-                detailed=sub.category,
-                payment_channel="online",
-                website=_website(sub.name),
-                confidence="VERY_HIGH",
+            _online_bill(
+                account[rows], when, np.full(len(rows), sub.amount), sub.name, sub.category
             )
         )
     return pd.concat(pieces, ignore_index=True)
+
+
+def _online_bill(
+    account: np.ndarray, when: np.ndarray, amount: np.ndarray, payee: str, category: str
+) -> pd.DataFrame:
+    """Rows of a recurring bill paid online to one payee (utilities and subscriptions)."""
+    return stream(
+        account, when, amount, name=payee.upper(), merchant_name=payee, detailed=category,
+        payment_channel="online", website=_website(payee), confidence="VERY_HIGH",
+    )  # fmt: skip
 
 
 def _website(name: str) -> str:
