@@ -33,9 +33,12 @@ def bench_database() -> Iterator[str]:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def materialize_cli(persona: str, selection: str, home: Path, **env: str) -> float:
+def materialize_cli(
+    persona: str, selection: str, home: Path, config: str | None = None, **env: str
+) -> float:
     """Wall seconds of `dagster asset materialize` (process start and code loading included),
-    with ``env`` (e.g. SYNTH_SCALE, SYNTH_DATABASE_URL) on top of this process's environment."""
+    with ``env`` (e.g. SYNTH_SCALE, SYNTH_DATABASE_URL) on top of this process's environment
+    and ``config`` as its run config (JSON)."""
     dagster = str(Path(sys.executable).parent / "dagster")
     command = [
         dagster,
@@ -47,6 +50,7 @@ def materialize_cli(persona: str, selection: str, home: Path, **env: str) -> flo
         selection,
         "--partition",
         persona,
+        *(["--config-json", config] if config else []),
     ]
     start = time.perf_counter()
     done = subprocess.run(

@@ -5,6 +5,7 @@ import os
 from dagster import Definitions, in_process_executor, multiprocess_executor
 
 from synth_assets.defs import assets
+from synth_assets.defs.bulk import bulk_load, postgres_tables_bulk
 from synth_assets.defs.checks import (
     fidelity_checks,
     integrity_checks,
@@ -31,9 +32,9 @@ ALL_CHECKS = [*integrity_checks, *plaid_format_checks, *realism_checks, *fidelit
 EXECUTORS = {"in_process": in_process_executor, "multiprocess": multiprocess_executor}
 
 defs = Definitions(
-    assets=ALL_ASSETS,
+    assets=[*ALL_ASSETS, postgres_tables_bulk],
     asset_checks=ALL_CHECKS,
-    jobs=[refresh_all_personas, checks_only],
+    jobs=[refresh_all_personas, checks_only, bulk_load],
     schedules=[nightly_refresh],
     sensors=[persona_file_changes],
     resources=default_resources(),

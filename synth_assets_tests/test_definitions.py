@@ -9,7 +9,7 @@ from synth_assets.personas import load_personas
 def test_definitions_load_with_all_assets_checks_and_jobs():
     graph = defs.resolve_asset_graph()
     keys = {key.path[-1] for key in graph.get_all_asset_keys()}
-    assert keys == {*schema.TABLE_NAMES, "postgres_tables", "exports"}
+    assert keys == {*schema.TABLE_NAMES, "postgres_tables", "exports", "postgres_tables_bulk"}
     checks = {(key.asset_key.path[-1], key.name) for key in graph.asset_check_keys}
     expected = {(table, "integrity") for table in schema.TABLE_NAMES}
     expected |= {(table, "plaid_format") for table in ("accounts", "transactions", "liabilities")}
@@ -23,6 +23,7 @@ def test_definitions_load_with_all_assets_checks_and_jobs():
         ("transactions", rule)
         for rule in ("balance_consistency", "card_payment_pairing", "recurring_regularity")
     }
+    expected |= {("postgres_tables_bulk", "blocking_rules")}
     assert checks == expected
     assert defs.resolve_job_def("refresh_all_personas") is not None
 

@@ -58,5 +58,46 @@ def one_completed_job_per_content(content: pd.DataFrame, jobs: pd.DataFrame) -> 
     )
 
 
+# --- The integrity rules of each table (the asset checks and the bulk path both run these) ---
+
+
+def users_integrity(users: pd.DataFrame) -> list[Finding]:
+    return [unique(users, column) for column in ("id", "username", "email")]
+
+
+def accounts_integrity(accounts: pd.DataFrame, users: pd.DataFrame) -> list[Finding]:
+    return [
+        unique(accounts, "account_id"),
+        foreign_key(accounts, "user_id", users, "id"),
+    ]
+
+
+def transactions_integrity(transactions: pd.DataFrame, accounts: pd.DataFrame) -> list[Finding]:
+    return [
+        unique(transactions, "transaction_id"),
+        foreign_key(transactions, "account_id", accounts, "account_id"),
+    ]
+
+
+def liabilities_integrity(liabilities: pd.DataFrame, accounts: pd.DataFrame) -> list[Finding]:
+    return [
+        unique(liabilities, "account_id"),
+        foreign_key(liabilities, "account_id", accounts, "account_id"),
+    ]
+
+
+def content_integrity(content: pd.DataFrame, users: pd.DataFrame) -> list[Finding]:
+    return [unique(content, "id"), foreign_key(content, "user_id", users, "id")]
+
+
+def jobs_integrity(jobs: pd.DataFrame, users: pd.DataFrame, content: pd.DataFrame) -> list[Finding]:
+    return [
+        unique(jobs, "id"),
+        foreign_key(jobs, "user_id", users, "id"),
+        foreign_key(jobs, "content_id", content, "id", nullable=True),
+        one_completed_job_per_content(content, jobs),
+    ]
+
+
 def examples(values: pd.Series) -> list[str]:
     return [str(v) for v in values.drop_duplicates().head(EXAMPLES)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from synth_assets.checks.integrity import Finding
 from synth_assets.plaid import views
 from synth_assets.plaid.columnar import validate_transactions
 from synth_assets.plaid.validate import Report, validate, validate_liabilities
@@ -22,6 +23,10 @@ class FormatResult:
     @property
     def passed(self) -> bool:
         return self.report.passed
+
+    def finding(self) -> Finding:
+        """The result as a Finding (rows checked, errors, first offending rows)."""
+        return Finding("Plaid format", self.report.checked, len(self.report.errors), self.offending)
 
     def metadata(self) -> dict[str, object]:
         return {

@@ -48,48 +48,31 @@ def _spec(name: str, table: str, *parents: str, blocking: bool = True) -> dict[s
 @asset_check(**_spec("integrity", "users"))
 def users_integrity(users: pd.DataFrame) -> AssetCheckResult:
     """User ids, usernames and emails are unique and not null."""
-    return result([integrity.unique(users, column) for column in ("id", "username", "email")])
+    return result(integrity.users_integrity(users))
 
 
 @asset_check(**_spec("integrity", "accounts", "users"))
 def accounts_integrity(accounts: pd.DataFrame, users: pd.DataFrame) -> AssetCheckResult:
     """account_id is unique; every account's user exists."""
-    return result(
-        [
-            integrity.unique(accounts, "account_id"),
-            integrity.foreign_key(accounts, "user_id", users, "id"),
-        ]
-    )
+    return result(integrity.accounts_integrity(accounts, users))
 
 
 @asset_check(**_spec("integrity", "transactions", "accounts"))
 def transactions_integrity(transactions: pd.DataFrame, accounts: pd.DataFrame) -> AssetCheckResult:
     """transaction_id is unique; every transaction's account exists."""
-    return result(
-        [
-            integrity.unique(transactions, "transaction_id"),
-            integrity.foreign_key(transactions, "account_id", accounts, "account_id"),
-        ]
-    )
+    return result(integrity.transactions_integrity(transactions, accounts))
 
 
 @asset_check(**_spec("integrity", "liabilities", "accounts"))
 def liabilities_integrity(liabilities: pd.DataFrame, accounts: pd.DataFrame) -> AssetCheckResult:
     """One liability per account; every liability's account exists."""
-    return result(
-        [
-            integrity.unique(liabilities, "account_id"),
-            integrity.foreign_key(liabilities, "account_id", accounts, "account_id"),
-        ]
-    )
+    return result(integrity.liabilities_integrity(liabilities, accounts))
 
 
 @asset_check(**_spec("integrity", "content", "users"))
 def content_integrity(content: pd.DataFrame, users: pd.DataFrame) -> AssetCheckResult:
     """Content ids are unique; every item's user exists."""
-    return result(
-        [integrity.unique(content, "id"), integrity.foreign_key(content, "user_id", users, "id")]
-    )
+    return result(integrity.content_integrity(content, users))
 
 
 @asset_check(**_spec("integrity", "jobs", "users", "content"))
@@ -98,14 +81,7 @@ def jobs_integrity(
 ) -> AssetCheckResult:
     """Job ids unique; users and content exist; every content item has exactly one completed
     job with its prompt."""
-    return result(
-        [
-            integrity.unique(jobs, "id"),
-            integrity.foreign_key(jobs, "user_id", users, "id"),
-            integrity.foreign_key(jobs, "content_id", content, "id", nullable=True),
-            integrity.one_completed_job_per_content(content, jobs),
-        ]
-    )
+    return result(integrity.jobs_integrity(jobs, users, content))
 
 
 integrity_checks = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,17 +17,30 @@ SECONDS_PER_DAY = 86_400
 
 @dataclass(frozen=True)
 class Context:
-    """(persona config, global seed, scale): everything a generator's output depends on."""
+    """(persona config, global seed, scale): everything a generator's output depends on.
+
+    ``block`` selects the random streams of one fixed-size block of users (see
+    ``generate.banking``): banking is generated block by block, so its data is the same
+    whether the blocks are held together in memory or streamed one at a time.
+    """
 
     persona: Persona
     seed: int = 42
     scale: float = 1.0
+    block: int = 0
 
     def rng(self, table: str, purpose: str = "values") -> np.random.Generator:
+        return seeding.rng(self.seed, self.persona.name, table, purpose, self.block)
+
+    def persona_rng(self, table: str, purpose: str) -> np.random.Generator:
+        """A stream shared by every block (the persona's merchant catalogue, say)."""
         return seeding.rng(self.seed, self.persona.name, table, purpose)
 
     def ids(self, table: str, count: int) -> np.ndarray:
-        return seeding.stable_uuids(self.seed, self.persona.name, table, count)
+        return seeding.stable_uuids(self.seed, self.persona.name, table, count, self.block)
+
+    def for_block(self, block: int) -> Context:
+        return replace(self, block=block)
 
 
 def lognormal(rng: np.random.Generator, spec: LogNormal, size: int) -> np.ndarray:

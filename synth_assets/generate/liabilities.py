@@ -76,20 +76,51 @@ def statement_balances(
     return (this_month.reindex(cards.index, fill_value=0.0) + opening).round(2)
 
 
+def statement_day(ctx: Context) -> np.datetime64:
+    """The day the last card statement closed: the window's last month end."""
+    as_of = np.datetime64(ctx.persona.date_range.end, "D")
+    return (as_of + 1).astype("datetime64[M]").astype("datetime64[D]") - 1
+
+
+def liability_facts(
+    ctx: Context, accounts: pd.DataFrame, transactions: pd.DataFrame
+) -> pd.DataFrame:
+    """What liabilities need from the transactions, per liability account: statement balance
+    and last payment. Each account's rows are all in one block of users, so the facts of
+    several blocks concatenate into those of the whole persona."""
+    owed = accounts.loc[accounts["subtype"].isin(LIABILITY_TYPE), "account_id"]
+    last = last_payments(accounts, transactions).reindex(owed)
+    return pd.DataFrame(
+        {
+            "statement_balance": statement_balances(
+                accounts, transactions, statement_day(ctx).astype("datetime64[M]")
+            ).reindex(owed),
+            "last_payment_amount": last["amount"],
+            "last_payment_date": last["date"],
+        },
+        index=owed,
+    )
+
+
 def generate_liabilities(
     ctx: Context, accounts: pd.DataFrame, transactions: pd.DataFrame
 ) -> pd.DataFrame:
+    return liabilities_from_facts(ctx, accounts, liability_facts(ctx, accounts, transactions))
+
+
+def liabilities_from_facts(
+    ctx: Context, accounts: pd.DataFrame, facts: pd.DataFrame
+) -> pd.DataFrame:
+    """The table from the accounts and their facts (one draw over the persona's accounts)."""
     rng = ctx.rng(TABLE)
     owed = accounts[accounts["subtype"].isin(LIABILITY_TYPE)].reset_index(drop=True)
     n, subtype = len(owed), owed["subtype"].to_numpy()
     is_credit = subtype == "credit card"
     as_of = np.datetime64(ctx.persona.date_range.end, "D")
-    statement = (as_of + 1).astype("datetime64[M]").astype("datetime64[D]") - 1  # last month end
-    statement_balance = statement_balances(
-        accounts, transactions, statement.astype("datetime64[M]")
-    )
-    statement_balance = statement_balance.reindex(owed["account_id"]).to_numpy()
-    last = last_payments(accounts, transactions).reindex(owed["account_id"])
+    statement = statement_day(ctx)
+    facts = facts.reindex(owed["account_id"])
+    statement_balance = facts["statement_balance"].to_numpy(dtype=float)
+    last = facts.rename(columns={"last_payment_amount": "amount", "last_payment_date": "date"})
     paid_on = last["date"].to_numpy().astype("datetime64[D]")
     term = np.array([LOAN_TERMS_MONTHS.get(s, 0) for s in subtype])
     rate = np.round(

@@ -25,7 +25,7 @@ WEEKDAY_WEIGHTS = np.array([0.85, 0.85, 0.9, 0.95, 1.15, 1.35, 1.1])
 def merchant_table(ctx: Context) -> pd.DataFrame:
     """Every merchant the persona buys from: detailed category, probability, amount
     distribution, and a fixed channel (a merchant is online or in store, not both)."""
-    rng, surnames = ctx.rng(TABLE, "merchants"), pools(ctx.seed).local_surnames
+    rng, surnames = ctx.persona_rng(TABLE, "merchants"), pools(ctx.seed).local_surnames
     weights = ctx.persona.spending.categories
     total = sum(weights.values())
     rows = []

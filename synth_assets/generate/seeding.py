@@ -21,14 +21,17 @@ def stable_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
-def rng(seed: int, persona: str, table: str, purpose: str = "values") -> np.random.Generator:
-    """The random stream for one purpose of one table of one persona."""
+def rng(
+    seed: int, persona: str, table: str, purpose: str = "values", block: int = 0
+) -> np.random.Generator:
+    """The random stream for one purpose of one table of one persona (and one block of its
+    users, for the per-user banking draws; block 0 keeps the unblocked stream)."""
     entropy = [seed, stable_hash(persona), stable_hash(table), stable_hash(purpose)]
-    return np.random.default_rng(np.random.SeedSequence(entropy))
+    return np.random.default_rng(np.random.SeedSequence(entropy + ([block] if block else [])))
 
 
 def stable_uuids(
-    seed: int, persona: str, table: str, count: int
+    seed: int, persona: str, table: str, count: int, block: int = 0
 ) -> pd.api.extensions.ExtensionArray:
     """``count`` version-4 UUID strings; the first k are the same whatever ``count`` is.
 
@@ -36,7 +39,7 @@ def stable_uuids(
     ``uuid.UUID`` costs about a second per million rows; the result is an Arrow string array
     (36 bytes a row, where numpy's fixed-width unicode would take 144).
     """
-    raw = rng(seed, persona, table, "ids").integers(0, 256, size=(count, 16), dtype=np.uint8)
+    raw = rng(seed, persona, table, "ids", block).integers(0, 256, size=(count, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
     digits = np.empty((count, 32), dtype=np.uint8)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -143,22 +144,31 @@ def lock_key(persona: str) -> str:
     return f"synth_assets:{persona}"
 
 
-def replace_partition(
-    url: str,
-    persona: str,
-    frames: Mapping[str, pd.DataFrame],
-    timeout_s: float = STATEMENT_TIMEOUT_S,
-) -> LoadResult:
-    """Replace everything stored for ``persona`` with ``frames``, in one transaction.
+class PartitionWriter:
+    """One persona's replace in progress: its rows are already deleted, inside the open
+    transaction; ``copy`` appends frames (parents before children). Nothing is visible to
+    other sessions until the transaction commits."""
 
-    A concurrent load of the same persona waits on the advisory lock (up to ``timeout_s``,
-    then fails with PartitionBusyError); any statement running longer than ``timeout_s``
-    is cancelled, and the transaction rolls back to the previous rows.
+    def __init__(self, cursor: psycopg.Cursor, deleted: dict[str, int]) -> None:
+        self._cursor = cursor
+        self.deleted = deleted
+        self.rows = dict.fromkeys(schema.TABLE_NAMES, 0)
+
+    def copy(self, table: str, frame: pd.DataFrame) -> None:
+        _copy(self._cursor, table, frame)
+        self.rows[table] += len(frame)
+
+
+@contextmanager
+def partition_writer(
+    url: str, persona: str, timeout_s: float = STATEMENT_TIMEOUT_S
+) -> Iterator[PartitionWriter]:
+    """Open the replace of ``persona``'s rows: lock, delete, then let the caller COPY.
+
+    It commits when the block ends normally and rolls back (to the previous rows) on any
+    exception. A concurrent load of the same persona waits on the advisory lock (up to
+    ``timeout_s``, then PartitionBusyError); any statement running longer is cancelled.
     """
-    missing = set(schema.TABLE_NAMES) - set(frames)
-    if missing:
-        raise ValueError(f"replace_partition needs all six tables; missing {sorted(missing)}")
-    deleted: dict[str, int] = {}
     with connect(url, application_name=APPLICATION_NAME) as conn, conn.cursor() as cur:
         timeout = sql.Literal(f"{int(timeout_s * 1000)}ms")
         cur.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(timeout))
@@ -168,12 +178,27 @@ def replace_partition(
             raise PartitionBusyError(
                 f"another load of persona {persona!r} held its lock for over {timeout_s:g}s; nothing was written"
             ) from None
+        deleted: dict[str, int] = {}
         for table in reversed(schema.TABLE_NAMES):
             statement = sql.SQL("DELETE FROM {} WHERE persona = %s").format(sql.Identifier(table))
             deleted[table] = cur.execute(statement, (persona,)).rowcount
+        yield PartitionWriter(cur, deleted)
+
+
+def replace_partition(
+    url: str,
+    persona: str,
+    frames: Mapping[str, pd.DataFrame],
+    timeout_s: float = STATEMENT_TIMEOUT_S,
+) -> LoadResult:
+    """Replace everything stored for ``persona`` with ``frames``, in one transaction."""
+    missing = set(schema.TABLE_NAMES) - set(frames)
+    if missing:
+        raise ValueError(f"replace_partition needs all six tables; missing {sorted(missing)}")
+    with partition_writer(url, persona, timeout_s) as writer:
         for table in schema.TABLE_NAMES:
-            _copy(cur, table, frames[table])
-    return LoadResult(persona, {table: len(frames[table]) for table in schema.TABLE_NAMES}, deleted)
+            writer.copy(table, frames[table])
+    return LoadResult(persona, writer.rows, writer.deleted)
 
 
 def row_counts(url: str) -> pd.DataFrame:
