@@ -67,8 +67,8 @@ def materialize_cli(
 
 def scale_for(rows: int, persona: str = "family") -> float:
     """The scale at which ``persona`` generates about ``rows`` transactions."""
+    from synth_assets.bulk import scale_for as estimate
     from synth_assets.generate.common import Context
-    from synth_assets.generate.frames import generate_all
     from synth_assets.personas import load_personas
 
-    return rows / len(generate_all(Context(load_personas()[persona]))["transactions"])
+    return estimate(Context(load_personas()[persona]), rows)

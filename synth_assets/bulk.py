@@ -21,8 +21,10 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import pandas as pd
 
@@ -36,6 +38,9 @@ from synth_assets.generate.liabilities import liabilities_from_facts
 from synth_assets.generate.users import generate_users
 from synth_assets.load import postgres
 from synth_assets.load.drift import SchemaDriftError
+
+T = TypeVar("T")
+_DONE = object()
 
 
 class BulkCheckError(RuntimeError):
@@ -98,6 +103,24 @@ def block_findings(block: Block, window: tuple) -> list[Finding]:
     ]
 
 
+def _checked(blocks: Iterator[Block], count: int, window: tuple, tally: Tally) -> Iterator[Block]:
+    for block in blocks:
+        tally.add(f"block {block.index + 1} of {count}", block_findings(block, window))
+        yield block
+
+
+def ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, each prepared by a worker thread while the caller handles the one before:
+    the next block is generated and checked while the server ingests this one's COPY (numpy,
+    pyarrow and libpq release the GIL, so the two cores both work). Errors re-raise here."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="next-block") as pool:
+        pending = pool.submit(next, items, _DONE)
+        while (item := pending.result()) is not _DONE:
+            pending = pool.submit(next, items, _DONE)
+            yield item
+            del item
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory so far (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -125,8 +148,7 @@ def load_persona(
     accounts, facts = [], []
     with postgres.partition_writer(url, ctx.persona.name, timeout_s) as writer:
         writer.copy("users", users)
-        for block in banking_blocks(ctx, users):
-            tally.add(f"block {block.index + 1} of {blocks}", block_findings(block, window))
+        for block in ahead(_checked(banking_blocks(ctx, users), blocks, window, tally)):
             writer.copy("accounts", block.accounts)
             writer.copy("transactions", block.transactions)
             accounts.append(block.accounts)
@@ -152,12 +174,17 @@ def load_persona(
     )
 
 
+PROBE_USERS = 2 * BLOCK_USERS
+
+
 def scale_for(ctx: Context, transactions: int) -> float:
-    """The scale at which the persona generates about ``transactions`` rows (measured at
-    scale 1 on whole blocks, so the estimate holds for large personas)."""
-    users = generate_users(ctx)
-    sample = sum(len(b.transactions) for b in banking_blocks(ctx, users))
-    return transactions / sample * ctx.scale
+    """The scale at which the persona generates about ``transactions`` rows, extrapolated
+    from a probe of two blocks of users (a persona's default few dozen users are too few to
+    estimate transactions per user within a few percent)."""
+    probe = replace(ctx, scale=max(ctx.scale, PROBE_USERS / ctx.persona.users))
+    users = generate_users(probe)
+    sample = sum(len(b.transactions) for b in banking_blocks(probe, users))
+    return transactions / sample * probe.scale
 
 
 def main(argv: list[str] | None = None) -> int:

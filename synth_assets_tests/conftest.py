@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from psycopg import sql
 
-from synth_assets.defs.io_managers import run_cached_pickle_io_manager
+from synth_assets.defs.io_managers import run_cached_arrow_io_manager
 from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -77,7 +77,7 @@ def resources_for(url: str, **generation: object) -> dict[str, object]:
     """Run resources for tests: the given database, exports in a fresh temporary folder."""
     exports = tempfile.mkdtemp(prefix="synth_exports_")
     return {
-        "io_manager": run_cached_pickle_io_manager,
+        "io_manager": run_cached_arrow_io_manager,
         "generation": GenerationSettings(**generation),
         "database": SynthDatabase(url=url),
         "exports": ExportSettings(directory=exports),

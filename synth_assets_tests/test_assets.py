@@ -3,6 +3,7 @@
 from dagster import DagsterInstance, materialize
 
 from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
+from synth_assets.defs.io_managers import ARROW_MAGIC, read_frame, write_frame
 from synth_assets.load import schema
 from synth_assets_tests.conftest import resources_for, stored_rows
 
@@ -49,3 +50,16 @@ def test_run_config_seed_changes_the_data(database_url, frames):
     users = result.output_for_node("users")
     assert len(users) == 2 * len(frames[persona]["users"])
     assert not set(users["id"]) & set(frames[persona]["users"]["id"])
+
+
+def test_tables_round_trip_exactly_through_step_storage(frames, tmp_path):
+    """A later run (or checks_only) reads back exactly the frames a step wrote: values and dtypes."""
+    path = str(tmp_path / "table.arrow")
+    for persona, tables in frames.items():
+        for table, frame in tables.items():
+            write_frame(frame, path)
+            back = read_frame(path)
+            assert back.equals(frame), (persona, table)
+            assert back.dtypes.to_dict() == frame.dtypes.to_dict(), (persona, table)
+    with open(path, "rb") as file:
+        assert file.read(len(ARROW_MAGIC)) == ARROW_MAGIC

@@ -6,7 +6,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from synth_assets.defs.io_managers import run_cached_pickle_io_manager
+from synth_assets.defs.io_managers import run_cached_arrow_io_manager
 from synth_assets.generate.common import Context
 from synth_assets.load import embedded, postgres
 from synth_assets.personas import PersonaError, load_personas
@@ -50,7 +50,7 @@ def default_resources() -> dict[str, object]:
     """Resources as configured by the environment (SYNTH_SEED, SYNTH_SCALE, SYNTH_DATABASE_URL)."""
     database_url = EnvVar("SYNTH_DATABASE_URL") if os.environ.get("SYNTH_DATABASE_URL") else None
     return {
-        "io_manager": run_cached_pickle_io_manager,
+        "io_manager": run_cached_arrow_io_manager,
         "generation": GenerationSettings(
             seed=int(os.environ.get("SYNTH_SEED", "42")),
             scale=float(os.environ.get("SYNTH_SCALE", "1.0")),

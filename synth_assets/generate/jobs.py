@@ -29,7 +29,10 @@ def generate_jobs(ctx: Context, users: pd.DataFrame, content: pd.DataFrame) -> p
     rng = ctx.rng(TABLE)
     completed = _completed_jobs(rng, content)
     extra = _extra_jobs(ctx, rng, users, len(content))
-    frame = pd.concat([completed, extra], ignore_index=True)
+    # Nullable text as pandas' string dtype (None -> NA), like every other text column.
+    frame = pd.concat([completed, extra], ignore_index=True).astype(
+        {"content_id": "str", "error_message": "str"}
+    )
     frame.insert(0, "id", ctx.ids(TABLE, len(frame)))
     frame.insert(3, "persona", ctx.persona.name)
     return frame
