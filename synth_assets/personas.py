@@ -30,6 +30,7 @@ from synth_assets.generate.catalogue import CATALOGUE
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY, PFC_V2
 
+MAX_NAME_LENGTH = 30
 PERSONA_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 DEFAULT_PERSONAS_DIR = Path(__file__).resolve().parent.parent / "configs" / "personas"
 PROBABILITY_TOLERANCE = 1e-3
@@ -292,6 +293,11 @@ class Persona(Strict):
     def _snake_case(cls, value: str) -> str:
         if not PERSONA_NAME.match(value):
             raise ValueError(f"{value!r} is not lowercase snake_case (it becomes a partition key)")
+        if len(value) > MAX_NAME_LENGTH:
+            raise ValueError(
+                f"{value!r} is longer than {MAX_NAME_LENGTH} characters (it names the "
+                "persona's PostgreSQL partitions, whose names are limited to 63)"
+            )
         return value
 
     @model_validator(mode="after")

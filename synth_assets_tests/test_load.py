@@ -2,6 +2,7 @@
 reloads, all-or-nothing replace, the safety guard and masked credentials."""
 
 import pandas as pd
+import psycopg
 import pytest
 from psycopg import sql
 
@@ -62,26 +63,54 @@ def test_no_orphans_in_sql(loaded):
 
 
 def test_constraints_are_real(loaded):
+    # Constraints declared on the partitioned tables (conparentid = 0: not the copies
+    # PostgreSQL keeps per partition).
     rows = query(
         loaded,
-        "SELECT tc.table_name, tc.constraint_type, count(*) FROM information_schema.table_constraints tc "
-        "WHERE tc.table_schema = 'public' AND tc.table_name = ANY(%s) "
-        "AND tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY', 'UNIQUE') GROUP BY 1, 2",
+        "SELECT conrelid::regclass::text, contype, count(*) FROM pg_constraint "
+        "WHERE conrelid::regclass::text = ANY(%s) AND conparentid = 0 AND contype IN ('p', 'f', 'u') "
+        "GROUP BY 1, 2",
         (list(schema.TABLE_NAMES),),
     )
     found = {(table, kind): n for table, kind, n in rows}
-    assert all(found.get((table, "PRIMARY KEY")) == 1 for table in schema.TABLE_NAMES)
-    assert found[("users", "UNIQUE")] == 2
-    assert found[("accounts", "FOREIGN KEY")] == 1
-    assert found[("transactions", "FOREIGN KEY")] == 1
-    assert found[("liabilities", "FOREIGN KEY")] == 1
-    assert found[("content", "FOREIGN KEY")] == 1
-    assert found[("jobs", "FOREIGN KEY")] == 2
+    assert all(found.get((table, "p")) == 1 for table in schema.TABLE_NAMES)
+    assert found[("users", "u")] == 2
+    foreign = {"accounts": 1, "transactions": 1, "liabilities": 1, "content": 1, "jobs": 2}
+    assert {table: found.get((table, "f")) for table in foreign} == foreign
+    partitioned = query(
+        loaded,
+        "SELECT count(*) FROM pg_partitioned_table WHERE partrelid::regclass::text = ANY(%s)",
+        (list(schema.TABLE_NAMES),),
+    )
+    assert partitioned == [(len(schema.TABLE_NAMES),)]
     not_null = query(
         loaded,
         "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'transactions' AND column_name = 'amount'",
     )
     assert not_null == [("NO",)]
+
+
+@pytest.mark.parametrize(
+    ("statement", "error"),
+    [
+        (  # a transaction of an account that does not exist
+            "UPDATE transactions SET account_id = gen_random_uuid() "
+            "WHERE transaction_id = (SELECT transaction_id FROM transactions WHERE persona = 'student' LIMIT 1)",
+            psycopg.errors.ForeignKeyViolation,
+        ),
+        (  # a second row with an existing transaction_id
+            "INSERT INTO transactions SELECT * FROM transactions WHERE persona = 'student' LIMIT 1",
+            psycopg.errors.UniqueViolation,
+        ),
+        (  # a user still referred to by accounts
+            "DELETE FROM users WHERE persona = 'student'",
+            psycopg.errors.ForeignKeyViolation,
+        ),
+    ],
+)
+def test_loaded_partitions_enforce_their_keys(loaded, statement, error):
+    with postgres.connect(loaded) as conn, pytest.raises(error):
+        conn.execute(statement)
 
 
 def test_reload_is_idempotent(loaded, frames):

@@ -253,6 +253,11 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
             "ALTER TABLE content ADD COLUMN rating int NOT NULL DEFAULT 0",
             "extra NOT NULL column 'rating'",
         ),
+        (  # the layout of an older synth_assets: one plain table, not partitioned by persona
+            "ALTER TABLE jobs DETACH PARTITION jobs__retiree; DROP TABLE jobs; "
+            "ALTER TABLE jobs__retiree RENAME TO jobs",
+            "table 'jobs' is not partitioned by persona",
+        ),
     ],
 )
 def test_schema_drift_names_table_and_column_and_writes_nothing(

@@ -61,7 +61,16 @@ def check(conn: psycopg.Connection) -> None:
     existing: dict[str, dict[str, tuple[str, bool]]] = {}
     for table, column, udt, nullable in rows:
         existing.setdefault(table, {})[column] = (udt, nullable)
-    problems = differences(existing)
+    unpartitioned = conn.execute(
+        "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' "
+        "AND relnamespace = current_schema()::regnamespace",
+        (list(schema.TABLE_NAMES),),
+    ).fetchall()
+    problems = [
+        f"table {table!r} is not partitioned by persona (made by an older synth_assets)"
+        for (table,) in unpartitioned
+    ]
+    problems += differences(existing)
     if problems:
         raise SchemaDriftError(
             "the database's tables do not match synth_assets' schema; nothing was written:\n  "

@@ -1,8 +1,9 @@
 """Write one persona's tables into PostgreSQL: atomically, idempotently, with COPY.
 
-The whole replace (delete this persona's rows, COPY the new ones) is one transaction under a
-per-persona advisory lock, so readers see the old partition or the new one, never a mix, and
-two loads of the same persona queue instead of interleaving. Other personas load in parallel.
+The whole replace (COPY into new bare partitions, key them, swap them for the old ones; see
+load.partitions) is one transaction under a per-persona advisory lock, so readers see the old
+partition or the new one, never a mix, and two loads of the same persona queue instead of
+interleaving. Other personas COPY in parallel and queue only for the brief swap.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from synth_assets.load import drift, schema
+from synth_assets.load import drift, partitions, schema
 
 SAFE_SUFFIXES = ("_demo", "_test")
 ALLOW_ANY_ENV = "SYNTH_ALLOW_ANY_DATABASE"
@@ -129,10 +130,12 @@ class LoadResult:
     deleted: dict[str, int]
 
 
-def _copy(cursor: psycopg.Cursor, table: str, frame: pd.DataFrame) -> None:
+def _copy(cursor: psycopg.Cursor, target: str, table: str, frame: pd.DataFrame) -> None:
+    """COPY ``frame`` (rows of ``table``) into ``target``; FREEZE, since ``target`` was
+    created in this transaction (its rows need no later vacuum to be frozen)."""
     cols = schema.columns(table)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, cols))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, FREEZE)").format(
+        sql.Identifier(target), sql.SQL(", ").join(map(sql.Identifier, cols))
     )
     with cursor.copy(statement) as copy:
         for start in range(0, len(frame), COPY_CHUNK_ROWS):
@@ -145,29 +148,43 @@ def lock_key(persona: str) -> str:
 
 
 class PartitionWriter:
-    """One persona's replace in progress: its rows are already deleted, inside the open
-    transaction; ``copy`` appends frames (parents before children). Nothing is visible to
-    other sessions until the transaction commits."""
+    """One persona's replace in progress: ``copy`` appends a frame to the table's new, bare
+    partition (parents before children; a table may be copied in several pieces). Nothing is
+    visible to other sessions until ``partition_writer`` swaps the partitions in and commits."""
 
-    def __init__(self, cursor: psycopg.Cursor, deleted: dict[str, int]) -> None:
-        self._cursor = cursor
-        self.deleted = deleted
+    def __init__(self, cursor: psycopg.Cursor, persona: str) -> None:
+        self._cursor, self.persona = cursor, persona
+        self.staged: dict[str, str] = {}
         self.rows = dict.fromkeys(schema.TABLE_NAMES, 0)
+        self.deleted: dict[str, int] = {}
+
+    def _staging(self, table: str) -> str:
+        if table not in self.staged:
+            self.staged[table] = partitions.staging_name(table, self.persona)
+            partitions.create_bare(self._cursor, table, self.staged[table])
+        return self.staged[table]
 
     def copy(self, table: str, frame: pd.DataFrame) -> None:
-        _copy(self._cursor, table, frame)
+        _copy(self._cursor, self._staging(table), table, frame)
         self.rows[table] += len(frame)
+
+    def finish(self) -> None:
+        """Key the new partitions, then swap them in (constraints are validated here)."""
+        for table in schema.TABLE_NAMES:
+            partitions.add_keys(self._cursor, table, self._staging(table))
+        self.deleted = partitions.swap(self._cursor, self.persona, self.staged)
 
 
 @contextmanager
 def partition_writer(
     url: str, persona: str, timeout_s: float = STATEMENT_TIMEOUT_S
 ) -> Iterator[PartitionWriter]:
-    """Open the replace of ``persona``'s rows: lock, delete, then let the caller COPY.
+    """Open the replace of ``persona``'s partitions; the caller COPYs, this swaps and commits.
 
-    It commits when the block ends normally and rolls back (to the previous rows) on any
-    exception. A concurrent load of the same persona waits on the advisory lock (up to
-    ``timeout_s``, then PartitionBusyError); any statement running longer is cancelled.
+    On any exception (in the caller's COPYs, or a constraint the swap finds broken) the
+    transaction rolls back and the previous partitions stay as they were. A concurrent load
+    of the same persona waits on the advisory lock (up to ``timeout_s``, then
+    PartitionBusyError); any statement running longer than ``timeout_s`` is cancelled.
     """
     with connect(url, application_name=APPLICATION_NAME) as conn, conn.cursor() as cur:
         timeout = sql.Literal(f"{int(timeout_s * 1000)}ms")
@@ -178,11 +195,9 @@ def partition_writer(
             raise PartitionBusyError(
                 f"another load of persona {persona!r} held its lock for over {timeout_s:g}s; nothing was written"
             ) from None
-        deleted: dict[str, int] = {}
-        for table in reversed(schema.TABLE_NAMES):
-            statement = sql.SQL("DELETE FROM {} WHERE persona = %s").format(sql.Identifier(table))
-            deleted[table] = cur.execute(statement, (persona,)).rowcount
-        yield PartitionWriter(cur, deleted)
+        writer = PartitionWriter(cur, persona)
+        yield writer
+        writer.finish()
 
 
 def replace_partition(

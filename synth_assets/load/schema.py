@@ -1,5 +1,12 @@
 """The database schema, declared once. Generators' frames carry exactly these columns; the
-loader creates the tables if missing and COPYs into them in this column order."""
+loader creates the tables if missing and COPYs into them in this column order.
+
+Every table is partitioned by persona (LIST), one partition per persona: a persona is
+replaced by building its new partitions bare, adding their keys and indexes, and swapping
+them in, where the database validates every constraint (load.postgres). Keys therefore
+include ``persona`` (PostgreSQL requires the partition key in unique constraints), and
+foreign keys pair an id with its persona: an account's user is in the same persona.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +17,32 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    ForeignKey,
+    ForeignKeyConstraint,
     Index,
     MetaData,
     Numeric,
     Table,
     Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 
 metadata = MetaData()
 
 
+PARTITIONED = {"postgresql_partition_by": "LIST (persona)"}
+
+
 def _persona() -> Column:
-    return Column("persona", Text, nullable=False, index=True)
+    """The partition key, part of every table's primary key."""
+    return Column("persona", Text, primary_key=True)
+
+
+def _refers(column: str, target: str) -> ForeignKeyConstraint:
+    """``column`` (with ``persona``) references ``target`` (``table.column``) of the same persona."""
+    table = target.split(".")[0]
+    return ForeignKeyConstraint([column, "persona"], [target, f"{table}.persona"])
 
 
 def _money(name: str, nullable: bool = True) -> Column:
@@ -35,8 +54,8 @@ users = Table(
     metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
     _persona(),
-    Column("username", Text, nullable=False, unique=True),
-    Column("email", Text, nullable=False, unique=True),
+    Column("username", Text, nullable=False),
+    Column("email", Text, nullable=False),
     Column("first_name", Text, nullable=False),
     Column("last_name", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
@@ -47,13 +66,16 @@ users = Table(
     Column("region", Text, nullable=False),
     Column("postal_code", Text, nullable=False),
     Column("is_fixed", Boolean, nullable=False),
+    UniqueConstraint("username", "persona"),
+    UniqueConstraint("email", "persona"),
+    **PARTITIONED,
 )
 
 accounts = Table(
     "accounts",
     metadata,
     Column("account_id", UUID(as_uuid=False), primary_key=True),
-    Column("user_id", UUID(as_uuid=False), ForeignKey("users.id"), nullable=False, index=True),
+    Column("user_id", UUID(as_uuid=False), nullable=False, index=True),
     _persona(),
     Column("kind", Text, nullable=False),
     Column("name", Text, nullable=False),
@@ -68,19 +90,15 @@ accounts = Table(
     Column("unofficial_currency_code", Text),
     _money("opening_balance", nullable=False),
     Column("created_at", DateTime, nullable=False),
+    _refers("user_id", "users.id"),
+    **PARTITIONED,
 )
 
 transactions = Table(
     "transactions",
     metadata,
     Column("transaction_id", UUID(as_uuid=False), primary_key=True),
-    Column(
-        "account_id",
-        UUID(as_uuid=False),
-        ForeignKey("accounts.account_id"),
-        nullable=False,
-        index=True,
-    ),
+    Column("account_id", UUID(as_uuid=False), nullable=False, index=True),
     _persona(),
     _money("amount", nullable=False),
     Column("iso_currency_code", Text),
@@ -101,12 +119,14 @@ transactions = Table(
     Column("location_postal_code", Text),
     Column("location_country", Text),
     Column("website", Text),
+    _refers("account_id", "accounts.account_id"),
+    **PARTITIONED,
 )
 
 liabilities = Table(
     "liabilities",
     metadata,
-    Column("account_id", UUID(as_uuid=False), ForeignKey("accounts.account_id"), primary_key=True),
+    Column("account_id", UUID(as_uuid=False), primary_key=True),
     _persona(),
     Column("liability_type", Text, nullable=False),
     Column("is_overdue", Boolean),
@@ -121,13 +141,15 @@ liabilities = Table(
     _money("origination_principal_amount"),
     Column("maturity_date", Date),
     Column("loan_name", Text),
+    _refers("account_id", "accounts.account_id"),
+    **PARTITIONED,
 )
 
 content = Table(
     "content",
     metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
-    Column("user_id", UUID(as_uuid=False), ForeignKey("users.id"), nullable=False, index=True),
+    Column("user_id", UUID(as_uuid=False), nullable=False, index=True),
     _persona(),
     Column("title", Text, nullable=False),
     Column("prompt", Text, nullable=False),
@@ -135,14 +157,16 @@ content = Table(
     Column("image_path", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    _refers("user_id", "users.id"),
+    **PARTITIONED,
 )
 
 jobs = Table(
     "jobs",
     metadata,
     Column("id", UUID(as_uuid=False), primary_key=True),
-    Column("content_id", UUID(as_uuid=False), ForeignKey("content.id"), index=True),
-    Column("user_id", UUID(as_uuid=False), ForeignKey("users.id"), nullable=False, index=True),
+    Column("content_id", UUID(as_uuid=False), index=True),
+    Column("user_id", UUID(as_uuid=False), nullable=False, index=True),
     _persona(),
     Column("status", Text, nullable=False),
     Column("prompt", Text, nullable=False),
@@ -150,12 +174,16 @@ jobs = Table(
     Column("started_at", DateTime),
     Column("completed_at", DateTime),
     Column("error_message", Text),
+    _refers("content_id", "content.id"),
+    _refers("user_id", "users.id"),
+    **PARTITIONED,
 )
 Index(
     "one_completed_job_per_content",
     jobs.c.content_id,
+    jobs.c.persona,
     unique=True,
-    postgresql_where=jobs.c.status == "completed",
+    postgresql_where=text("status = 'completed'"),
 )
 
 # Parents before children: the order to COPY in; reversed, the order to delete in.
