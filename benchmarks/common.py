@@ -11,16 +11,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from synth_assets.load import embedded, postgres
+from psycopg import sql
+
+from synth_assets.load import embedded, postgres, schema
 
 
 @contextmanager
 def bench_database() -> Iterator[str]:
-    """SYNTH_BENCH_DATABASE_URL when set (its database is created if missing), else a fresh
-    embedded PostgreSQL in a temporary folder, stopped afterwards."""
+    """SYNTH_BENCH_DATABASE_URL when set (its database is created if missing, and emptied of
+    synth_assets' tables when this process is the first to use it), else a fresh embedded
+    PostgreSQL in a temporary folder, stopped afterwards."""
     configured = os.environ.get("SYNTH_BENCH_DATABASE_URL")
     if configured:
         postgres.ensure_database(configured)
+        if not os.environ.get(_CLEANED):
+            _drop_tables(configured)
+            os.environ[_CLEANED] = "1"  # run_all's benchmarks, its children, reuse the database
         yield configured
         return
     with tempfile.TemporaryDirectory(prefix="synth_bench_") as directory:
@@ -31,6 +37,13 @@ def bench_database() -> Iterator[str]:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+_CLEANED = "SYNTH_BENCH_DATABASE_CLEANED"
+
+
+def _drop_tables(url: str) -> None:
+    with postgres.connect(url, autocommit=True) as conn:
+        for table in reversed(schema.TABLE_NAMES):
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table)))
 
 
 def materialize_cli(

@@ -22,9 +22,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 import pandas as pd
 
@@ -38,9 +36,7 @@ from synth_assets.generate.liabilities import liabilities_from_facts
 from synth_assets.generate.users import generate_users
 from synth_assets.load import postgres
 from synth_assets.load.drift import SchemaDriftError
-
-T = TypeVar("T")
-_DONE = object()
+from synth_assets.prefetch import ahead
 
 
 class BulkCheckError(RuntimeError):
@@ -107,18 +103,6 @@ def _checked(blocks: Iterator[Block], count: int, window: tuple, tally: Tally) -
     for block in blocks:
         tally.add(f"block {block.index + 1} of {count}", block_findings(block, window))
         yield block
-
-
-def ahead(items: Iterator[T]) -> Iterator[T]:
-    """``items``, each prepared by a worker thread while the caller handles the one before:
-    the next block is generated and checked while the server ingests this one's COPY (numpy,
-    pyarrow and libpq release the GIL, so the two cores both work). Errors re-raise here."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="next-block") as pool:
-        pending = pool.submit(next, items, _DONE)
-        while (item := pending.result()) is not _DONE:
-            pending = pool.submit(next, items, _DONE)
-            yield item
-            del item
 
 
 def peak_rss_mb() -> float:

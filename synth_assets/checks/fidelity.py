@@ -88,7 +88,8 @@ def _user_months(persona: Persona, users: pd.DataFrame) -> float:
 def spending(persona: Persona, users: pd.DataFrame, transactions: pd.DataFrame) -> list[Metric]:
     """Purchases per user per month (discretionary plus subscriptions) and the category mix
     of purchases, against the persona's configured volume and weights."""
-    purchases = transactions[transactions["payment_channel"] != "other"]
+    # The one column needed, not a filtered copy of the whole (million-row) frame.
+    purchases = transactions.loc[transactions["payment_channel"] != "other", "pfc_primary"]
     expected = persona.spending.transactions_per_month + sum(
         s.probability for s in persona.spending.subscriptions
     )
@@ -99,7 +100,7 @@ def spending(persona: Persona, users: pd.DataFrame, transactions: pd.DataFrame) 
     ]
     weights = pd.Series(persona.spending.categories, dtype=float)
     weights /= weights.sum()
-    realised = purchases["pfc_primary"].value_counts(normalize=True)
+    realised = purchases.value_counts(normalize=True)
     for primary, weight in weights.items():
         share = float(realised.get(primary, 0.0))
         tolerance = (

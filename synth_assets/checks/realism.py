@@ -33,12 +33,9 @@ def _mismatch(rule: str, ids: pd.Series, expected: np.ndarray, actual: np.ndarra
 def balance_consistency(accounts: pd.DataFrame, transactions: pd.DataFrame) -> list[Finding]:
     """current = opening -/+ posted flows (depository / credit); credit available = limit -
     current; depository available = current - pending outflows; loans keep their principal."""
-    posted = transactions[~transactions["pending"]].groupby("account_id")["amount"].sum()
-    held = (
-        transactions[transactions["pending"] & (transactions["amount"] > 0)]
-        .groupby("account_id")["amount"]
-        .sum()
-    )
+    flows = transactions[["account_id", "amount", "pending"]]  # not the other 19 columns
+    posted = flows[~flows["pending"]].groupby("account_id")["amount"].sum()
+    held = flows[flows["pending"] & (flows["amount"] > 0)].groupby("account_id")["amount"].sum()
     posted = posted.reindex(accounts["account_id"], fill_value=0.0).to_numpy(dtype=float)
     held = held.reindex(accounts["account_id"], fill_value=0.0).to_numpy(dtype=float)
     kind = accounts["type"].to_numpy()

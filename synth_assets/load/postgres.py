@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from synth_assets.load import drift, partitions, schema
+from synth_assets.prefetch import ahead
 
 SAFE_SUFFIXES = ("_demo", "_test")
 ALLOW_ANY_ENV = "SYNTH_ALLOW_ANY_DATABASE"
@@ -137,9 +138,13 @@ def _copy(cursor: psycopg.Cursor, target: str, table: str, frame: pd.DataFrame) 
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, FREEZE)").format(
         sql.Identifier(target), sql.SQL(", ").join(map(sql.Identifier, cols))
     )
+    chunks = (
+        _csv(frame[cols].iloc[start : start + COPY_CHUNK_ROWS])
+        for start in range(0, len(frame), COPY_CHUNK_ROWS)
+    )
     with cursor.copy(statement) as copy:
-        for start in range(0, len(frame), COPY_CHUNK_ROWS):
-            copy.write(_csv(frame[cols].iloc[start : start + COPY_CHUNK_ROWS]))
+        for chunk in ahead(chunks) if len(frame) > COPY_CHUNK_ROWS else chunks:
+            copy.write(chunk)
 
 
 def lock_key(persona: str) -> str:

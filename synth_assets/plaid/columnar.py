@@ -108,25 +108,50 @@ def _column_errors(column: pd.Series, schema: Schema) -> list[Found]:
 PRIMARIES = leaf(TRANSACTION, "$.personal_finance_category.primary")["enum"]
 
 
+def _distinct(columns: Mapping[str, pd.Series]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(row -> index of its combination, each column's value per distinct combination).
+
+    The text rules then run once per combination (a few hundred) instead of once per row,
+    and no column is turned into a million Python strings."""
+    combined = np.zeros(len(next(iter(columns.values()))), dtype=np.int64)
+    factorized = {}
+    for name, column in columns.items():
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        combined = combined * len(uniques) + codes
+        factorized[name] = (codes, np.asarray(uniques, dtype=object))
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    values = {name: uniques[codes[first]] for name, (codes, uniques) in factorized.items()}
+    return inverse, values
+
+
+def _account_types(t: pd.DataFrame, account_types: Mapping[str, str] | None) -> pd.Series:
+    codes, accounts = pd.factorize(t["account_id"], use_na_sentinel=False)
+    types = pd.Series(accounts).map(account_types or {}).to_numpy(dtype=object)
+    return pd.Series(types[codes])
+
+
 def _rule_errors(
     t: pd.DataFrame, account_types: Mapping[str, str] | None
 ) -> list[tuple[str, Found]]:
     """The cross-field rules, each as (path, found)."""
-    primary = t["pfc_primary"].to_numpy(dtype=object)
-    detailed = t["pfc_detailed"].to_numpy(dtype=object)
-    account_type = t["account_id"].map(account_types or {}).to_numpy(dtype=object)
+    row, v = _distinct(
+        {
+            "primary": t["pfc_primary"],
+            "detailed": t["pfc_detailed"],
+            "account_type": _account_types(t, account_types),
+            "iso": t["iso_currency_code"],
+            "unofficial": t["unofficial_currency_code"],
+        }
+    )
     amount = pd.to_numeric(t["amount"], errors="coerce").round(2).to_numpy(dtype=float)
     dates, authorized = _comparable_dates(t["date"]), _comparable_dates(t["authorized_date"])
-    iso, unofficial = (
-        t["iso_currency_code"].to_numpy(object),
-        t["unofficial_currency_code"].to_numpy(object),
-    )
-    known_primary = np.isin(primary, PRIMARIES)
+    known_primary = np.isin(v["primary"], PRIMARIES)
+    expected_sign = rules.expected_sign(v["primary"], v["detailed"], v["account_type"])
     return [
         (
             "$",
             (
-                rules.currency_violations(iso, unofficial),
+                rules.currency_violations(v["iso"], v["unofficial"])[row],
                 "currency",
                 "not exactly one currency code",
             ),
@@ -134,7 +159,7 @@ def _rule_errors(
         (
             "$.personal_finance_category.detailed",
             (
-                rules.category_violations(primary, detailed) & known_primary,
+                (rules.category_violations(v["primary"], v["detailed"]) & known_primary)[row],
                 "category",
                 "not a detailed category of its primary",
             ),
@@ -142,7 +167,7 @@ def _rule_errors(
         (
             "$.amount",
             (
-                rules.sign_violations(amount, rules.expected_sign(primary, detailed, account_type)),
+                rules.sign_violations(amount, np.asarray(expected_sign)[row]),
                 "sign",
                 "wrong sign",
             ),
