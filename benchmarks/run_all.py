@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("Intermediate storage", ["io_storage.py"]),
     ("Load into PostgreSQL", ["load.py"]),
     ("End to end through Dagster", ["end_to_end.py"]),
+    ("Bounded memory: 1M and 10M transactions, block by block", ["bulk.py"]),
     ("Executors", ["executors.py", "--scales", "1", "10"]),
 ]
 PACKAGES = ["dagster", "pandas", "numpy", "pyarrow", "psycopg", "jsonschema-rs", "faker"]

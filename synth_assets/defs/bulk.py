@@ -26,6 +26,7 @@ from synth_assets.load import postgres
 from synth_assets.load.drift import SchemaDriftError
 
 ASSET = "postgres_tables_bulk"
+GROUP = "bulk"  # its own group, so `--select 'not group:bulk'` is "the whole graph"
 RULES_CHECK = "blocking_rules"
 
 
@@ -41,7 +42,7 @@ class BulkLoadConfig(Config):
 @asset(
     name=ASSET,
     partitions_def=persona_partitions,
-    group_name="warehouse",
+    group_name=GROUP,
     kinds={"postgres"},
     description=(
         "Large personas (10M+ transactions) straight into PostgreSQL, one block of users at a "
