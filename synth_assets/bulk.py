@@ -136,7 +136,7 @@ def load_persona(
             writer.copy("accounts", block.accounts)
             writer.copy("transactions", block.transactions)
             accounts.append(block.accounts)
-            facts.append(block.liability_facts)
+            facts.append(block.liability_facts(ctx))
             if progress:
                 elapsed = time.perf_counter() - started
                 progress(Progress(block.index + 1, blocks, writer.rows["transactions"], elapsed))

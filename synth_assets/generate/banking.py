@@ -25,13 +25,16 @@ BLOCK_USERS = 250  # part of the data's definition: changing it changes every la
 
 @dataclass(frozen=True)
 class Block:
-    """One block of users' banking: their accounts, transactions and liability facts."""
+    """One block of users' banking: their accounts and transactions."""
 
     index: int
     users: pd.DataFrame
     accounts: pd.DataFrame
     transactions: pd.DataFrame
-    liability_facts: pd.DataFrame
+
+    def liability_facts(self, ctx: Context) -> pd.DataFrame:
+        """What ``liabilities`` needs from this block (see ``liability_facts``)."""
+        return liability_facts(ctx, self.accounts, self.transactions)
 
 
 def user_blocks(users: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame]]:
@@ -44,9 +47,7 @@ def banking_block(ctx: Context, block: int, users: pd.DataFrame) -> Block:
     ctx = ctx.for_block(block)
     opened = generate_accounts(ctx, users)
     accounts, flows = settle(ctx, opened, transaction_streams(ctx, users, opened))
-    transactions = plaid_transactions(ctx, flows, users, accounts)
-    del flows
-    return Block(block, users, accounts, transactions, liability_facts(ctx, accounts, transactions))
+    return Block(block, users, accounts, plaid_transactions(ctx, flows, users, accounts))
 
 
 def banking_blocks(ctx: Context, users: pd.DataFrame) -> Iterator[Block]:

@@ -34,7 +34,10 @@ PAYMENT_CATEGORIES = (
 def last_payments(accounts: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFrame:
     """Last payment (amount, date) per liability account: card payments land on the card;
     loan payments leave the borrower's checking under the loan's name."""
-    payments = transactions[transactions["pfc_detailed"].isin(PAYMENT_CATEGORIES)]
+    payments = transactions.loc[
+        transactions["pfc_detailed"].isin(PAYMENT_CATEGORIES),
+        ["account_id", "amount", "name", "date"],
+    ]
     checking = accounts[accounts["subtype"] == "checking"].set_index("user_id")["account_id"]
     loan_key = (
         checking.reindex(accounts["user_id"]).to_numpy()
@@ -66,9 +69,8 @@ def statement_balances(
     """Each card's statement balance for ``month``: its purchases that month, plus the
     opening balance when that is the card's first statement (as ``recurring.card_payments``)."""
     cards = accounts[accounts["subtype"] == "credit card"].set_index("account_id")
-    spend = transactions[
-        transactions["account_id"].isin(cards.index) & (transactions["amount"] > 0)
-    ]
+    card_spend = transactions["account_id"].isin(cards.index) & (transactions["amount"] > 0)
+    spend = transactions.loc[card_spend, ["account_id", "amount", "datetime"]]
     months = spend["datetime"].to_numpy().astype("datetime64[M]")
     first = pd.Series(months, index=spend.index).groupby(spend["account_id"]).min()
     this_month = spend[months == month].groupby("account_id")["amount"].sum()
