@@ -193,7 +193,7 @@ def test_lock_wait_gives_up_cleanly_after_the_timeout(loaded, frames):
 
 
 def test_stuck_statement_times_out_and_rolls_back(loaded, frames):
-    """A table locked by someone else makes the load's DELETE wait; the statement timeout
+    """A table locked by someone else makes the load's swap wait; the statement timeout
     cancels it instead of hanging, and the previous rows stay."""
     before = checksums(loaded, "retiree")
     with psycopg.connect(postgres._libpq(loaded)) as blocker:

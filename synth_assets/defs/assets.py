@@ -130,7 +130,8 @@ def jobs(
     kinds={"postgres"},
     description=(
         "Replaces the persona's rows of all six tables in PostgreSQL in one transaction "
-        "(delete + COPY). Runs only after every blocking check on its inputs passed."
+        "(COPY into new partitions, keyed, swapped in with every constraint validated). Runs only "
+        "after every blocking check on its inputs passed."
     ),
     retry_policy=LOAD_RETRY,
 )
