@@ -52,7 +52,7 @@ class BulkCheckError(RuntimeError):
 
 @dataclass
 class Tally:
-    """Rows checked and failures per rule, summed over blocks."""
+    """Rows checked per rule, summed over blocks; any failure raises BulkCheckError at once."""
 
     checked: dict[str, int] = field(default_factory=dict)
 
