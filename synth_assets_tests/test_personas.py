@@ -91,3 +91,14 @@ def test_adding_a_file_adds_a_partition(tmp_path):
     _write(tmp_path, "night_owl", lambda d: None)
     after = persona_partitions_from(tmp_path).get_partition_keys()
     assert set(after) - set(before) == {"night_owl"}
+
+
+def test_an_edited_file_is_read_again(tmp_path):
+    """Parsed personas are reused only while the file's content is unchanged."""
+    path = _write(tmp_path, "night_owl", lambda d: d.update(users=10))
+    assert load_persona(path).users == 10
+    _write(tmp_path, "night_owl", lambda d: d.update(users=11))
+    assert load_persona(path).users == 11
+    path.write_text(path.read_text().replace("users: 11", "users: -1"))
+    with pytest.raises(PersonaError, match="users"):
+        load_persona(path)
