@@ -75,6 +75,9 @@ def test_persona_name_must_be_snake_case_and_match_file(tmp_path):
     other = _write(tmp_path, "good_name", lambda d: d.update(name="other_name"))
     with pytest.raises(PersonaError, match="must equal the file name"):
         load_persona(other)
+    long = _write(tmp_path, "a_persona_name_of_thirty_one_xx", lambda d: None)
+    with pytest.raises(PersonaError, match="longer than 30 characters"):
+        load_persona(long)
 
 
 def test_malformed_yaml_names_file(tmp_path):
