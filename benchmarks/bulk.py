@@ -16,7 +16,7 @@ from pathlib import Path
 from common import ROOT, bench_database, materialize_cli
 
 from synth_assets.defs.bulk import ASSET
-from synth_assets.load import postgres
+from synth_assets.load import postgres, target
 
 PERSONA = "family"
 
@@ -31,7 +31,7 @@ def run(url: str, rows: int) -> tuple[float, float, int]:
         config = json.dumps({"ops": {ASSET: {"config": {"transactions": rows}}}})
         seconds = materialize_cli(PERSONA, ASSET, Path(home), config, SYNTH_DATABASE_URL=url)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    with postgres.connect(url) as conn:
+    with target.connect(url) as conn:
         stored = conn.execute(
             "SELECT count(*) FROM transactions WHERE persona = %s", (PERSONA,)
         ).fetchone()[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from synth_assets.load import embedded, postgres, schema
+from synth_assets.load import embedded, schema, target
 
 
 @contextmanager
@@ -23,7 +23,7 @@ def bench_database() -> Iterator[str]:
     PostgreSQL in a temporary folder, stopped afterwards."""
     configured = os.environ.get("SYNTH_BENCH_DATABASE_URL")
     if configured:
-        postgres.ensure_database(configured)
+        target.ensure_database(configured)
         if not os.environ.get(_CLEANED):
             _drop_tables(configured)
             os.environ[_CLEANED] = "1"  # run_all's benchmarks, its children, reuse the database
@@ -41,7 +41,7 @@ _CLEANED = "SYNTH_BENCH_DATABASE_CLEANED"
 
 
 def _drop_tables(url: str) -> None:
-    with postgres.connect(url, autocommit=True) as conn:
+    with target.connect(url, autocommit=True) as conn:
         for table in reversed(schema.TABLE_NAMES):
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table)))
 

@@ -18,7 +18,7 @@ from psycopg import sql
 
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
-from synth_assets.load import postgres, schema
+from synth_assets.load import postgres, schema, target
 from synth_assets.personas import load_personas
 
 SELECTION = ",".join([*schema.TABLE_NAMES, "postgres_tables"])
@@ -28,7 +28,7 @@ def bare_seconds(url: str, scale: float) -> tuple[float, int]:
     """Generate the persona and COPY its six tables into unconstrained copies."""
     start = time.perf_counter()
     frames = generate_all(Context(load_personas()["family"], scale=scale))
-    with postgres.connect(url) as conn, conn.cursor() as cursor:
+    with target.connect(url) as conn, conn.cursor() as cursor:
         for table in schema.TABLE_NAMES:
             bare = sql.Identifier(f"bare_{table}")
             cursor.execute(

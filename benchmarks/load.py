@@ -18,12 +18,11 @@ from pathlib import Path
 from common import bench_database, scale_for
 from psycopg import sql
 from sqlalchemy import MetaData, create_engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
-from synth_assets.load import postgres, schema
+from synth_assets.load import postgres, schema, target
 from synth_assets.personas import load_personas
 
 
@@ -34,7 +33,7 @@ def ceiling_seconds(url: str, csv: bytes) -> float:
     os.chmod(handle.name, 0o644)
     columns = sql.SQL(", ").join(map(sql.Identifier, schema.columns("transactions")))
     try:
-        with postgres.connect(url) as conn:
+        with target.connect(url) as conn:
             conn.execute("DROP TABLE IF EXISTS bench_ceiling")
             conn.execute("CREATE TABLE bench_ceiling (LIKE transactions INCLUDING DEFAULTS)")
             conn.commit()
@@ -59,14 +58,16 @@ def live_constraints_seconds(url: str, frames: dict) -> float:
     plain = MetaData(schema="bench_live")
     for table in schema.TABLES:
         table.to_metadata(plain).dialect_kwargs.pop("postgresql_partition_by", None)
-    with postgres.connect(url, autocommit=True) as conn:
+    with target.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS bench_live CASCADE")
         conn.execute("CREATE SCHEMA bench_live")
-    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
+    engine = create_engine(
+        "postgresql+psycopg://", creator=lambda: target.connect(url), poolclass=NullPool
+    )
     plain.create_all(engine)
     engine.dispose()
     start = time.perf_counter()
-    with postgres.connect(url) as conn, conn.cursor() as cursor:
+    with target.connect(url) as conn, conn.cursor() as cursor:
         for table in schema.TABLE_NAMES:
             columns = schema.columns(table)
             statement = sql.SQL("COPY bench_live.{} ({}) FROM STDIN WITH (FORMAT csv)").format(
@@ -75,7 +76,7 @@ def live_constraints_seconds(url: str, frames: dict) -> float:
             with cursor.copy(statement) as copy:
                 copy.write(postgres._csv(frames[table][columns]))
     seconds = time.perf_counter() - start
-    with postgres.connect(url, autocommit=True) as conn:
+    with target.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA bench_live CASCADE")
     return seconds
 
@@ -90,7 +91,7 @@ def main() -> None:
     total = sum(len(frame) for frame in frames.values())
     with bench_database() as url:
         postgres.ensure_schema(url)
-        with postgres.connect(url) as conn:  # start from an empty partition, as a first load
+        with target.connect(url) as conn:  # start from an empty partition, as a first load
             for table in reversed(schema.TABLE_NAMES):
                 conn.execute(
                     sql.SQL("DELETE FROM {} WHERE persona = 'family'").format(sql.Identifier(table))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common import bench_database
 
-from synth_assets.load import postgres
+from synth_assets.load import target
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = [
@@ -30,13 +30,13 @@ PACKAGES = ["dagster", "pandas", "numpy", "pyarrow", "psycopg", "jsonschema-rs",
 
 
 def machine(url: str) -> list[str]:
-    with postgres.connect(url) as conn:
+    with target.connect(url) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
     memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return [
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, {memory_gb:.0f} GiB; {platform.platform()}",
-        f"- Python {platform.python_version()}; PostgreSQL {server} ({postgres.masked(url)})",
+        f"- Python {platform.python_version()}; PostgreSQL {server} ({target.masked(url)})",
         "- " + ", ".join(f"{name} {version(name)}" for name in PACKAGES),
     ]
 

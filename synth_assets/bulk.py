@@ -17,7 +17,6 @@ database's own constraints inside that transaction.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -34,9 +33,11 @@ from synth_assets.generate.content import generate_content
 from synth_assets.generate.jobs import generate_jobs
 from synth_assets.generate.liabilities import liabilities_from_facts
 from synth_assets.generate.users import generate_users
-from synth_assets.load import postgres
+from synth_assets.load import postgres, target
 from synth_assets.load.drift import SchemaDriftError
+from synth_assets.personas import PersonaError
 from synth_assets.prefetch import ahead
+from synth_assets.settings import SettingError
 
 
 class BulkCheckError(RuntimeError):
@@ -112,7 +113,7 @@ def peak_rss_mb() -> float:
 
 def load_persona(
     ctx: Context,
-    url: str,
+    url: target.Target | str,
     timeout_s: float = postgres.STATEMENT_TIMEOUT_S,
     progress: Callable[[Progress], None] | None = None,
 ) -> BulkResult:
@@ -181,15 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--transactions", type=int, help="about this many transactions")
     size.add_argument("--scale", type=float, help="multiplies the persona's user count")
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("SYNTH_SEED", "42")))
+    parser.add_argument("--seed", type=int, help="default: SYNTH_SEED, else 42")
     args = parser.parse_args(argv)
-    ctx = GenerationSettings(seed=args.seed).context(args.persona)
-    scale = args.scale or (scale_for(ctx, args.transactions) if args.transactions else 1.0)
-    ctx = GenerationSettings(seed=args.seed, scale=scale).context(args.persona)
-    database = SynthDatabase(
-        url=os.environ.get("SYNTH_DATABASE_URL"),
-        allow_any_database=os.environ.get(postgres.ALLOW_ANY_ENV) == "1",
-    )
+    database = SynthDatabase()
 
     def report(p: Progress) -> None:
         rate = p.transactions / p.seconds if p.seconds else 0
@@ -200,16 +195,21 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     try:
-        url = database.resolved_url()
-        postgres.ensure_database(url)
-        postgres.ensure_schema(url)
-        print(f"loading {args.persona} at scale {scale:.2f} into {postgres.masked(url)}")
-        result = load_persona(ctx, url, database.statement_timeout_s, report)
+        ctx = GenerationSettings(seed=args.seed).context(args.persona)
+        scale = args.scale or (scale_for(ctx, args.transactions) if args.transactions else 1.0)
+        ctx = GenerationSettings(seed=args.seed, scale=scale).context(args.persona)
+        where = database.target()
+        postgres.ensure_schema(where)
+        print(f"loading {args.persona} at scale {scale:.2f} into {where.masked()}")
+        result = load_persona(ctx, where, database.timeout_s(), report)
     except (
         BulkCheckError,
+        PersonaError,
+        SettingError,
         postgres.PartitionBusyError,
-        postgres.UnsafeDatabaseError,
-        postgres.DatabaseUnavailableError,
+        target.TargetError,
+        target.UnsafeDatabaseError,
+        target.DatabaseUnavailableError,
         SchemaDriftError,
     ) as error:
         print(error, file=sys.stderr)

@@ -13,7 +13,7 @@ from dagster import DagsterInstance
 
 from synth_assets.definitions import defs
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.load import postgres
+from synth_assets.load import postgres, target
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -60,8 +60,8 @@ def main() -> int:
                 file=sys.stderr,
             )
             return 1
-    url = defs.resources["database"].resolved_url()
-    counts = postgres.row_counts(url)
+    where = defs.resources["database"].target()
+    counts = postgres.row_counts(where.url)
     counts.loc["TOTAL"] = counts.sum()
     print()
     print(
@@ -74,8 +74,8 @@ def main() -> int:
     print("Persona profiles (per user; flows per user-month):")
     print(pd.DataFrame(profiles).fillna(0).to_string(float_format=lambda v: f"{v:,.2f}"))
     print()
-    print(f"Data: {postgres.masked(url)}")
-    print(f"""Query it:  {_psql()} "{postgres.without_password(url)}" \\
+    print(f"Data: {where.masked()}")
+    print(f"""Query it:  {_psql()} "{target.without_secrets(where.url)}" \\
              -c "SELECT persona, count(*), sum(amount) FROM transactions GROUP BY persona" """)
     print(
         f"Files:     {defs.resources['exports'].root()}/<persona>/ (Plaid JSON, Sandbox configs, CSV, Parquet)"

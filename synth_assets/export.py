@@ -2,7 +2,9 @@
 and every table as CSV and Parquet, under ``<root>/<persona>/<stamp>/``.
 
 An export is built in a hidden sibling directory and renamed into place when complete, so a
-reader (or ``prune_exports``) never sees a half-written one. The Plaid JSON is made only by
+reader (or ``prune_exports``) never sees a half-written one. Every export carries a marker file
+naming the persona and stamp; pruning deletes only folders whose marker says this project
+wrote them, so a folder of someone else's beside them is never touched. The Plaid JSON is made only by
 ``synth_assets.plaid.views``, the same functions the format checks validate.
 """
 
@@ -26,6 +28,8 @@ PLAID_DIR = "plaid"
 SANDBOX_DIR = "sandbox"
 TABLES_DIR = "tables"
 MANIFEST = "manifest.json"
+MARKER = ".synth_assets_export.json"
+MARKER_TOOL = "synth_assets"
 TABLE_FORMATS = ("csv", "parquet")
 
 
@@ -42,6 +46,24 @@ def _temporary(final: Path) -> Path:
 
 def _is_temporary(path: Path) -> bool:
     return path.name.startswith(".")
+
+
+def _mark(directory: Path, persona: str, stamp: str) -> Path:
+    marker = {"tool": MARKER_TOOL, "persona": persona, "stamp": stamp}
+    return _write_json(directory / MARKER, marker)
+
+
+def is_export(path: Path, persona: str, stamp: str | None = None) -> bool:
+    """True only for a real folder (not a link) that this project wrote as an export of
+    ``persona`` at ``stamp`` (default: the folder's name), as its marker file says."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    try:
+        marker = json.loads((path / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    expected = {"tool": MARKER_TOOL, "persona": persona, "stamp": stamp or path.name}
+    return isinstance(marker, dict) and marker == expected
 
 
 def _write_json(path: Path, document: Any) -> Path:
@@ -121,16 +143,20 @@ def write_exports(
     )
     rows = {name: len(frames[name]) for name in TABLE_NAMES}
     building = _temporary(final)
-    shutil.rmtree(building, ignore_errors=True)  # left by a crashed attempt at this stamp
+    if building.exists():  # left by a crashed attempt at this stamp, if it is ours
+        if not is_export(building, persona, stamp):
+            raise FileExistsError(f"{building} exists and was not written by synth_assets")
+        shutil.rmtree(building)
     building.mkdir(parents=True)
     try:
+        marker = _mark(building, persona, stamp)
         files = [
             *_write_json_per_user(building / PLAID_DIR, plaid),
             *_write_json_per_user(building / SANDBOX_DIR, sandbox),
             *_write_tables(building / TABLES_DIR, frames),
         ]
         manifest = _manifest(persona, stamp, [p.relative_to(building) for p in files], rows)
-        files.append(_write_json(building / MANIFEST, manifest))
+        files += [_write_json(building / MANIFEST, manifest), marker]
         building.rename(final)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
@@ -140,18 +166,22 @@ def write_exports(
     )
 
 
-def prune_exports(root: Path, persona: str, keep: int) -> list[Path]:
+def prune_exports(root: Path, persona: str, keep: int, current: Path | None = None) -> list[Path]:
     """Delete all but the ``keep`` newest exports of ``persona`` (stamps sort by time) and
-    return them; exports still being built (hidden ``.tmp`` directories) are left alone."""
-    if keep < 0:
-        raise ValueError(f"keep must be >= 0, got {keep}")
+    return them. Only folders this project wrote (``is_export``) are candidates; ``current``,
+    the export just written, is always kept and counts as one of the ``keep``."""
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ValueError(f"keep must be a whole number of at least 1, got {keep!r}")
     directory = Path(root) / persona
     if not directory.is_dir():
         return []
+    current = current.resolve() if current else None
     exports = sorted(
-        path for path in directory.iterdir() if path.is_dir() and not _is_temporary(path)
+        path
+        for path in directory.iterdir()
+        if not _is_temporary(path) and path.resolve() != current and is_export(path, persona)
     )
-    removed = exports[: max(len(exports) - keep, 0)]
+    removed = exports[: max(len(exports) - (keep - (current is not None)), 0)]
     for path in removed:
         shutil.rmtree(path)
     return removed

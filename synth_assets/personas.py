@@ -20,8 +20,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    PositiveFloat,
     ValidationError,
     field_validator,
     model_validator,
@@ -32,6 +30,16 @@ from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY, PFC_V2
 
 MAX_NAME_LENGTH = 30
+# Limits of one persona file; anything larger is a typo or an out-of-memory error waiting to
+# happen. Size goes through the scale (SYNTH_SCALE), which multiplies ``users``.
+MAX_FILE_BYTES = 1_000_000
+MAX_USERS = 1_000_000
+MAX_USERS_SCALED = 50_000_000
+MAX_TRANSACTIONS_PER_MONTH = 1_000
+MAX_DAYS = 3_660  # ten years
+MAX_ITEMS_PER_USER = 1_000
+MAX_AMOUNT = 100_000_000.0  # a median; the tables store amounts as numeric(14, 2)
+MAX_TEXT = 200
 PERSONA_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 DEFAULT_PERSONAS_DIR = Path(__file__).resolve().parent.parent / "configs" / "personas"
 PROBABILITY_TOLERANCE = 1e-3
@@ -42,21 +50,33 @@ class PersonaError(ValueError):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity are refused in every float field (a weight of .inf or a NaN count
+    # would otherwise pass ``ge=0`` and crash numpy far from the file).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _weights_sum_positive(value: dict, what: str) -> dict:
+    if sum(value.values()) <= 0:
+        raise ValueError(f"{what} weights must not all be zero")
+    return value
 
 
 class LogNormal(Strict):
     """A positive amount: half the draws fall below ``median``; ``sigma`` is the log spread."""
 
-    median: PositiveFloat
+    median: Annotated[float, Field(gt=0, le=MAX_AMOUNT)]
     sigma: Annotated[float, Field(ge=0, le=3)] = 0.5
 
 
 class IntRange(Strict):
     """Inclusive integer range, drawn uniformly."""
 
-    min: Annotated[int, Field(ge=0)]
-    max: Annotated[int, Field(ge=0)]
+    min: Annotated[int, Field(ge=0, le=MAX_ITEMS_PER_USER)]
+    max: Annotated[int, Field(ge=0, le=MAX_ITEMS_PER_USER)]
 
     @model_validator(mode="after")
     def _ordered(self) -> IntRange:
@@ -92,6 +112,8 @@ class DateRange(Strict):
     def _ordered(self) -> DateRange:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        if self.days > MAX_DAYS:
+            raise ValueError(f"spans {self.days} days; at most {MAX_DAYS} (ten years)")
         return self
 
     @property
@@ -130,8 +152,8 @@ class Frequency(StrEnum):
 
 
 class Subscription(Strict):
-    name: str
-    amount: PositiveFloat
+    name: Text
+    amount: Annotated[float, Field(gt=0, le=MAX_AMOUNT)]
     category: str
     probability: Annotated[float, Field(ge=0, le=1)] = 1.0
     frequency: Frequency = Frequency.MONTHLY
@@ -147,7 +169,7 @@ class Subscription(Strict):
 class Utility(Strict):
     """A monthly bill whose amount varies a little month to month (``variation`` = log sd)."""
 
-    name: str
+    name: Text
     category: str
     amount: LogNormal
     variation: Annotated[float, Field(ge=0, le=1)] = 0.12
@@ -177,10 +199,10 @@ class Saving(Strict):
 
 
 class Spending(Strict):
-    transactions_per_month: PositiveFloat
-    categories: dict[str, NonNegativeFloat]
-    subscriptions: list[Subscription] = []
-    utilities: list[Utility] = []
+    transactions_per_month: Annotated[float, Field(gt=0, le=MAX_TRANSACTIONS_PER_MONTH)]
+    categories: dict[str, Weight]
+    subscriptions: Annotated[list[Subscription], Field(max_length=100)] = []
+    utilities: Annotated[list[Utility], Field(max_length=100)] = []
     housing: Housing | None = None
     saving: Saving = Saving()
     overdraws: bool = Field(
@@ -195,9 +217,7 @@ class Spending(Strict):
             raise ValueError(
                 f"{unknown} are not spending categories; use some of {sorted(CATALOGUE)}"
             )
-        if sum(value.values()) <= 0:
-            raise ValueError("category weights must not all be zero")
-        return value
+        return _weights_sum_positive(value, "category")
 
 
 class Content(Strict):
@@ -241,7 +261,7 @@ class JobStatus(StrEnum):
 
 
 class Jobs(Strict):
-    status_mix: dict[JobStatus, NonNegativeFloat] = {
+    status_mix: dict[JobStatus, Weight] = {
         JobStatus.COMPLETED: 0.98,
         JobStatus.FAILED: 0.01,
         JobStatus.CANCELLED: 0.005,
@@ -264,30 +284,44 @@ class FixedUser(Strict):
     """A user who exists in every run with the same id, e.g. an admin account for demos."""
 
     id: uuid.UUID
-    username: str
-    email: str
-    first_name: str
-    last_name: str
-    content_per_kind: Annotated[int, Field(ge=0)] = 0
+    username: Text
+    email: Text
+    first_name: Text
+    last_name: Text
+    content_per_kind: Annotated[int, Field(ge=0, le=MAX_ITEMS_PER_USER)] = 0
 
 
 class Persona(Strict):
     name: str
-    description: str
-    users: Annotated[int, Field(ge=1)]
+    description: Annotated[str, Field(max_length=2000)]
+    users: Annotated[int, Field(ge=1, le=MAX_USERS)]
     date_range: DateRange
     income: Income
     accounts: dict[AccountKind, AccountSpec]
     spending: Spending
     content: Content
     jobs: Jobs = Jobs()
-    signup_channels: dict[Literal["organic", "referral", "paid_ads", "partner"], float] = {
+    signup_channels: dict[Literal["organic", "referral", "paid_ads", "partner"], Weight] = {
         "organic": 0.5,
         "referral": 0.2,
         "paid_ads": 0.2,
         "partner": 0.1,
     }
-    fixed_users: list[FixedUser] = []
+    fixed_users: Annotated[list[FixedUser], Field(max_length=100)] = []
+
+    @field_validator("signup_channels")
+    @classmethod
+    def _channels(cls, value: dict[str, float]) -> dict[str, float]:
+        return _weights_sum_positive(value, "signup channel")
+
+    @field_validator("fixed_users")
+    @classmethod
+    def _distinct_fixed_users(cls, value: list[FixedUser]) -> list[FixedUser]:
+        for field in ("id", "username", "email"):
+            seen = [getattr(user, field) for user in value]
+            if len(set(seen)) < len(seen):
+                raise ValueError(f"two fixed users share an {field}")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -312,7 +346,13 @@ class Persona(Strict):
 
     def user_count(self, scale: float) -> int:
         """Generated users (fixed users come on top), scaled but never fewer than one."""
-        return max(1, round(self.users * scale))
+        count = max(1, round(self.users * scale))
+        if count > MAX_USERS_SCALED:
+            raise PersonaError(
+                f"persona {self.name!r}: {self.users} users at scale {scale:g} make {count:,}, "
+                f"above the limit of {MAX_USERS_SCALED:,} users per persona"
+            )
+        return count
 
 
 def _format_error(path: Path, error: ValidationError) -> str:
@@ -323,18 +363,64 @@ def _format_error(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
+class _PersonaLoader(yaml.SafeLoader):
+    """Safe YAML with two changes: a key given twice is an error (not "the last one wins"),
+    and dates stay strings, so pydantic parses them and a bad one names its field."""
+
+
+_PersonaLoader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _unique_mapping(loader: _PersonaLoader, node: yaml.MappingNode) -> dict:
+    loader.flatten_mapping(node)
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:  # unhashable: construct_mapping reports it
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                f"found the key {key!r} twice",
+                key_node.start_mark,
+            )
+    return loader.construct_mapping(node, deep=True)
+
+
+_PersonaLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def load_persona(path: Path) -> Persona:
     """Read and validate one persona file; the file's stem must equal its ``name``.
 
     Parsed once per distinct content (every asset and check of a run reads the personas;
     parsing and validating five files costs ~40 ms), re-read whenever the file changes."""
-    return _parse(path, path.read_bytes())
+    if not path.is_file():
+        raise PersonaError(f"{path}: not a regular file (a persona is one YAML file)")
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise PersonaError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
+        content = path.read_bytes()
+    except OSError as error:
+        raise PersonaError(f"{path}: cannot be read: {error.strerror}") from None
+    return _parse(path, content)
 
 
 @functools.lru_cache(maxsize=64)
 def _parse(path: Path, content: bytes) -> Persona:
     try:
-        raw = yaml.safe_load(content.decode())
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PersonaError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    try:
+        raw = yaml.load(text, Loader=_PersonaLoader)
     except yaml.YAMLError as exc:
         raise PersonaError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):

@@ -14,12 +14,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from synth_assets.defs.io_managers import run_cached_arrow_io_manager
 from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
-from synth_assets.load import embedded, postgres, schema
+from synth_assets.load import embedded, schema, target
 from synth_assets.personas import Persona, load_personas
 
 TEST_DATABASE = "synth_test"
@@ -36,7 +37,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     embedded server started for the session is stopped at its end."""
     configured = os.environ.get("SYNTH_TEST_DATABASE_URL")
     if configured:
-        postgres.ensure_database(configured)
+        target.ensure_database(configured)
         drop_tables(configured)
         yield configured
         return
@@ -48,13 +49,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def drop_tables(url: str) -> None:
-    with postgres.connect(url, autocommit=True) as conn:
+    with target.connect(url, autocommit=True) as conn:
         for table in reversed(schema.TABLE_NAMES):
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table)))
 
 
 def query(url: str, statement: str, params: tuple = ()) -> list[tuple]:
-    with postgres.connect(url) as conn:
+    with target.connect(url) as conn:
         return conn.execute(statement, params).fetchall()
 
 
@@ -69,7 +70,7 @@ def stored_rows(url: str, table: str, persona: str) -> int:
     if not query(url, "SELECT to_regclass(%s) IS NOT NULL", (table,))[0][0]:
         return 0
     statement = sql.SQL("SELECT count(*) FROM {} WHERE persona = %s").format(sql.Identifier(table))
-    with postgres.connect(url) as conn:
+    with target.connect(url) as conn:
         return conn.execute(statement, (persona,)).fetchone()[0]
 
 
@@ -82,3 +83,43 @@ def resources_for(url: str, **generation: object) -> dict[str, object]:
         "database": SynthDatabase(url=url),
         "exports": ExportSettings(directory=exports),
     }
+
+
+PKS = {
+    "users": "id",
+    "accounts": "account_id",
+    "transactions": "transaction_id",
+    "liabilities": "account_id",
+    "content": "id",
+    "jobs": "id",
+}
+
+
+def checksum(url: str, table: str, persona: str) -> str:
+    statement = sql.SQL(
+        "SELECT md5(string_agg(t::text, '|' ORDER BY t.{})) FROM {} t WHERE persona = %s"
+    ).format(sql.Identifier(PKS[table]), sql.Identifier(table))
+    with target.connect(url) as conn:
+        return conn.execute(statement, (persona,)).fetchone()[0]
+
+
+def checksums(url: str, persona: str) -> dict[str, str]:
+    return {table: checksum(url, table, persona) for table in schema.TABLE_NAMES}
+
+
+def other_database(url: str, name: str) -> str:
+    """A URL to database ``name`` on the same server (created if missing, tables dropped)."""
+    address = make_url(url).set(database=name).render_as_string(hide_password=False)
+    target.ensure_database(address, allow_any=True)
+    drop_tables(address)
+    return address
+
+
+def database_exists(url: str, name: str) -> bool:
+    return bool(query(url, "SELECT count(*) FROM pg_database WHERE datname = %s", (name,))[0][0])
+
+
+def public_tables(url: str) -> int:
+    """Tables in ``url``'s public schema (0 for a database nothing was written to)."""
+    statement = "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+    return query(url, statement)[0][0]

@@ -1,7 +1,10 @@
 """Jobs, the nightly schedule and the persona-file sensor: what they request and that it runs."""
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 
 from dagster import (
     DagsterInstance,
@@ -12,8 +15,7 @@ from dagster import (
     validate_run_config,
 )
 
-from synth_assets import defs
-from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
+from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS, defs
 from synth_assets.defs.jobs import checks_only
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.schedules import nightly_refresh
@@ -28,21 +30,51 @@ def test_nightly_schedule_requests_one_valid_run_per_persona():
     personas = persona_partitions.get_partition_keys()
     assert [r.partition_key for r in requests] == personas
     assert [r.run_key for r in requests] == [f"2026-01-02:{p}" for p in personas]
+    assert all(r.tags["synth/trigger"] == "nightly" for r in requests)
     job = defs.resolve_job_def("refresh_all_personas")
     for request in requests:
-        assert validate_run_config(job, request.run_config) is not None
-    assert nightly_refresh.cron_schedule == "0 3 * * *"
+        validate_run_config(job, request.run_config)  # raises on a run config the job refuses
+    assert nightly_refresh.job_name == "refresh_all_personas"
     assert nightly_refresh.execution_timezone == "UTC"
-    assert nightly_refresh.default_status.value == "STOPPED"
+
+
+SCHEDULE_SETTINGS = (
+    "from synth_assets.defs.schedules import nightly_refresh as s; "
+    "print(s.cron_schedule, s.default_status.value, sep='|')"
+)
+
+
+def _schedule_settings(**env: str) -> list[str]:
+    """The nightly schedule's cron and default status as loaded under exactly ``env`` (the
+    two variables removed unless given)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SYNTH_NIGHTLY_")}
+    done = subprocess.run(
+        [sys.executable, "-c", SCHEDULE_SETTINGS],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().split("|")
+
+
+def test_nightly_schedule_defaults_to_3am_and_stopped():
+    assert _schedule_settings() == ["0 3 * * *", "STOPPED"]
+
+
+def test_nightly_schedule_cron_and_status_follow_the_environment():
+    settings = {"SYNTH_NIGHTLY_CRON": "15 4 * * 1", "SYNTH_NIGHTLY_DEFAULT_ON": "1"}
+    assert _schedule_settings(**settings) == ["15 4 * * 1", "RUNNING"]
 
 
 def test_sensor_requests_a_refresh_of_the_changed_persona(tmp_path, monkeypatch):
-    for source in DEFAULT_PERSONAS_DIR.glob("*.yaml"):
-        shutil.copy(source, tmp_path)
+    copied = ["family", "retiree", "student"]  # fewer than ship, so the count is the folder's
+    for name in copied:
+        shutil.copy(DEFAULT_PERSONAS_DIR / f"{name}.yaml", tmp_path)
     monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(tmp_path))
     context = build_sensor_context(cursor=None)
     first = persona_file_changes(context)
-    assert "recorded 5 persona files" in str(first)
+    assert f"recorded {len(copied)} persona files" in str(first)
     cursor = context.cursor
     assert cursor and "student" in cursor
     unchanged = persona_file_changes(build_sensor_context(cursor=cursor))

@@ -17,8 +17,13 @@ from synth_assets.generate.banking import BLOCK_USERS, banking_blocks
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import postgres, schema
-from synth_assets_tests.conftest import query, resources_for, stored_rows
-from synth_assets_tests.test_reliability import checksums, other_database
+from synth_assets_tests.conftest import (
+    checksums,
+    other_database,
+    query,
+    resources_for,
+    stored_rows,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONA = "retiree"

@@ -1,6 +1,6 @@
 """The code location loads, and every asset and check is described, grouped and partitioned."""
 
-from synth_assets import defs
+from synth_assets.definitions import defs
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.load import schema
 from synth_assets.personas import load_personas
@@ -25,7 +25,12 @@ def test_definitions_load_with_all_assets_checks_and_jobs():
     }
     expected |= {("postgres_tables_bulk", "blocking_rules")}
     assert checks == expected
-    assert defs.resolve_job_def("refresh_all_personas") is not None
+    jobs = {job.name for job in defs.resolve_all_job_defs()}
+    assert {"refresh_all_personas", "checks_only", "bulk_load"} <= jobs
+    refresh = defs.resolve_job_def("refresh_all_personas")
+    assert refresh.partitions_def == persona_partitions
+    selected = {key.path[-1] for key in refresh.asset_layer.asset_graph.get_all_asset_keys()}
+    assert {*schema.TABLE_NAMES, "postgres_tables", "exports"} <= selected
 
 
 def test_every_asset_is_described_grouped_kinded_and_partitioned():

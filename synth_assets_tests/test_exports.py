@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from dagster import DagsterInstance, materialize
 
-from synth_assets.export import ExportResult, prune_exports, write_exports
+from synth_assets.definitions import TABLE_ASSETS
+from synth_assets.defs import assets
+from synth_assets.defs.resources import ExportSettings, default_resources
+from synth_assets.export import MARKER, ExportResult, prune_exports, write_exports
 from synth_assets.load.schema import TABLE_NAMES, metadata
 from synth_assets.plaid.sandbox import account_number, validate_custom_user
 from synth_assets.plaid.validate import validate, validate_liabilities
+from synth_assets.settings import SettingError
 
 STAMP = "20250101T030000Z"
 LARGEST = "young_professional"
@@ -243,20 +249,49 @@ def test_prune_keeps_the_newest_and_spares_other_personas(tmp_path, frames):
     )
     assert (tmp_path / SMALLEST / stamps[2] / "manifest.json").is_file()
     assert prune_exports(tmp_path, SMALLEST, keep=2) == []
-    assert prune_exports(tmp_path, SMALLEST, keep=0) == [
-        tmp_path / SMALLEST / s for s in stamps[1:]
-    ]
-    assert [p.name for p in (tmp_path / SMALLEST).iterdir()] == [in_flight.name]
+    assert prune_exports(tmp_path, SMALLEST, keep=1) == [tmp_path / SMALLEST / stamps[1]]
+    assert sorted(p.name for p in (tmp_path / SMALLEST).iterdir()) == [in_flight.name, stamps[2]]
     assert all(directory.is_dir() for directory in other)
     assert prune_exports(tmp_path, "nobody", keep=1) == []
-    with pytest.raises(ValueError):
-        prune_exports(tmp_path, SMALLEST, keep=-1)
+
+
+@pytest.mark.parametrize("keep", [0, -1, 1.5, True, None])
+def test_prune_refuses_keep_below_one(tmp_path, keep):
+    with pytest.raises(ValueError, match="keep"):
+        prune_exports(tmp_path, SMALLEST, keep=keep)
+
+
+def test_prune_touches_only_marked_exports_and_never_the_current_one(tmp_path, frames):
+    """The hostile tester's folder: someone's backup and notes beside the exports, with
+    names that sort before and after the stamps; keep=1."""
+    persona = tmp_path / SMALLEST
+    (persona / "2024-backup").mkdir(parents=True)
+    (persona / "2024-backup" / "data.csv").write_text("mine")
+    (persona / "notes").mkdir()
+    (persona / "zz-copied-export").mkdir()  # a copy whose marker names another stamp
+    old = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z")
+    shutil.copy(old.directory / MARKER, persona / "zz-copied-export" / MARKER)
+    (persona / "20250102T030000Z").symlink_to(persona / "2024-backup")
+    # The newest export sorts before the oldest: pruning must still spare it.
+    current = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "1999-current")
+
+    assert prune_exports(tmp_path, SMALLEST, keep=1, current=current.directory) == [old.directory]
+    assert sorted(p.name for p in persona.iterdir()) == [
+        "1999-current",
+        "2024-backup",
+        "20250102T030000Z",
+        "notes",
+        "zz-copied-export",
+    ]
+    assert (persona / "2024-backup" / "data.csv").read_text() == "mine"
 
 
 def test_export_is_atomic(tmp_path, frames):
     persona_dir = tmp_path / SMALLEST
     stale = persona_dir / f".{STAMP}.tmp"
     stale.mkdir(parents=True)
+    marker = {"tool": "synth_assets", "persona": SMALLEST, "stamp": STAMP}
+    (stale / MARKER).write_text(json.dumps(marker))  # what a crashed attempt leaves first
     (stale / "leftover").write_text("from a crashed run")
 
     result = write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP)
@@ -274,3 +309,50 @@ def test_export_is_atomic(tmp_path, frames):
     with pytest.raises(Exception, match="prompt"):
         write_exports(broken, tmp_path, SMALLEST, "20250102T030000Z")
     assert [p.name for p in persona_dir.iterdir()] == [STAMP]
+
+
+def test_stale_build_folder_not_ours_is_refused_and_kept(tmp_path, frames):
+    stale = tmp_path / SMALLEST / f".{STAMP}.tmp"
+    stale.mkdir(parents=True)
+    (stale / "thesis.tex").write_text("someone's")
+    with pytest.raises(FileExistsError, match="not written by synth_assets"):
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP)
+    assert (stale / "thesis.tex").read_text() == "someone's"
+
+
+def test_exports_asset_keeps_foreign_folders_and_its_own_export(tmp_path, monkeypatch):
+    """`SYNTH_EXPORT_DIR=D SYNTH_EXPORT_KEEP=1 dagster asset materialize --select exports`
+    beside a backup and notes: both stay, the new export stays, older exports go."""
+    persona = tmp_path / "student"
+    (persona / "2024-backup").mkdir(parents=True)
+    (persona / "notes").mkdir()
+    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path))
+    monkeypatch.setenv("SYNTH_EXPORT_KEEP", "1")
+    names = []
+    for _ in range(2):
+        result = materialize(
+            [*TABLE_ASSETS, assets.exports],
+            partition_key="student",
+            resources=default_resources(),
+            instance=DagsterInstance.ephemeral(),
+        )
+        assert result.success
+        [event] = [
+            e
+            for e in result.get_asset_materialization_events()
+            if e.asset_key.path[-1] == "exports"
+        ]
+        metadata = event.event_specific_data.materialization.metadata
+        names.append(Path(metadata["directory"].value).name)
+        assert metadata["export_settings"].value["keep"] == {
+            "value": 1,
+            "source": "SYNTH_EXPORT_KEEP",
+        }
+    assert sorted(p.name for p in persona.iterdir()) == ["2024-backup", names[1], "notes"]
+
+
+@pytest.mark.parametrize("keep", ["0", "-3", "many", "1e9"])
+def test_export_keep_from_the_environment_is_validated(tmp_path, monkeypatch, keep):
+    monkeypatch.setenv("SYNTH_EXPORT_KEEP", keep)
+    with pytest.raises(SettingError, match="SYNTH_EXPORT_KEEP"):
+        ExportSettings().resolved()

@@ -4,20 +4,10 @@ reloads, all-or-nothing replace, the safety guard and masked credentials."""
 import pandas as pd
 import psycopg
 import pytest
-from psycopg import sql
 
-from synth_assets.defs.resources import SynthDatabase
-from synth_assets.load import postgres, schema
-from synth_assets_tests.conftest import query, stored_rows
+from synth_assets.load import postgres, schema, target
+from synth_assets_tests.conftest import checksum, query, stored_rows
 
-PKS = {
-    "users": "id",
-    "accounts": "account_id",
-    "transactions": "transaction_id",
-    "liabilities": "account_id",
-    "content": "id",
-    "jobs": "id",
-}
 ORPHAN_QUERIES = [
     "SELECT count(*) FROM accounts a LEFT JOIN users u ON u.id = a.user_id WHERE u.id IS NULL",
     "SELECT count(*) FROM transactions t LEFT JOIN accounts a USING (account_id) WHERE a.account_id IS NULL",
@@ -27,14 +17,6 @@ ORPHAN_QUERIES = [
     "SELECT count(*) FROM content c WHERE (SELECT count(*) FROM jobs j WHERE j.content_id = c.id "
     "AND j.status = 'completed' AND j.prompt = c.prompt) <> 1",
 ]
-
-
-def checksum(url: str, table: str, persona: str) -> str:
-    statement = sql.SQL(
-        "SELECT md5(string_agg(t::text, '|' ORDER BY t.{})) FROM {} t WHERE persona = %s"
-    ).format(sql.Identifier(PKS[table]), sql.Identifier(table))
-    with postgres.connect(url) as conn:
-        return conn.execute(statement, (persona,)).fetchone()[0]
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +91,7 @@ def test_constraints_are_real(loaded):
     ],
 )
 def test_loaded_partitions_enforce_their_keys(loaded, statement, error):
-    with postgres.connect(loaded) as conn, pytest.raises(error):
+    with target.connect(loaded) as conn, pytest.raises(error):
         conn.execute(statement)
 
 
@@ -139,29 +121,15 @@ def test_other_personas_untouched_by_a_replace(loaded, frames):
     assert checksum(loaded, "transactions", "retiree") == before
 
 
-@pytest.mark.parametrize("name", ["synth", "production", "synth_demo_backup", "test"])
-def test_guard_refuses_unsafe_database_names(name, monkeypatch):
-    monkeypatch.delenv(postgres.ALLOW_ANY_ENV, raising=False)
-    with pytest.raises(postgres.UnsafeDatabaseError, match=name):
-        SynthDatabase(url=f"postgresql://postgres@127.0.0.1:1/{name}").resolved_url()
-
-
-def test_guard_can_be_overridden_explicitly(monkeypatch):
-    url = "postgresql://postgres@127.0.0.1:1/production"
-    assert SynthDatabase(url=url, allow_any_database=True).resolved_url() == url
-    monkeypatch.setenv(postgres.ALLOW_ANY_ENV, "1")
-    assert SynthDatabase(url=url).resolved_url() == url
-
-
 def test_unreachable_server_names_host_and_database_not_password():
     url = "postgresql://loader:s3cret-pw@127.0.0.1:1/synth_test"
-    with pytest.raises(postgres.DatabaseUnavailableError) as error:
-        postgres.connect(url)
+    with pytest.raises(target.DatabaseUnavailableError) as error:
+        target.connect(url)
     message = str(error.value)
     assert "127.0.0.1" in message and "synth_test" in message
     assert "s3cret-pw" not in message
-    assert "s3cret-pw" not in postgres.masked(url)
-    assert "s3cret-pw" not in postgres.without_password(url)
+    assert "s3cret-pw" not in target.masked(url)
+    assert "s3cret-pw" not in target.without_secrets(url)
 
 
 def test_row_counts_reads_back_per_persona(loaded, frames):

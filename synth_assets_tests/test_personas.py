@@ -1,6 +1,9 @@
 """Persona files: the shipped ones validate; bad ones fail naming file and field; files are partitions."""
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,93 @@ def test_an_edited_file_is_read_again(tmp_path):
     path.write_text(path.read_text().replace("users: 11", "users: -1"))
     with pytest.raises(PersonaError, match="users"):
         load_persona(path)
+
+
+def _text(directory: Path, name: str, edit) -> Path:
+    """A copy of student.yaml as ``name``, with its text changed by ``edit``."""
+    text = (
+        (DEFAULT_PERSONAS_DIR / "student.yaml")
+        .read_text()
+        .replace("name: student", f"name: {name}")
+    )
+    path = directory / f"{name}.yaml"
+    path.write_text(edit(text))
+    return path
+
+
+def _swap(old: str, new: str):
+    def edit(text: str) -> str:
+        assert old in text, old
+        return text.replace(old, new)
+
+    return edit
+
+
+SIGNUP = "signup_channels: {organic: 0.3, referral: 0.45, paid_ads: 0.2, partner: 0.05}"
+CATEGORY = "FOOD_AND_DRINK: 0.38"
+HOSTILE_TEXT = [
+    (_swap("start: 2025-01-01", "start: 2025-02-30"), "date_range.start"),
+    (_swap("users: 60", "users: 60\nusers: 5"), "found the key 'users' twice"),
+    (_swap("  auto_share: 0.35", "  auto_share: 0.35\n  auto_share: 0.1"), "'auto_share' twice"),
+    (_swap(SIGNUP, "signup_channels: {organic: -1, referral: 2}"), "signup_channels.organic"),
+    (_swap(SIGNUP, "signup_channels: {organic: .nan}"), "signup_channels.organic"),
+    (_swap(SIGNUP, "signup_channels: {organic: 0, referral: 0}"), "signup_channels"),
+    (_swap(SIGNUP, "signup_channels: {}"), "signup_channels"),
+    (_swap(CATEGORY, "FOOD_AND_DRINK: .inf"), "spending.categories.FOOD_AND_DRINK"),
+    (_swap("transactions_per_month: 34", "transactions_per_month: .inf"), "transactions_per_month"),
+    (_swap("transactions_per_month: 34", "transactions_per_month: 5000"), "transactions_per_month"),
+    (_swap("users: 60", "users: 2000000"), "users"),
+    (_swap("end: 2025-12-31", "end: 2045-12-31"), "date_range"),
+    (
+        _swap("items_per_user: {min: 2, max: 12}", "items_per_user: {min: 2, max: 99999}"),
+        "items_per_user.max",
+    ),
+    (_swap("median: 21000", "median: 1.0e+300"), "income.annual.median"),
+]
+
+
+@pytest.mark.parametrize(("edit", "field"), HOSTILE_TEXT)
+def test_hostile_values_are_refused_naming_file_and_field(tmp_path, edit, field):
+    path = _text(tmp_path, "hostile", edit)
+    with pytest.raises(PersonaError) as error:
+        load_persona(path)
+    assert str(path) in str(error.value) and field in str(error.value), str(error.value)
+
+
+def test_binary_garbage_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "garbage.yaml"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(PersonaError, match="not UTF-8"):
+        load_persona(path)
+
+
+def test_a_folder_named_like_a_persona_file_is_refused(tmp_path):
+    shutil.copy(DEFAULT_PERSONAS_DIR / "student.yaml", tmp_path)
+    (tmp_path / "x.yaml").mkdir()
+    with pytest.raises(PersonaError, match=r"x\.yaml: not a regular file"):
+        load_personas(tmp_path)
+
+
+def test_a_huge_file_is_refused_before_it_is_parsed(tmp_path):
+    path = _text(tmp_path, "huge", lambda text: text + "#" * 2_000_000)
+    with pytest.raises(PersonaError, match="larger than"):
+        load_persona(path)
+
+
+def test_scale_beyond_the_limit_is_refused_by_name():
+    persona = load_personas()["student"]
+    with pytest.raises(PersonaError, match=r"'student'.*above the limit"):
+        persona.user_count(10_000_000)
+
+
+def test_plan_reports_a_bad_file_without_a_traceback(tmp_path):
+    path = _text(tmp_path, "student", _swap("users: 60", "users: 60\nusers: 5"))
+    done = subprocess.run(
+        [sys.executable, "-m", "synth_assets.plan"],
+        env={**os.environ, "SYNTH_PERSONAS_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert str(path) in done.stderr and "twice" in done.stderr
+    assert "Traceback" not in done.stderr

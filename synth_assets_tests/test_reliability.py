@@ -3,27 +3,35 @@ reloads, concurrent personas, a per-persona lock, timeouts, refused targets, sch
 secrets kept out of the run's records, and Dagster's own storage in PostgreSQL."""
 
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
-import psycopg
 import pytest
 from dagster import DagsterInstance, materialize
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
 from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from synth_assets.defs.resources import GenerationSettings, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
-from synth_assets.load import drift, postgres, schema
+from synth_assets.load import drift, postgres, schema, target
 from synth_assets.personas import PersonaError
-from synth_assets_tests.conftest import drop_tables, query, resources_for, stored_rows
-from synth_assets_tests.test_load import checksum
+from synth_assets_tests.conftest import (
+    checksums,
+    drop_tables,
+    other_database,
+    query,
+    resources_for,
+    stored_rows,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_ONE = """
@@ -37,18 +45,6 @@ frames = generate_all(Context(load_personas()[persona]))
 postgres.replace_partition(url, persona, frames)
 print("loaded", persona)
 """
-
-
-def other_database(url: str, name: str) -> str:
-    """A URL to database ``name`` on the same server (created if missing, tables dropped)."""
-    target = make_url(url).set(database=name).render_as_string(hide_password=False)
-    postgres.ensure_database(target)
-    drop_tables(target)
-    return target
-
-
-def checksums(url: str, persona: str) -> dict[str, str]:
-    return {table: checksum(url, table, persona) for table in schema.TABLE_NAMES}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +81,7 @@ def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
     loader = threading.Thread(target=load)
     loader.start()
     killed = False
-    with psycopg.connect(postgres._libpq(loaded), autocommit=True) as admin:
+    with target.connect(loaded, autocommit=True) as admin:
         deadline = time.monotonic() + 60
         while loader.is_alive() and not killed and time.monotonic() < deadline:
             rows = admin.execute(
@@ -138,7 +134,7 @@ def test_second_load_of_the_same_persona_waits_for_the_first(loaded):
     """Hold the persona's load lock as a running load would: a second load waits (nothing
     interleaves), then completes once the lock is released."""
     before = checksums(loaded, "student")
-    with psycopg.connect(postgres._libpq(loaded), autocommit=True) as holder:
+    with target.connect(loaded, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
         waiting = _load_in_process(loaded, "student")
         time.sleep(4)
@@ -181,7 +177,7 @@ def _outcome_within(
 
 def test_lock_wait_gives_up_cleanly_after_the_timeout(loaded, frames):
     before = checksums(loaded, "student")
-    with psycopg.connect(postgres._libpq(loaded), autocommit=True) as holder:
+    with target.connect(loaded, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
         error = _outcome_within(
             30,
@@ -192,28 +188,78 @@ def test_lock_wait_gives_up_cleanly_after_the_timeout(loaded, frames):
     assert checksums(loaded, "student") == before
 
 
-def test_stuck_statement_times_out_and_rolls_back(loaded, frames):
-    """A table locked by someone else makes the load's swap wait; the statement timeout
-    cancels it instead of hanging, and the previous rows stay."""
+def test_swap_blocked_by_a_lock_gives_up_after_the_timeout_and_rolls_back(loaded, frames):
+    """A table locked by someone else makes the swap wait; it gives up after the timeout
+    instead of hanging, and the previous rows stay."""
     before = checksums(loaded, "retiree")
-    with psycopg.connect(postgres._libpq(loaded)) as blocker:
+    with target.connect(loaded) as blocker:
         blocker.execute("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
         error = _outcome_within(
             30,
             lambda: postgres.replace_partition(loaded, "retiree", frames["retiree"], timeout_s=1.5),
             blocker.rollback,
         )
-    assert isinstance(error, psycopg.errors.QueryCanceled) and "statement timeout" in str(error)
+    assert isinstance(error, postgres.PartitionBusyError), error
+    assert "locked by another session" in str(error) and "retiree" in str(error)
     assert checksums(loaded, "retiree") == before
 
 
+def test_readers_keep_answering_while_a_swap_waits_for_a_lock(loaded, frames):
+    """While the swap waits for a table another session holds, readers of every table, of
+    every persona, still answer within a second (the loader never holds some locks while
+    waiting for the others); once the holder lets go, the swap completes."""
+    before = checksums(loaded, "retiree")
+    with target.connect(loaded) as blocker:
+        blocker.execute("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
+        outcome: dict[str, object] = {}
+
+        def load() -> None:
+            try:
+                postgres.replace_partition(loaded, "retiree", frames["retiree"], timeout_s=60)
+                outcome["done"] = True
+            except BaseException as error:
+                outcome["error"] = error
+
+        loader = threading.Thread(target=load)
+        loader.start()
+        deadline = time.monotonic() + 60
+        while not _swap_is_waiting(loaded) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        slowest = 0.0
+        with target.connect(loaded, autocommit=True) as reader:
+            reader.execute("SET statement_timeout = '5s'")
+            for _ in range(8):
+                for table in ("users", "accounts", "transactions", "liabilities", "content"):
+                    started = time.monotonic()
+                    reader.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table)))
+                    slowest = max(slowest, time.monotonic() - started)
+                time.sleep(0.1)
+        assert loader.is_alive(), outcome
+        blocker.rollback()
+    loader.join(timeout=60)
+    assert slowest < 1.0, f"a reader waited {slowest:.2f}s behind the blocked swap"
+    assert outcome.get("done"), outcome
+    assert checksums(loaded, "retiree") == before
+
+
+def _swap_is_waiting(url: str) -> bool:
+    """The loader has reached the swap: it has started asking for the parents' locks."""
+    rows = query(
+        url,
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+        "AND (query ILIKE 'LOCK TABLE%%' OR query ILIKE '%%synth_lock_parents%%')",
+        (postgres.APPLICATION_NAME,),
+    )
+    return rows[0][0] > 0
+
+
 def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
-    monkeypatch.delenv(postgres.ALLOW_ANY_ENV, raising=False)
-    target = other_database(database_url, "synth_guarded")
+    monkeypatch.delenv(target.ALLOW_ANY_ENV, raising=False)
+    guarded = other_database(database_url, "synth_guarded")
     result = materialize(
         [*ALL_ASSETS, *ALL_CHECKS],
         partition_key="retiree",
-        resources=resources_for(target),
+        resources=resources_for(guarded),
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
@@ -226,7 +272,7 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
     )
     assert (
         query(
-            target, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            guarded, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         )[0][0]
         == 0
     )
@@ -263,15 +309,15 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
 def test_schema_drift_names_table_and_column_and_writes_nothing(
     database_url, frames, alter, message
 ):
-    target = other_database(database_url, "synth_drift_test")
-    postgres.ensure_schema(target)
-    postgres.replace_partition(target, "retiree", frames["retiree"])
-    with psycopg.connect(postgres._libpq(target), autocommit=True) as conn:
+    drifted = other_database(database_url, "synth_drift_test")
+    postgres.ensure_schema(drifted)
+    postgres.replace_partition(drifted, "retiree", frames["retiree"])
+    with target.connect(drifted, autocommit=True) as conn:
         conn.execute(alter)
-    before = {table: stored_rows(target, table, "retiree") for table in schema.TABLE_NAMES}
+    before = {table: stored_rows(drifted, table, "retiree") for table in schema.TABLE_NAMES}
     with pytest.raises(drift.SchemaDriftError, match=message.replace("(", r"\(")):
-        postgres.ensure_schema(target)
-    assert {table: stored_rows(target, table, "retiree") for table in schema.TABLE_NAMES} == before
+        postgres.ensure_schema(drifted)
+    assert {table: stored_rows(drifted, table, "retiree") for table in schema.TABLE_NAMES} == before
 
 
 def test_unknown_persona_is_a_clear_error():
@@ -293,54 +339,106 @@ def test_server_down_names_host_and_database_and_is_retried():
     assert sum(e.event_type_value == "STEP_UP_FOR_RETRY" for e in loader) == 3
     failure = next(e for e in loader if e.is_step_failure)
     text = str(failure.event_specific_data.error)
-    assert "cannot connect to PostgreSQL at 127.0.0.1 (database 'synth_down_test')" in text
+    assert "cannot connect to PostgreSQL at 127.0.0.1:1 (database 'synth_down_test')" in text
     assert "pw-never-shown" not in "".join(str(e) for e in result.all_events)
 
 
-def test_password_never_reaches_logs_metadata_or_storage(database_url, tmp_path, monkeypatch):
-    """Load as a password-protected role with the URL from SYNTH_DATABASE_URL (an EnvVar):
-    the password is nowhere in the run's event log, its metadata, or DAGSTER_HOME's files."""
-    password = "pw-" + os.urandom(6).hex()
-    role = "synth_secret_role"
-    admin = make_url(database_url)
-    with psycopg.connect(postgres._libpq(database_url), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+SECRET_ROLE = "synth_secret_role"
+
+
+def _secret_url(shape: str, params: dict[str, str], password: str) -> str:
+    """The target as ``synth_secret_test`` on the test server, the password in ``shape``."""
+    where = f"host={quote(params['host'], safe='')}&port={params.get('port', '5432')}"
+    encoded = quote(password, safe="")
+    return {
+        "userinfo": f"postgresql://{SECRET_ROLE}:{encoded}@/synth_secret_test?{where}",
+        "query": f"postgresql://{SECRET_ROLE}@/synth_secret_test?{where}&password={encoded}",
+        "keywords": make_conninfo(
+            "",
+            host=params["host"],
+            port=params.get("port", "5432"),
+            dbname="synth_secret_test",
+            user=SECRET_ROLE,
+            password=password,
+        ),
+        # An unencoded @ in the password: libpq would take its tail for the host name.
+        "misparsed": f"postgresql://{SECRET_ROLE}:{password}@127.0.0.1:5432/synth_secret_test",
+    }[shape]
+
+
+@pytest.fixture(scope="module")
+def secret_role(database_url) -> tuple[str, str]:
+    """A password-protected role owning ``synth_secret_test``: (owner URL, password)."""
+    token = os.urandom(6).hex()
+    password = f"Head@{token}:/ -Tail"
+    with target.connect(database_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (SECRET_ROLE,)
+        ).fetchone()
         verb = "ALTER" if exists else "CREATE"
         conn.execute(
             sql.SQL(verb + " ROLE {} LOGIN CREATEDB PASSWORD {}").format(
-                sql.Identifier(role), sql.Literal(password)
+                sql.Identifier(SECRET_ROLE), sql.Literal(password)
             )
         )
-    secret_url = admin.set(
-        username=role, password=password, database="synth_secret_test"
-    ).render_as_string(hide_password=False)
-    owner_url = admin.set(database="synth_secret_test").render_as_string(hide_password=False)
-    postgres.ensure_database(owner_url)
-    with psycopg.connect(postgres._libpq(owner_url), autocommit=True) as conn:
-        conn.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(role)))
-        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(role)))
+    owner_url = other_database(database_url, "synth_secret_test")
+    with target.connect(owner_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(SECRET_ROLE))
+        )
+        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(SECRET_ROLE)))
+    return owner_url, password
+
+
+@pytest.mark.parametrize("shape", ["userinfo", "query", "keywords", "misparsed"])
+def test_password_never_reaches_logs_metadata_or_storage(
+    database_url, secret_role, tmp_path, monkeypatch, shape
+):
+    """Load as a password-protected role with the URL from SYNTH_DATABASE_URL, the password
+    in each place a URL can carry it: no part of it is in the run's event log, its metadata,
+    its run config or tags, or any file under DAGSTER_HOME (compute logs included). A URL
+    libpq would mis-read is refused at once, showing none of it."""
+    owner_url, password = secret_role
     drop_tables(owner_url)
+    secret_url = _secret_url(shape, target.parameters(database_url), password)
     monkeypatch.setenv("SYNTH_DATABASE_URL", secret_url)
     monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path / "exports"))
-    resources = default_resources()
-    assert resources["database"].url is not None  # resolved from the EnvVar at run time
     home = tmp_path / "home"
     home.mkdir()
     instance = DagsterInstance.local_temp(str(home))
     result = materialize(
-        [*ALL_ASSETS, *ALL_CHECKS], partition_key="retiree", resources=resources, instance=instance
+        [*ALL_ASSETS, *ALL_CHECKS],
+        partition_key="retiree",
+        resources=default_resources(),
+        instance=instance,
+        raise_on_error=False,
     )
+    fragments = [part for part in re.split(r"[@:/ ]+", password) if len(part) >= 4]
+    records = instance.all_logs(result.run_id)
+    run = instance.get_run_by_id(result.run_id)
+    texts = [*map(str, records), str(run.run_config), str(run.tags)]
+    files = [path.read_bytes() for path in home.rglob("*") if path.is_file()]
+    for fragment in fragments:
+        assert all(fragment not in text for text in texts), fragment
+        assert all(fragment.encode() not in data for data in files), fragment
+    if shape == "misparsed":
+        assert not result.success
+        loader = [e for e in result.all_events if e.step_key == "postgres_tables"]
+        assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in loader)
+        failure = next(e for e in loader if e.is_step_failure)
+        assert "SYNTH_DATABASE_URL" in str(failure.event_specific_data.error)
+        return
     assert result.success
     assert stored_rows(owner_url, "users", "retiree") > 0
-    records = instance.all_logs(result.run_id)
-    assert records and all(password not in str(record) for record in records)
-    run = instance.get_run_by_id(result.run_id)
-    assert password not in str(run.run_config) and password not in str(run.tags)
-    for path in home.rglob("*"):
-        if path.is_file():
-            assert password.encode() not in path.read_bytes(), path
-    summary = postgres.masked(secret_url) + postgres.without_password(secret_url)
-    assert password not in summary and role in summary
+    [loaded] = [
+        e.event_specific_data.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path[-1] == "postgres_tables"
+    ]
+    assert loaded["database"].value.endswith("/synth_secret_test") or "synth_secret_test" in str(
+        loaded["database"].value
+    )
+    assert loaded["database_settings"].value["url"]["source"] == "SYNTH_DATABASE_URL"
 
 
 def test_dagster_storage_in_postgres_separate_from_the_data(database_url, tmp_path, monkeypatch):
@@ -351,7 +449,7 @@ def test_dagster_storage_in_postgres_separate_from_the_data(database_url, tmp_pa
         .set(database="synth_dagster_storage")
         .render_as_string(hide_password=False)
     )
-    postgres.ensure_database(storage)
+    target.ensure_database(storage, allow_any=True)
     monkeypatch.setenv(
         "DAGSTER_STORAGE_URL",
         make_url(storage)

@@ -20,16 +20,25 @@ from dagster import (
 from synth_assets import profile
 from synth_assets.defs.metadata import markdown_table, table_metadata
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase
+from synth_assets.defs.resources import (
+    ExportSettings,
+    GenerationSettings,
+    SynthDatabase,
+    describe,
+)
 from synth_assets.export import prune_exports, write_exports
 from synth_assets.generate.banking import generate_banking
 from synth_assets.generate.content import generate_content
 from synth_assets.generate.jobs import generate_jobs
 from synth_assets.generate.liabilities import generate_liabilities
 from synth_assets.generate.users import generate_users
-from synth_assets.load import postgres
+from synth_assets.load import postgres, target
 from synth_assets.load.drift import SchemaDriftError
 from synth_assets.load.schema import TABLE_NAMES
+from synth_assets.settings import SettingError
+
+# Refusals that another try cannot fix: fail at once, without the retry policy.
+REFUSALS = (target.UnsafeDatabaseError, target.TargetError, SettingError, SchemaDriftError)
 
 # Transient failures (server down, a concurrent load holding the lock) are retried with
 # exponential backoff; a refused target or a drifted schema fails at once.
@@ -37,8 +46,16 @@ LOAD_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
 TABLE_ASSET = {"partitions_def": persona_partitions, "kinds": {"pandas"}}
 
 
-def _output(table: str, frame: pd.DataFrame) -> Output[pd.DataFrame]:
-    return Output(frame, metadata=table_metadata(table, frame))
+def _metadata(table: str, frame: pd.DataFrame, generation: GenerationSettings) -> dict:
+    """The table's metadata, with the generation settings in force and their sources."""
+    settings = MetadataValue.json(describe(generation.resolved()))
+    return {**table_metadata(table, frame), "generation_settings": settings}
+
+
+def _output(
+    table: str, frame: pd.DataFrame, generation: GenerationSettings
+) -> Output[pd.DataFrame]:
+    return Output(frame, metadata=_metadata(table, frame, generation))
 
 
 @asset(
@@ -47,7 +64,7 @@ def _output(table: str, frame: pd.DataFrame) -> Output[pd.DataFrame]:
     **TABLE_ASSET,
 )
 def users(context: AssetExecutionContext, generation: GenerationSettings) -> Output[pd.DataFrame]:
-    return _output("users", generate_users(generation.context(context.partition_key)))
+    return _output("users", generate_users(generation.context(context.partition_key)), generation)
 
 
 @multi_asset(
@@ -75,12 +92,8 @@ def users(context: AssetExecutionContext, generation: GenerationSettings) -> Out
 def banking(context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame):
     """Accounts and transactions in one step: balances are the flows' sum (generate.banking)."""
     accounts, transactions = generate_banking(generation.context(context.partition_key), users)
-    yield Output(accounts, output_name="accounts", metadata=table_metadata("accounts", accounts))
-    yield Output(
-        transactions,
-        output_name="transactions",
-        metadata=table_metadata("transactions", transactions),
-    )
+    for name, frame in (("accounts", accounts), ("transactions", transactions)):
+        yield Output(frame, output_name=name, metadata=_metadata(name, frame, generation))
 
 
 @asset(
@@ -95,7 +108,7 @@ def liabilities(
     transactions: pd.DataFrame,
 ) -> Output[pd.DataFrame]:
     ctx = generation.context(context.partition_key)
-    return _output("liabilities", generate_liabilities(ctx, accounts, transactions))
+    return _output("liabilities", generate_liabilities(ctx, accounts, transactions), generation)
 
 
 @asset(
@@ -106,7 +119,8 @@ def liabilities(
 def content(
     context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame
 ) -> Output[pd.DataFrame]:
-    return _output("content", generate_content(generation.context(context.partition_key), users))
+    ctx = generation.context(context.partition_key)
+    return _output("content", generate_content(ctx, users), generation)
 
 
 @asset(
@@ -121,7 +135,7 @@ def jobs(
     content: pd.DataFrame,
 ) -> Output[pd.DataFrame]:
     ctx = generation.context(context.partition_key)
-    return _output("jobs", generate_jobs(ctx, users, content))
+    return _output("jobs", generate_jobs(ctx, users, content), generation)
 
 
 @asset(
@@ -150,18 +164,19 @@ def postgres_tables(
     )
     figures = profile.profile(frames)
     started = time.perf_counter()
+    resolved = database.resolved()
     try:
-        url = database.resolved_url()
-        postgres.ensure_schema(url)
+        where = database.target(resolved)
+        postgres.ensure_schema(where)
         result = postgres.replace_partition(
-            url, context.partition_key, frames, database.statement_timeout_s
+            where, context.partition_key, frames, resolved["statement_timeout_s"].value
         )
-    except (postgres.UnsafeDatabaseError, SchemaDriftError) as error:
+    except REFUSALS as error:
         raise Failure(description=str(error), allow_retries=False) from None
     seconds = time.perf_counter() - started
     total = sum(result.rows.values())
     context.log.info(
-        f"loaded {total} rows for {context.partition_key} into {postgres.masked(url)} in {seconds:.2f}s"
+        f"loaded {total} rows for {context.partition_key} into {where.masked()} in {seconds:.2f}s"
     )
     counts = pd.DataFrame(
         [(t, n, result.deleted[t]) for t, n in result.rows.items()],
@@ -171,7 +186,8 @@ def postgres_tables(
         None,
         metadata={
             "dagster/row_count": total,
-            "database": postgres.masked(url),
+            "database": where.masked(),
+            "database_settings": MetadataValue.json(database.described(resolved, where)),
             "rows_per_table": MetadataValue.md(markdown_table(counts)),
             "persona_profile": MetadataValue.md(profile.markdown(figures)),
             "profile": MetadataValue.json(figures),
@@ -189,7 +205,8 @@ def postgres_tables(
         "Files for teams that ingest through their own API: one Plaid-shaped JSON per user "
         "({user_id, accounts, transactions, liabilities}, from the same views the checks "
         "validate), one Plaid Sandbox custom-user config per user, and CSV + Parquet per table, "
-        "under <exports>/<persona>/<stamp>/. Older exports beyond `keep` are deleted."
+        "under <exports>/<persona>/<stamp>/. Older exports this project wrote beyond `keep` "
+        "are deleted; nothing else in the folder is touched."
     ),
 )
 def exports(
@@ -206,8 +223,10 @@ def exports(
         zip(TABLE_NAMES, (users, accounts, transactions, liabilities, content, jobs), strict=True)
     )
     stamp = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{context.run.run_id[:8]}"
-    written = write_exports(frames, exports.root(), context.partition_key, stamp)
-    removed = prune_exports(exports.root(), context.partition_key, exports.keep)
+    resolved = exports.resolved()
+    root = exports.root()
+    written = write_exports(frames, root, context.partition_key, stamp)
+    removed = prune_exports(root, context.partition_key, resolved["keep"].value, written.directory)
     context.log.info(
         f"wrote {len(written.files)} files to {written.directory}; removed {len(removed)} old exports"
     )
@@ -218,5 +237,6 @@ def exports(
             "files": len(written.files),
             "rows_per_table": dict(written.rows),
             "old_exports_removed": len(removed),
+            "export_settings": MetadataValue.json(describe(resolved)),
         },
     )

@@ -19,11 +19,11 @@ from dagster import (
 from pydantic import Field
 
 from synth_assets import bulk
+from synth_assets.defs.assets import REFUSALS
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase
 from synth_assets.load import postgres
-from synth_assets.load.drift import SchemaDriftError
 
 ASSET = "postgres_tables_bulk"
 GROUP = "bulk"  # its own group, so `--select 'not group:bulk'` is "the whole graph"
@@ -77,9 +77,9 @@ def postgres_tables_bulk(
         )
 
     try:
-        url = database.resolved_url()
-        postgres.ensure_schema(url)
-        result = bulk.load_persona(ctx, url, database.statement_timeout_s, progress)
+        where = database.target()
+        postgres.ensure_schema(where)
+        result = bulk.load_persona(ctx, where, database.timeout_s(), progress)
     except bulk.BulkCheckError as error:
         failed = pd.DataFrame(
             [(f.rule, f.checked, f.failures, ", ".join(f.examples)) for f in error.failed],
@@ -91,7 +91,7 @@ def postgres_tables_bulk(
             metadata={"where": error.where, "failed": MetadataValue.md(markdown_table(failed))},
         )
         raise Failure(description=str(error), allow_retries=False) from None
-    except (postgres.UnsafeDatabaseError, SchemaDriftError) as error:
+    except REFUSALS as error:
         raise Failure(description=str(error), allow_retries=False) from None
     yield AssetCheckResult(
         check_name=RULES_CHECK,
@@ -103,7 +103,7 @@ def postgres_tables_bulk(
         None,
         metadata={
             "dagster/row_count": total,
-            "database": postgres.masked(url),
+            "database": where.masked(),
             "scale": round(ctx.scale, 3),
             "blocks": result.blocks,
             "rows_per_table": dict(result.rows),

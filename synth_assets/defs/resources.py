@@ -1,79 +1,133 @@
-"""Resources: generation settings (seed, scale) and the target database."""
+"""Resources: generation settings (seed, scale), the target database and the file exports.
 
-import os
+Every field is optional: a field the config leaves unset takes its environment variable, then
+its default (``synth_assets.settings``), so run config overrides only the fields it names and
+the run's metadata can say where each value in force came from.
+"""
+
+from __future__ import annotations
+
 from pathlib import Path
+from typing import Any
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
 from pydantic import Field
 
+from synth_assets import settings
 from synth_assets.defs.io_managers import run_cached_arrow_io_manager
 from synth_assets.generate.common import Context
-from synth_assets.load import embedded, postgres
+from synth_assets.load import embedded, target
 from synth_assets.personas import PersonaError, load_personas
+from synth_assets.settings import Setting, Spec
+
+EMBEDDED = "embedded server"
+
+
+def _field(spec: Spec) -> Any:
+    extra = {"dagster__is_secret": True} if spec.secret else None
+    return Field(
+        default=None,
+        description=f"{spec.description} Unset: ${spec.env}, else {spec.default!r}.",
+        json_schema_extra=extra,
+    )
+
+
+def describe(resolved: dict[str, Setting]) -> dict[str, dict[str, Any]]:
+    """Settings as metadata: each value in force and where it came from."""
+    return {name: {"value": s.value, "source": s.source} for name, s in resolved.items()}
 
 
 class GenerationSettings(ConfigurableResource):
-    """The global seed and scale every generator derives from; overridable in run config."""
+    """The global seed and scale every generator derives from."""
 
-    seed: int = Field(default=42, description="Global seed: the same seed gives identical data.")
-    scale: float = Field(default=1.0, gt=0, description="Multiplies every persona's user count.")
+    seed: settings.Seed | None = _field(settings.SEED)
+    scale: settings.Scale | None = _field(settings.SCALE)
+
+    def resolved(self) -> dict[str, Setting]:
+        return {
+            "seed": settings.resolve(settings.SEED, self.seed),
+            "scale": settings.resolve(settings.SCALE, self.scale),
+        }
 
     def context(self, persona: str) -> Context:
         """The generation context of one persona, read from its file now (not at import)."""
+        values = self.resolved()
         personas = load_personas()
         if persona not in personas:
             raise PersonaError(f"unknown persona {persona!r}; known: {sorted(personas)}")
-        return Context(personas[persona], seed=self.seed, scale=self.scale)
+        return Context(personas[persona], seed=values["seed"].value, scale=values["scale"].value)
 
 
 class SynthDatabase(ConfigurableResource):
-    """Where the synthetic data goes: ``url`` (from SYNTH_DATABASE_URL) or, when unset, the
-    embedded PostgreSQL under DAGSTER_HOME. Never the database Dagster keeps its runs in."""
+    """Where the synthetic data goes: ``url`` (else SYNTH_DATABASE_URL) or, when neither is
+    set, the embedded PostgreSQL under DAGSTER_HOME. A configured target that is empty or
+    unusable is an error, never a fall-back to another database."""
 
-    url: str | None = Field(default=None, description="SQLAlchemy/libpq URL; secret, never logged.")
-    allow_any_database: bool = Field(
-        default=False, description="Allow a database whose name does not end in _demo or _test."
-    )
-    statement_timeout_s: float = Field(
-        default=postgres.STATEMENT_TIMEOUT_S,
-        gt=0,
-        description="Cancel any load statement (or wait for a concurrent load) running longer.",
-    )
+    url: str | None = _field(settings.DATABASE_URL)
+    allow_any_database: bool | None = _field(settings.ALLOW_ANY_DATABASE)
+    statement_timeout_s: settings.Seconds | None = _field(settings.STATEMENT_TIMEOUT)
 
-    def resolved_url(self) -> str:
-        url = self.url or embedded.embedded_url()
-        postgres.check_safe_target(url, self.allow_any_database)
-        return url
+    def resolved(self) -> dict[str, Setting]:
+        return {
+            "url": settings.resolve(settings.DATABASE_URL, self.url),
+            "allow_any_database": settings.resolve(
+                settings.ALLOW_ANY_DATABASE, self.allow_any_database
+            ),
+            "statement_timeout_s": settings.resolve(
+                settings.STATEMENT_TIMEOUT, self.statement_timeout_s
+            ),
+        }
 
+    def target(self, resolved: dict[str, Setting] | None = None) -> target.Target:
+        """The target in force; the URL is checked by libpq's parser before anything
+        connects, and the embedded server is started only when no URL is configured."""
+        resolved = resolved or self.resolved()
+        url = resolved["url"]
+        if url.value is None:
+            address = embedded.embedded_url()
+        else:
+            source = "config field 'url'" if url.source == settings.CONFIG else url.source
+            target.parameters(url.value, source)
+            address = url.value
+        return target.Target(address, bool(resolved["allow_any_database"].value))
 
-def default_resources() -> dict[str, object]:
-    """Resources as configured by the environment (SYNTH_SEED, SYNTH_SCALE, SYNTH_DATABASE_URL)."""
-    database_url = EnvVar("SYNTH_DATABASE_URL") if os.environ.get("SYNTH_DATABASE_URL") else None
-    return {
-        "io_manager": run_cached_arrow_io_manager,
-        "generation": GenerationSettings(
-            seed=int(os.environ.get("SYNTH_SEED", "42")),
-            scale=float(os.environ.get("SYNTH_SCALE", "1.0")),
-        ),
-        "exports": ExportSettings(
-            directory=os.environ.get("SYNTH_EXPORT_DIR", "exports"),
-            keep=int(os.environ.get("SYNTH_EXPORT_KEEP", "3")),
-        ),
-        "database": SynthDatabase(
-            url=database_url, allow_any_database=os.environ.get(postgres.ALLOW_ANY_ENV) == "1"
-        ),
-    }
+    def timeout_s(self) -> float:
+        return float(self.resolved()["statement_timeout_s"].value)
+
+    def described(self, resolved: dict[str, Setting], where: target.Target) -> dict[str, Any]:
+        """Settings metadata with the URL masked (and the embedded server named as such)."""
+        shown = dict(resolved)
+        url = resolved["url"]
+        source = EMBEDDED if url.value is None else url.source
+        shown["url"] = Setting(where.masked(), source)
+        return describe(shown)
 
 
 class ExportSettings(ConfigurableResource):
     """Where file exports go and how many of each persona's exports to keep."""
 
-    directory: str = Field(
-        default="exports", description="Root folder (relative to the working directory)."
-    )
-    keep: int = Field(
-        default=3, ge=1, description="Newest exports kept per persona; older ones are deleted."
-    )
+    directory: settings.Folder | None = _field(settings.EXPORT_DIR)
+    keep: settings.Keep | None = _field(settings.EXPORT_KEEP)
+
+    def resolved(self) -> dict[str, Setting]:
+        return {
+            "directory": settings.resolve(settings.EXPORT_DIR, self.directory),
+            "keep": settings.resolve(settings.EXPORT_KEEP, self.keep),
+        }
 
     def root(self) -> Path:
-        return Path(self.directory).resolve()
+        directory = self.resolved()["directory"].value
+        if not directory.strip():
+            raise settings.SettingError(f"{settings.EXPORT_DIR.env} is empty")
+        return Path(directory).resolve()
+
+
+def default_resources() -> dict[str, object]:
+    """The resources of the code location: nothing is fixed here, so each field comes from
+    run config, else its environment variable (read at run time), else its default."""
+    return {
+        "io_manager": run_cached_arrow_io_manager,
+        "generation": GenerationSettings(),
+        "exports": ExportSettings(),
+        "database": SynthDatabase(),
+    }

@@ -69,6 +69,8 @@ def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
     pieces = []
     for order, (kind, spec) in enumerate(ctx.persona.accounts.items()):
         held = np.flatnonzero(rng.random(n_users) < spec.probability)
+        if not len(held):  # nobody holds it (a small persona, a low probability)
+            continue
         plaid_type, subtype, name, official = PRODUCTS[kind]
         opening = np.round(lognormal(rng, spec.balance, len(held)), 2)
         limit = np.full(len(held), np.nan)

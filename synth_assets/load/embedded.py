@@ -9,7 +9,7 @@ import time
 import warnings
 from pathlib import Path
 
-from synth_assets.load import postgres
+from synth_assets.load import target
 
 DEFAULT_DATABASE = "synth_demo"
 
@@ -32,19 +32,34 @@ def embedded_url(directory: Path | None = None, database: str = DEFAULT_DATABASE
     directory = directory or data_dir()
     directory.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(directory, cleanup_mode=None)
+    if _postmaster_pid(directory) is None:
+        # pgserver hands back the server this process started earlier even after it was
+        # stopped (`make db-stop`, a crash); start it again so a retried step finds it.
+        server.ensure_postgres_running()
     url = server.get_uri(database)
-    postgres.ensure_database(url)
+    target.ensure_database(url)
     return url
+
+
+def _postmaster_pid(directory: Path) -> int | None:
+    """The pid of the server running on ``directory``, or None when none is."""
+    try:
+        pid = int((directory / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, 0)
+    except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+        return None
+    return pid
 
 
 def stop(directory: Path | None = None, wait_s: float = 30.0) -> bool:
     """Stop the server of ``directory`` with a fast shutdown (SIGINT to the postmaster, as
     ``pg_ctl stop -m fast`` does; pg_ctl itself refuses to run as root). True if one ran."""
-    pid_file = (directory or data_dir()) / "postmaster.pid"
+    pid = _postmaster_pid(directory or data_dir())
+    if pid is None:
+        return False
     try:
-        pid = int(pid_file.read_text().split()[0])
         os.kill(pid, signal.SIGINT)
-    except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+    except ProcessLookupError:
         return False
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:

@@ -16,6 +16,7 @@ every name is quoted and nothing is formatted into a statement as text.
 from __future__ import annotations
 
 import secrets
+import time
 
 import psycopg
 from psycopg import sql
@@ -25,6 +26,16 @@ from sqlalchemy.dialects import postgresql
 from synth_assets.load import schema
 
 _DIALECT = postgresql.dialect()
+# One attempt at the six parents' locks waits at most this long: while a lock request waits,
+# PostgreSQL queues every later reader of that table behind it, so a short attempt (given up,
+# then retried with backoff) keeps readers of every persona answering.
+LOCK_ATTEMPT_MS = 200
+LOCK_RETRY_MAX_S = 2.0
+
+
+class PartitionBusyError(RuntimeError):
+    """The persona's tables stayed locked by another session (or its load lock held by
+    another load) past the timeout; nothing was written."""
 
 
 def partition_name(table: str, persona: str) -> str:
@@ -108,13 +119,42 @@ def attached(cursor: psycopg.Cursor, table: str, persona: str) -> str | None:
     return row[0] if row else None
 
 
-def swap(cursor: psycopg.Cursor, persona: str, staged: dict[str, str]) -> dict[str, int]:
-    """Replace ``persona``'s partitions with the ``staged`` tables; returns the rows each old
-    partition held. All six parents are locked first, always in the same order, so concurrent
-    loads of other personas queue here instead of deadlocking."""
-    cursor.execute(
-        sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(_columns(schema.TABLE_NAMES))
+def lock_parents(cursor: psycopg.Cursor, persona: str, wait_s: float) -> None:
+    """Lock the six parent tables, always in the same order (so concurrent loads queue instead
+    of deadlocking), all of them or none: an attempt that cannot get every lock within
+    LOCK_ATTEMPT_MS rolls back to its savepoint, releasing what it got, and is retried with
+    exponential backoff until ``wait_s`` has passed."""
+    statement = sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+        _columns(schema.TABLE_NAMES)
     )
+    deadline = time.monotonic() + wait_s
+    delay = LOCK_ATTEMPT_MS / 1000
+    while True:
+        cursor.execute("SAVEPOINT synth_lock_parents")
+        cursor.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(f"{LOCK_ATTEMPT_MS}ms"))
+        try:
+            cursor.execute(statement)
+        except psycopg.errors.LockNotAvailable:
+            cursor.execute("ROLLBACK TO SAVEPOINT synth_lock_parents")
+            if time.monotonic() + delay > deadline:
+                raise PartitionBusyError(
+                    f"the tables stayed locked by another session for over {wait_s:g}s, so "
+                    f"persona {persona!r} could not be swapped in; nothing was written"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, LOCK_RETRY_MAX_S)
+            continue
+        cursor.execute("RELEASE SAVEPOINT synth_lock_parents")
+        cursor.execute("SET LOCAL lock_timeout = 0")
+        return
+
+
+def swap(
+    cursor: psycopg.Cursor, persona: str, staged: dict[str, str], wait_s: float
+) -> dict[str, int]:
+    """Replace ``persona``'s partitions with the ``staged`` tables; returns the rows each old
+    partition held. The six parents are locked first (``lock_parents``)."""
+    lock_parents(cursor, persona, wait_s)
     replaced: dict[str, int] = {}
     for table in reversed(schema.TABLE_NAMES):  # children first: nothing may refer to a dropped row
         old = attached(cursor, table, persona)

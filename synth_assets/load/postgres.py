@@ -9,7 +9,6 @@ interleaving. Other personas COPY in parallel and queue only for the brief swap.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,94 +19,28 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg import sql
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from synth_assets.load import drift, partitions, schema
+from synth_assets.load.partitions import PartitionBusyError
+from synth_assets.load.target import Target, as_target, connect, ensure_database
 from synth_assets.prefetch import ahead
 
-SAFE_SUFFIXES = ("_demo", "_test")
-ALLOW_ANY_ENV = "SYNTH_ALLOW_ANY_DATABASE"
 STATEMENT_TIMEOUT_S = 300.0
 APPLICATION_NAME = "synth_assets_loader"
 COPY_CHUNK_ROWS = 200_000
 
 
-class UnsafeDatabaseError(RuntimeError):
-    """The target database does not look like a scratch database."""
-
-
-class PartitionBusyError(RuntimeError):
-    """Another load of the same persona kept its lock past the timeout."""
-
-
-class DatabaseUnavailableError(RuntimeError):
-    """The server could not be reached; the message names host and database, never secrets."""
-
-
-def masked(url: str) -> str:
-    """The URL with its password replaced by ***, safe for logs, metadata and errors."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def without_password(url: str) -> str:
-    """The URL for psql and friends: no password (libpq takes it from PGPASSWORD or asks)."""
-    parsed = make_url(url)
-    return parsed._replace(drivername="postgresql", password=None).render_as_string(
-        hide_password=False
-    )
-
-
-def database_name(url: str) -> str:
-    return make_url(url).database or ""
-
-
-def check_safe_target(url: str, allow_any: bool = False) -> None:
-    """Refuse databases that do not end in _demo or _test unless explicitly allowed."""
-    name = database_name(url)
-    if allow_any or os.environ.get(ALLOW_ANY_ENV) == "1" or name.endswith(SAFE_SUFFIXES):
-        return
-    raise UnsafeDatabaseError(
-        f"refusing to load into database {name!r}: its name does not end in "
-        f"{' or '.join(SAFE_SUFFIXES)}. Set {ALLOW_ANY_ENV}=1 (or the resource's "
-        "allow_any_database) if you really mean it."
-    )
-
-
-def _libpq(url: str) -> str:
-    """A libpq conninfo from a SQLAlchemy-style URL (drops the +driver part)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def connect(url: str, **kwargs) -> psycopg.Connection:
-    try:
-        return psycopg.connect(_libpq(url), connect_timeout=10, **kwargs)
-    except psycopg.OperationalError as exc:
-        parsed = make_url(url)
-        host = parsed.host or parsed.query.get("host") or "local socket"
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        if parsed.password:
-            reason = reason.replace(parsed.password, "***")
-        raise DatabaseUnavailableError(
-            f"cannot connect to PostgreSQL at {host} (database {parsed.database!r}): {reason}"
-        ) from None
-
-
-def ensure_database(url: str) -> None:
-    """Create the URL's database on its server if missing (connecting to ``postgres``)."""
-    name = database_name(url)
-    admin = str(make_url(url).set(database="postgres").render_as_string(hide_password=False))
-    with connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def ensure_schema(url: str) -> None:
-    """Check existing tables against the declared schema (raising SchemaDriftError, before
-    writing anything), then create the missing tables, keys and indexes."""
-    with connect(url) as conn:
+def ensure_schema(target: Target | str) -> None:
+    """Create the target database if it is missing and the guard accepts its name, check
+    existing tables against the declared schema (raising SchemaDriftError, before writing
+    anything), then create the missing tables, keys and indexes. Every connection,
+    SQLAlchemy's included, is the guard's (``Target.connect``)."""
+    target = as_target(target)
+    ensure_database(target.url, target.allow_any)
+    with target.connect() as conn:
         drift.check(conn)
-    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
+    engine = create_engine("postgresql+psycopg://", creator=target.connect, poolclass=NullPool)
     try:
         schema.metadata.create_all(engine)
     finally:
@@ -157,8 +90,8 @@ class PartitionWriter:
     partition (parents before children; a table may be copied in several pieces). Nothing is
     visible to other sessions until ``partition_writer`` swaps the partitions in and commits."""
 
-    def __init__(self, cursor: psycopg.Cursor, persona: str) -> None:
-        self._cursor, self.persona = cursor, persona
+    def __init__(self, cursor: psycopg.Cursor, persona: str, lock_wait_s: float) -> None:
+        self._cursor, self.persona, self._lock_wait_s = cursor, persona, lock_wait_s
         self.staged: dict[str, str] = {}
         self.rows = dict.fromkeys(schema.TABLE_NAMES, 0)
         self.deleted: dict[str, int] = {}
@@ -177,21 +110,23 @@ class PartitionWriter:
         """Key the new partitions, then swap them in (constraints are validated here)."""
         for table in schema.TABLE_NAMES:
             partitions.add_keys(self._cursor, table, self._staging(table))
-        self.deleted = partitions.swap(self._cursor, self.persona, self.staged)
+        self.deleted = partitions.swap(self._cursor, self.persona, self.staged, self._lock_wait_s)
 
 
 @contextmanager
 def partition_writer(
-    url: str, persona: str, timeout_s: float = STATEMENT_TIMEOUT_S
+    target: Target | str, persona: str, timeout_s: float = STATEMENT_TIMEOUT_S
 ) -> Iterator[PartitionWriter]:
     """Open the replace of ``persona``'s partitions; the caller COPYs, this swaps and commits.
 
     On any exception (in the caller's COPYs, or a constraint the swap finds broken) the
     transaction rolls back and the previous partitions stay as they were. A concurrent load
-    of the same persona waits on the advisory lock (up to ``timeout_s``, then
-    PartitionBusyError); any statement running longer than ``timeout_s`` is cancelled.
+    of the same persona waits on the advisory lock, and the swap for the tables' locks (each
+    up to ``timeout_s``, then PartitionBusyError); any statement running longer than
+    ``timeout_s`` is cancelled.
     """
-    with connect(url, application_name=APPLICATION_NAME) as conn, conn.cursor() as cur:
+    connection = as_target(target).connect(application_name=APPLICATION_NAME)
+    with connection as conn, conn.cursor() as cur:
         timeout = sql.Literal(f"{int(timeout_s * 1000)}ms")
         cur.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(timeout))
         try:
@@ -200,13 +135,13 @@ def partition_writer(
             raise PartitionBusyError(
                 f"another load of persona {persona!r} held its lock for over {timeout_s:g}s; nothing was written"
             ) from None
-        writer = PartitionWriter(cur, persona)
+        writer = PartitionWriter(cur, persona, timeout_s)
         yield writer
         writer.finish()
 
 
 def replace_partition(
-    url: str,
+    target: Target | str,
     persona: str,
     frames: Mapping[str, pd.DataFrame],
     timeout_s: float = STATEMENT_TIMEOUT_S,
@@ -215,7 +150,7 @@ def replace_partition(
     missing = set(schema.TABLE_NAMES) - set(frames)
     if missing:
         raise ValueError(f"replace_partition needs all six tables; missing {sorted(missing)}")
-    with partition_writer(url, persona, timeout_s) as writer:
+    with partition_writer(target, persona, timeout_s) as writer:
         for table in schema.TABLE_NAMES:
             writer.copy(table, frames[table])
     return LoadResult(persona, writer.rows, writer.deleted)

@@ -1,0 +1,121 @@
+"""Every run setting once: its type and limits, its environment variable, its default, and
+where the value in force came from.
+
+A setting is taken from the resource's config when that names it (run config or the
+Definitions), else from its environment variable, else its default. Resolving field by field
+means run config overrides only the fields it names: Dagster replaces a resource's whole
+config when run config names any field (dagster-io/dagster#12898), so a value set from the
+environment at definition time would be silently dropped. An environment value is validated
+by the same type as the config field, and a bad one is refused naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+MAX_SCALE = 100_000.0
+CONFIG = "config"
+DEFAULT = "default"
+
+
+class SettingError(ValueError):
+    """A setting's value is unusable; the message names where it came from."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: ``kind`` validates config and environment values alike."""
+
+    name: str
+    env: str
+    kind: Any
+    default: Any
+    description: str
+    secret: bool = False
+
+    def validate(self, value: Any, source: str) -> Any:
+        try:
+            return TypeAdapter(self.kind).validate_python(value)
+        except ValidationError as error:
+            problem = "; ".join(item["msg"] for item in error.errors())
+            shown = "" if self.secret else f"={value!r}"
+            raise SettingError(f"{source}{shown} is not a valid {self.name}: {problem}") from None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value in force and where it came from: ``config``, an environment variable's name,
+    or ``default``."""
+
+    value: Any
+    source: str
+
+
+Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Scale = Annotated[float, Field(gt=0, le=MAX_SCALE, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)]
+Keep = Annotated[int, Field(ge=1, le=1000)]
+Folder = Annotated[str, Field(min_length=1, max_length=4096)]
+
+SEED = Spec("seed", "SYNTH_SEED", Seed, 42, "Global seed: the same seed gives identical data.")
+SCALE = Spec(
+    "scale",
+    "SYNTH_SCALE",
+    Scale,
+    1.0,
+    f"Multiplies every persona's user count (above 0, at most {MAX_SCALE:g}).",
+)
+DATABASE_URL = Spec(
+    "url",
+    "SYNTH_DATABASE_URL",
+    str,
+    None,
+    "PostgreSQL URL of the target (secret: prefer {env: SYNTH_DATABASE_URL}); unset: the "
+    "embedded server.",
+    secret=True,
+)
+ALLOW_ANY_DATABASE = Spec(
+    "allow_any_database",
+    "SYNTH_ALLOW_ANY_DATABASE",
+    bool,
+    False,
+    "Allow a database whose name does not end in _demo or _test.",
+)
+STATEMENT_TIMEOUT = Spec(
+    "statement_timeout_s",
+    "SYNTH_STATEMENT_TIMEOUT_S",
+    Seconds,
+    300.0,
+    "Cancel any load statement (or a wait for a lock) running longer than this.",
+)
+EXPORT_DIR = Spec(
+    "directory",
+    "SYNTH_EXPORT_DIR",
+    Folder,
+    "exports",
+    "Root folder of the file exports (relative to the working directory).",
+)
+EXPORT_KEEP = Spec(
+    "keep",
+    "SYNTH_EXPORT_KEEP",
+    Keep,
+    3,
+    "Newest exports kept per persona (at least 1); older ones this project wrote are deleted.",
+)
+
+
+def resolve(spec: Spec, configured: Any = None) -> Setting:
+    """The value in force for ``spec``: ``configured`` when set, else its environment
+    variable (validated like config), else its default."""
+    if configured is not None:
+        return Setting(spec.validate(configured, f"config field {spec.name!r}"), CONFIG)
+    raw = os.environ.get(spec.env)
+    if raw is not None:
+        if spec.kind is str:  # kept verbatim: an empty one is the caller's to refuse
+            return Setting(raw, spec.env)
+        return Setting(spec.validate(raw.strip(), spec.env), spec.env)
+    return Setting(spec.default, DEFAULT)
