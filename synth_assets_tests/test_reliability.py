@@ -22,7 +22,7 @@ from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
 from synth_assets.defs.resources import GenerationSettings, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
-from synth_assets.load import drift, postgres, schema, target
+from synth_assets.load import drift, embedded, postgres, schema, target
 from synth_assets.personas import PersonaError
 from synth_assets_tests.conftest import (
     checksums,
@@ -477,3 +477,19 @@ def test_dagster_storage_in_postgres_separate_from_the_data(database_url, tmp_pa
     assert runs == 1 and events > 10
     assert query(storage, "SELECT to_regclass('public.users') IS NULL")[0][0]
     assert stored_rows(database_url, "users", "retiree") > 0
+
+
+def test_a_stopped_embedded_server_is_started_again(tmp_path):
+    """Stopped under a running process (make db-stop, a crash), the embedded server is found
+    again by the next connection attempt, as a retried load step makes it."""
+    directory = tmp_path / "pgdata"
+    first = embedded.embedded_url(directory, "synth_restart_test")
+    try:
+        assert embedded.stop(directory)
+        with pytest.raises(target.DatabaseUnavailableError):
+            target.connect(first)
+        again = embedded.embedded_url(directory, "synth_restart_test")
+        with target.connect(again) as conn:
+            assert target.current_database(conn) == "synth_restart_test"
+    finally:
+        embedded.stop(directory)

@@ -1,0 +1,142 @@
+"""Run settings: run config overrides only the fields it names, the environment supplies the
+rest, a configured target that is empty or unusable is an error (never a fall-back to the
+embedded server), and the run's metadata says what was in force and where it came from."""
+
+from __future__ import annotations
+
+import pytest
+from dagster import DagsterInstance, materialize
+
+from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS, TABLE_ASSETS
+from synth_assets.defs import assets
+from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
+from synth_assets.generate.common import Context
+from synth_assets.generate.users import generate_users
+from synth_assets.settings import SettingError
+from synth_assets_tests.conftest import other_database, stored_rows
+
+PERSONA = "retiree"
+
+
+def _metadata(result, asset: str) -> dict:
+    [event] = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset
+    ]
+    return event.event_specific_data.materialization.metadata
+
+
+def test_run_config_for_a_resource_keeps_what_the_environment_set(
+    database_url, personas, tmp_path, monkeypatch
+):
+    """The hostile tester's command: SYNTH_DATABASE_URL and SYNTH_SCALE in the environment,
+    run config naming only statement_timeout_s (and the README's seed example)."""
+    fault = other_database(database_url, "synth_fault_test")
+    monkeypatch.setenv("SYNTH_DATABASE_URL", fault)
+    monkeypatch.setenv("SYNTH_SCALE", "2")
+    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))  # no embedded server here
+    run_config = {
+        "resources": {
+            "database": {"config": {"statement_timeout_s": 5}},
+            "generation": {"config": {"seed": 7}},
+        }
+    }
+    result = materialize(
+        [*ALL_ASSETS, *ALL_CHECKS],
+        partition_key=PERSONA,
+        resources=default_resources(),
+        run_config=run_config,
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    expected = generate_users(Context(personas[PERSONA], seed=7, scale=2))
+    assert stored_rows(fault, "users", PERSONA) == len(expected)
+    assert not (tmp_path / "home" / "pgdata").exists()
+    loaded = _metadata(result, "postgres_tables")["database_settings"].value
+    assert loaded["url"]["source"] == "SYNTH_DATABASE_URL"
+    assert loaded["url"]["value"].endswith("synth_fault_test")
+    assert loaded["statement_timeout_s"] == {"value": 5.0, "source": "config"}
+    assert loaded["allow_any_database"] == {"value": False, "source": "default"}
+    generation = _metadata(result, "users")["generation_settings"].value
+    assert generation == {
+        "seed": {"value": 7, "source": "config"},
+        "scale": {"value": 2.0, "source": "SYNTH_SCALE"},
+    }
+
+
+@pytest.mark.parametrize("url", ["", "   ", "postgresql://u:Head@Tail@127.0.0.1/x_test"])
+def test_an_empty_or_unusable_configured_target_fails_without_falling_back(
+    tmp_path, monkeypatch, url
+):
+    monkeypatch.setenv("SYNTH_DATABASE_URL", url)
+    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    result = materialize(
+        [*TABLE_ASSETS, assets.postgres_tables],
+        partition_key=PERSONA,
+        resources=default_resources(),
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    loader = [e for e in result.all_events if e.step_key == "postgres_tables"]
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in loader)
+    failure = next(e for e in loader if e.is_step_failure)
+    assert "SYNTH_DATABASE_URL" in str(failure.event_specific_data.error)
+    assert not (tmp_path / "home" / "pgdata").exists(), "fell back to the embedded server"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SYNTH_SCALE", "0"),
+        ("SYNTH_SCALE", "-2"),
+        ("SYNTH_SCALE", "nan"),
+        ("SYNTH_SCALE", "inf"),
+        ("SYNTH_SCALE", "1e9"),
+        ("SYNTH_SCALE", "twenty"),
+        ("SYNTH_SEED", "-1"),
+        ("SYNTH_SEED", "4.5"),
+        ("SYNTH_SEED", "99999999999999999999999"),
+    ],
+)
+def test_bad_generation_settings_in_the_environment_name_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingError, match=variable):
+        GenerationSettings().context(PERSONA)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SYNTH_STATEMENT_TIMEOUT_S", "0"),
+        ("SYNTH_STATEMENT_TIMEOUT_S", "nan"),
+        ("SYNTH_ALLOW_ANY_DATABASE", "maybe"),
+    ],
+)
+def test_bad_database_settings_in_the_environment_name_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingError, match=variable):
+        SynthDatabase().resolved()
+
+
+def test_config_beats_environment_beats_default(monkeypatch):
+    monkeypatch.delenv("SYNTH_SEED", raising=False)
+    monkeypatch.setenv("SYNTH_SCALE", "3")
+    resolved = GenerationSettings(scale=0.5).resolved()
+    assert (resolved["scale"].value, resolved["scale"].source) == (0.5, "config")
+    assert (resolved["seed"].value, resolved["seed"].source) == (42, "default")
+    resolved = GenerationSettings().resolved()
+    assert (resolved["scale"].value, resolved["scale"].source) == (3.0, "SYNTH_SCALE")
+
+
+def test_the_database_password_is_never_in_the_settings_metadata(monkeypatch):
+    monkeypatch.setenv("SYNTH_DATABASE_URL", "postgresql://u:pw-hidden-9@db.example:5432/a_test")
+    database = SynthDatabase()
+    resolved = database.resolved()
+    shown = database.described(resolved, database.target(resolved))
+    assert "pw-hidden-9" not in str(shown)
+    assert shown["url"] == {
+        "value": "postgresql://u:***@db.example:5432/a_test",
+        "source": "SYNTH_DATABASE_URL",
+    }
