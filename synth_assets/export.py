@@ -176,6 +176,8 @@ def prune_exports(root: Path, persona: str, keep: int, current: Path | None = No
     if not directory.is_dir():
         return []
     current = current.resolve() if current else None
+    if current is not None and current.parent != directory.resolve():
+        raise ValueError(f"{current} is not an export of {persona!r} under {root}")
     exports = sorted(
         path
         for path in directory.iterdir()

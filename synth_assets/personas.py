@@ -56,7 +56,7 @@ class Strict(BaseModel):
 
 
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
-Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 
 
 def _weights_sum_positive(value: dict, what: str) -> dict:
@@ -423,12 +423,18 @@ def _parse(path: Path, content: bytes) -> Persona:
         raw = yaml.load(text, Loader=_PersonaLoader)
     except yaml.YAMLError as exc:
         raise PersonaError(f"{path}: not valid YAML: {exc}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        # PyYAML's constructors raise these for explicit tags (!!int abc, !!timestamp
+        # 2025-02-30), over-long integers and very deep nesting.
+        raise PersonaError(f"{path}: not valid YAML: {type(exc).__name__}: {exc}") from None
     if not isinstance(raw, dict):
         raise PersonaError(f"{path}: expected a mapping of persona fields at the top level")
     try:
         persona = Persona.model_validate(raw)
     except ValidationError as exc:
         raise PersonaError(_format_error(path, exc)) from None
+    except RecursionError:
+        raise PersonaError(f"{path}: nested too deeply") from None
     if persona.name != path.stem:
         raise PersonaError(f"{path}: name: {persona.name!r} must equal the file name {path.stem!r}")
     return persona

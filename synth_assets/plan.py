@@ -9,12 +9,12 @@ discarded; nothing touches the database, Dagster's storage or the export folder.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
 import pandas as pd
 
+from synth_assets import settings
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import schema
@@ -42,19 +42,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Show what a refresh would generate, writing nothing."
     )
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("SYNTH_SEED", "42")))
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("SYNTH_SCALE", "1.0")))
+    parser.add_argument("--seed", type=int, help="default: SYNTH_SEED, else 42")
+    parser.add_argument("--scale", type=float, help="default: SYNTH_SCALE, else 1")
     parser.add_argument("--persona", action="append", help="limit to these personas (repeatable)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        counts = plan(args.seed, args.scale, args.persona)
-    except PersonaError as error:
+        seed = settings.resolve(settings.SEED, args.seed).value
+        scale = settings.resolve(settings.SCALE, args.scale).value
+        counts = plan(seed, scale, args.persona)
+    except (PersonaError, settings.SettingError) as error:
         print(error, file=sys.stderr)
         return 2
     counts.loc["TOTAL"] = counts.sum()
     print(
-        f"Dry run (seed {args.seed}, scale {args.scale:g}): rows each table would receive; nothing written."
+        f"Dry run (seed {seed}, scale {scale:g}): rows each table would receive; nothing written."
     )
     print(counts.to_string())
     print(f"(generated in memory in {time.perf_counter() - started:.1f}s)")

@@ -57,7 +57,7 @@ class Setting:
 
 Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Scale = Annotated[float, Field(gt=0, le=MAX_SCALE, allow_inf_nan=False)]
-Seconds = Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(ge=0.01, le=86_400, allow_inf_nan=False)]
 Keep = Annotated[int, Field(ge=1, le=1000)]
 Folder = Annotated[str, Field(min_length=1, max_length=4096)]
 

@@ -356,3 +356,11 @@ def test_export_keep_from_the_environment_is_validated(tmp_path, monkeypatch, ke
     monkeypatch.setenv("SYNTH_EXPORT_KEEP", keep)
     with pytest.raises(SettingError, match="SYNTH_EXPORT_KEEP"):
         ExportSettings().resolved()
+
+
+def test_prune_refuses_a_current_export_of_another_persona(tmp_path, frames):
+    mine = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z")
+    other = write_exports(frames[LARGEST], tmp_path, LARGEST, "20250101T030000Z")
+    with pytest.raises(ValueError, match="is not an export"):
+        prune_exports(tmp_path, SMALLEST, keep=1, current=other.directory)
+    assert mine.directory.is_dir()

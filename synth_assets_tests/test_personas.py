@@ -198,3 +198,21 @@ def test_plan_reports_a_bad_file_without_a_traceback(tmp_path):
     assert done.returncode == 2
     assert str(path) in done.stderr and "twice" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _swap("start: 2025-01-01", "start: !!timestamp 2025-02-30"),
+        _swap("start: 2025-01-01", "start: !!timestamp garbage"),
+        _swap("users: 60", "users: !!int abc"),
+        _swap("users: 60", "users: !!bool maybe"),
+        _swap("users: 60", "users: " + "9" * 5000),
+        _swap("users: 60", "users: " + "[" * 5000 + "]" * 5000),
+        _swap(CATEGORY, "FOOD_AND_DRINK: 1.0e+308\n    TRAVEL: 1.0e+308"),
+    ],
+)
+def test_yaml_tricks_are_refused_naming_the_file(tmp_path, edit):
+    path = _text(tmp_path, "tricky", edit)
+    with pytest.raises(PersonaError, match=str(path)):
+        load_persona(path)

@@ -140,3 +140,10 @@ def test_the_database_password_is_never_in_the_settings_metadata(monkeypatch):
         "value": "postgresql://u:***@db.example:5432/a_test",
         "source": "SYNTH_DATABASE_URL",
     }
+
+
+@pytest.mark.parametrize("value", ["0.0004", "1e-300"])
+def test_a_timeout_that_would_round_to_no_timeout_is_refused(monkeypatch, value):
+    monkeypatch.setenv("SYNTH_STATEMENT_TIMEOUT_S", value)
+    with pytest.raises(SettingError, match="SYNTH_STATEMENT_TIMEOUT_S"):
+        SynthDatabase().resolved()

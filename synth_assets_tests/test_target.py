@@ -142,3 +142,52 @@ def test_guard_can_be_overridden_explicitly(database_url):
     unsafe = _unsafe(database_url)
     with target.Target(unsafe, allow_any=True).connect() as conn:
         assert target.current_database(conn) == "synth_prodlike"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # a / in the password: libpq sees no user info, and the password lands in the
+        # host, port or database name
+        "postgresql://user:/Zq9vT2secret@127.0.0.1/db_test",
+        "postgresql://user:1234/Zq9vT2secret@127.0.0.1/db_test",
+        "postgresql://localhost:/Zq9vT2secret@db.example.com/app_test",
+        "postgresql://u@127.0.0.1:\u00b2/Zq9vT2secret_test",  # a port digit that is not ASCII
+    ],
+)
+def test_a_slash_or_odd_digit_in_the_password_is_refused_unseen(url):
+    with pytest.raises(target.TargetError) as error:
+        target.parameters(url, "SYNTH_DATABASE_URL")
+    assert "Zq9vT2" not in str(error.value) and "127.0.0.1" not in str(error.value)
+
+
+def test_a_short_password_is_not_revealed_by_scrubbing_the_error():
+    with pytest.raises(target.DatabaseUnavailableError) as error:
+        target.connect("postgresql://u:1@127.0.0.1:1/x_test")
+    assert "***" not in str(error.value)
+    assert "127.0.0.1:1" in str(error.value) or "not shown" in str(error.value)
+
+
+def test_a_bad_parameter_value_is_a_refusal_not_a_driver_error():
+    with pytest.raises(target.TargetError):
+        target.connect("postgresql://postgres@127.0.0.1:5432/x_test?connect_timeout=abc")
+
+
+def test_the_guard_cannot_be_spoofed_by_a_function_on_the_search_path(database_url):
+    spoofed = other_database(database_url, "synth_spoof_test")
+    with target.connect(spoofed, autocommit=True) as conn:
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION public.current_database() RETURNS name "
+            "LANGUAGE sql AS $$ SELECT 'spoofed_prod'::name $$"
+        )
+    params = target.parameters(spoofed)
+    url = make_conninfo("", **params, options="-c search_path=public,pg_catalog")
+    with target.Target(url).connect() as conn:
+        assert target.current_database(conn) == "synth_spoof_test"
+
+
+def test_a_name_postgres_would_truncate_is_not_created(database_url):
+    name = "x" * 60 + "_test"
+    with pytest.raises(target.TargetError, match="longer than 63 bytes"):
+        target.ensure_database(_with(database_url, dbname=name))
+    assert not database_exists(database_url, name[:63])

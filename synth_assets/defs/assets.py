@@ -164,8 +164,8 @@ def postgres_tables(
     )
     figures = profile.profile(frames)
     started = time.perf_counter()
-    resolved = database.resolved()
     try:
+        resolved = database.resolved()
         where = database.target(resolved)
         postgres.ensure_schema(where)
         result = postgres.replace_partition(

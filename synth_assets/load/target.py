@@ -24,6 +24,7 @@ SAFE_SUFFIXES = ("_demo", "_test")
 ALLOW_ANY_ENV = "SYNTH_ALLOW_ANY_DATABASE"
 CONNECT_TIMEOUT_S = 10
 MAINTENANCE_DATABASE = "postgres"
+MAX_NAME_BYTES = 63
 # libpq marks the parameters it never displays with dispchar "*" (password, sslpassword,
 # oauth_client_secret, ...); the fixed names cover a libpq too old to list some of them.
 SECRET_PARAMETERS = frozenset(
@@ -66,7 +67,7 @@ def _valid_host(host: str) -> bool:
 
 
 def _valid_port(port: str) -> bool:
-    return port.isdigit() and 0 < int(port) < 65536
+    return port.isascii() and port.isdigit() and 0 < int(port) < 65536
 
 
 def _ambiguous_uri(text: str) -> bool:
@@ -77,7 +78,7 @@ def _ambiguous_uri(text: str) -> bool:
     rest = text.split("?", 1)[0].split("://", 1)[1]
     if any(character.isspace() for character in rest):
         return True
-    if rest.count("@") > 1:
+    if rest.count("@") > 1 or "/" in rest.rpartition("@")[0]:
         return True
     path = rest.rsplit("@", 1)[-1].partition("/")[2]
     return "/" in path
@@ -113,6 +114,11 @@ def parameters(url: str, source: str = "the database URL") -> dict[str, str]:
                 f"{source}: its {key} is not a host name, an IP address or a socket directory, "
                 f"so libpq would read part of it wrongly (it is not shown); {_ENCODE_HINT}"
             )
+    if any(mark in str(params.get("dbname", "")) for mark in "@/"):
+        raise TargetError(
+            f"{source}: its database name holds @ or /, so libpq would read part of the URL "
+            f"wrongly (it is not shown); {_ENCODE_HINT}"
+        )
     ports = [p for p in str(params.get("port", "")).split(",") if p]
     if not all(_valid_port(p) for p in ports):
         raise TargetError(f"{source}: its port is not a number from 1 to 65535; {_ENCODE_HINT}")
@@ -165,9 +171,10 @@ def database_name(url: str) -> str:
 
 
 def _scrub(text: str, params: dict[str, str]) -> str:
-    for key in SECRET_PARAMETERS:
-        if params.get(key):
-            text = text.replace(params[key], "***")
+    """``text``, or a notice in its place when it quotes a secret (replacing the secret
+    inside it would show where it was, and so what it is)."""
+    if any(params.get(key) and params[key] in text for key in SECRET_PARAMETERS):
+        return "the reason is not shown: it quotes a secret"
     return text
 
 
@@ -185,10 +192,8 @@ def _unavailable(exc: psycopg.OperationalError, params: dict[str, str]) -> Datab
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     reason = lines[0].rsplit(" failed: ", 1)[-1] if lines else type(exc).__name__
     return DatabaseUnavailableError(
-        _scrub(
-            f"cannot connect to PostgreSQL at {where} (database {resolved['dbname']!r}): {reason}",
-            params,
-        )
+        f"cannot connect to PostgreSQL at {_scrub(where, params)} "
+        f"(database {_scrub(resolved['dbname'], params)!r}): {_scrub(reason, params)}"
     )
 
 
@@ -200,6 +205,11 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
         return psycopg.connect(_conninfo(params), **kwargs)
     except psycopg.OperationalError as exc:
         raise _unavailable(exc, params) from None
+    except psycopg.ProgrammingError:  # a parameter libpq refuses (connect_timeout=abc, ...)
+        raise TargetError(
+            "the database URL has a parameter libpq refuses (it is not shown: it may hold a "
+            "password)"
+        ) from None
 
 
 def is_safe_name(name: str) -> bool:
@@ -215,7 +225,8 @@ def refuse(name: str) -> UnsafeDatabaseError:
 
 
 def current_database(conn: psycopg.Connection) -> str:
-    return conn.execute("SELECT current_database()").fetchone()[0]
+    # Qualified: an unqualified call could run a same-named function on the search_path.
+    return conn.execute("SELECT pg_catalog.current_database()").fetchone()[0]
 
 
 def connect_checked(url: str, allow_any: bool = False, **kwargs) -> psycopg.Connection:
@@ -256,6 +267,8 @@ def ensure_database(url: str, allow_any: bool = False) -> None:
         return
     if not (allow_any or is_safe_name(name)):
         raise refuse(name)
+    if len(name.encode()) > MAX_NAME_BYTES:  # PostgreSQL would truncate it, suffix and all
+        raise TargetError(f"database name {name!r} is longer than {MAX_NAME_BYTES} bytes")
     admin = _conninfo(params, dbname=MAINTENANCE_DATABASE)
     try:
         with psycopg.connect(admin, autocommit=True) as conn:
