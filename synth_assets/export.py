@@ -48,9 +48,12 @@ def _is_temporary(path: Path) -> bool:
     return path.name.startswith(".")
 
 
+def _marker(persona: str, stamp: str) -> dict[str, str]:
+    return {"tool": MARKER_TOOL, "persona": persona, "stamp": stamp}
+
+
 def _mark(directory: Path, persona: str, stamp: str) -> Path:
-    marker = {"tool": MARKER_TOOL, "persona": persona, "stamp": stamp}
-    return _write_json(directory / MARKER, marker)
+    return _write_json(directory / MARKER, _marker(persona, stamp))
 
 
 def is_export(path: Path, persona: str, stamp: str | None = None) -> bool:
@@ -62,8 +65,7 @@ def is_export(path: Path, persona: str, stamp: str | None = None) -> bool:
         marker = json.loads((path / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    expected = {"tool": MARKER_TOOL, "persona": persona, "stamp": stamp or path.name}
-    return isinstance(marker, dict) and marker == expected
+    return marker == _marker(persona, stamp or path.name)
 
 
 def _write_json(path: Path, document: Any) -> Path:

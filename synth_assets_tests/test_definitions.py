@@ -1,5 +1,8 @@
 """The code location loads, and every asset and check is described, grouped and partitioned."""
 
+import re
+from pathlib import Path
+
 from synth_assets.definitions import defs
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.load import schema
@@ -75,3 +78,16 @@ def test_exports_read_the_same_six_tables_as_the_loader():
         for key in graph.get_all_asset_keys()
     }
     assert parents["exports"] == parents["postgres_tables"] == set(schema.TABLE_NAMES)
+
+
+def test_no_module_imports_dagster_private_api():
+    """Dagster's ``dagster._…`` modules change on any release; only public API is used."""
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("synth_assets", "synth_assets_tests", "benchmarks")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.match(r"\s*(from|import)\s+dagster(_\w+)?\._", line)
+    ]
+    assert offenders == []

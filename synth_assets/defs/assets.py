@@ -224,7 +224,7 @@ def exports(
     )
     stamp = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{context.run.run_id[:8]}"
     resolved = exports.resolved()
-    root = exports.root()
+    root = exports.root(resolved)
     written = write_exports(frames, root, context.partition_key, stamp)
     removed = prune_exports(root, context.partition_key, resolved["keep"].value, written.directory)
     context.log.info(

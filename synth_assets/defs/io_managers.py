@@ -9,12 +9,13 @@ pickle makes (a quarter of a GB at 1M transactions, at the run's peak), and read
 file instead of rebuilding every object."""
 
 import os
+import pickle
 from typing import Any
 
 import pandas as pd
 import pyarrow.feather as feather
-from dagster import InitResourceContext, InputContext, OutputContext, io_manager
-from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
+from dagster import InitResourceContext, InputContext, OutputContext, UPathIOManager, io_manager
+from upath import UPath
 
 ARROW_MAGIC = b"ARROW1"
 
@@ -30,30 +31,33 @@ def read_frame(path: str) -> pd.DataFrame:
     return feather.read_table(path, memory_map=True).to_pandas()
 
 
-class RunCachedArrowIOManager(PickledObjectFilesystemIOManager):
-    """DataFrames as Arrow IPC files (anything else pickled, as Dagster's default does)."""
+class RunCachedArrowIOManager(UPathIOManager):
+    """DataFrames as Arrow IPC files, anything else (the loader's ``None``) pickled; built on
+    Dagster's public ``UPathIOManager``, which lays out one file per asset and partition."""
 
     extension = ".arrow"
 
-    def __init__(self, base_dir: str | None = None) -> None:
-        super().__init__(base_dir=base_dir)
+    def __init__(self, base_dir: str) -> None:
+        super().__init__(base_path=UPath(base_dir))
         self._cache: dict[str, Any] = {}
 
-    def dump_to_path(self, context: OutputContext, obj: Any, path) -> None:
+    def dump_to_path(self, context: OutputContext, obj: Any, path: UPath) -> None:
         if isinstance(obj, pd.DataFrame):
             write_frame(obj, str(path))
         else:
-            super().dump_to_path(context, obj, path)
+            with path.open("wb") as file:
+                pickle.dump(obj, file, pickle.HIGHEST_PROTOCOL)
         self._cache[str(path)] = obj
 
-    def load_from_path(self, context: InputContext, path) -> Any:
+    def load_from_path(self, context: InputContext, path: UPath) -> Any:
         key = str(path)
         if key not in self._cache:
-            with open(key, "rb") as file:
+            with path.open("rb") as file:
                 is_arrow = file.read(len(ARROW_MAGIC)) == ARROW_MAGIC
-            self._cache[key] = (
-                read_frame(key) if is_arrow else super().load_from_path(context, path)
-            )
+                if not is_arrow:
+                    file.seek(0)
+                    unpickled = pickle.load(file)
+            self._cache[key] = read_frame(key) if is_arrow else unpickled
         return self._cache[key]
 
 

@@ -8,7 +8,7 @@ the run's metadata can say where each value in force came from.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -27,7 +27,8 @@ def _field(spec: Spec) -> Any:
     extra = {"dagster__is_secret": True} if spec.secret else None
     return Field(
         default=None,
-        description=f"{spec.description} Unset: ${spec.env}, else {spec.default!r}.",
+        description=f"{spec.description} Unset: ${spec.env}"
+        + ("." if spec.default is None else f", else {spec.default!r}."),
         json_schema_extra=extra,
     )
 
@@ -37,17 +38,24 @@ def describe(resolved: dict[str, Setting]) -> dict[str, dict[str, Any]]:
     return {name: {"value": s.value, "source": s.source} for name, s in resolved.items()}
 
 
-class GenerationSettings(ConfigurableResource):
-    """The global seed and scale every generator derives from."""
+class _Resolved(ConfigurableResource):
+    """A resource whose fields are settings: ``SPECS`` maps each field to its Spec."""
 
-    seed: settings.Seed | None = _field(settings.SEED)
-    scale: settings.Scale | None = _field(settings.SCALE)
+    SPECS: ClassVar[dict[str, Spec]] = {}
 
     def resolved(self) -> dict[str, Setting]:
+        """Each setting in force: the field when configured, else its variable or default."""
         return {
-            "seed": settings.resolve(settings.SEED, self.seed),
-            "scale": settings.resolve(settings.SCALE, self.scale),
+            name: settings.resolve(spec, getattr(self, name)) for name, spec in self.SPECS.items()
         }
+
+
+class GenerationSettings(_Resolved):
+    """The global seed and scale every generator derives from."""
+
+    SPECS: ClassVar[dict[str, Spec]] = {"seed": settings.SEED, "scale": settings.SCALE}
+    seed: settings.Seed | None = _field(settings.SEED)
+    scale: settings.Scale | None = _field(settings.SCALE)
 
     def context(self, persona: str) -> Context:
         """The generation context of one persona, read from its file now (not at import)."""
@@ -58,25 +66,19 @@ class GenerationSettings(ConfigurableResource):
         return Context(personas[persona], seed=values["seed"].value, scale=values["scale"].value)
 
 
-class SynthDatabase(ConfigurableResource):
+class SynthDatabase(_Resolved):
     """Where the synthetic data goes: ``url`` (else SYNTH_DATABASE_URL) or, when neither is
     set, the embedded PostgreSQL under DAGSTER_HOME. A configured target that is empty or
     unusable is an error, never a fall-back to another database."""
 
+    SPECS: ClassVar[dict[str, Spec]] = {
+        "url": settings.DATABASE_URL,
+        "allow_any_database": settings.ALLOW_ANY_DATABASE,
+        "statement_timeout_s": settings.STATEMENT_TIMEOUT,
+    }
     url: str | None = _field(settings.DATABASE_URL)
     allow_any_database: bool | None = _field(settings.ALLOW_ANY_DATABASE)
     statement_timeout_s: settings.Seconds | None = _field(settings.STATEMENT_TIMEOUT)
-
-    def resolved(self) -> dict[str, Setting]:
-        return {
-            "url": settings.resolve(settings.DATABASE_URL, self.url),
-            "allow_any_database": settings.resolve(
-                settings.ALLOW_ANY_DATABASE, self.allow_any_database
-            ),
-            "statement_timeout_s": settings.resolve(
-                settings.STATEMENT_TIMEOUT, self.statement_timeout_s
-            ),
-        }
 
     def target(self, resolved: dict[str, Setting] | None = None) -> target.Target:
         """The target in force; the URL is checked by libpq's parser before anything
@@ -103,20 +105,18 @@ class SynthDatabase(ConfigurableResource):
         return describe(shown)
 
 
-class ExportSettings(ConfigurableResource):
+class ExportSettings(_Resolved):
     """Where file exports go and how many of each persona's exports to keep."""
 
+    SPECS: ClassVar[dict[str, Spec]] = {
+        "directory": settings.EXPORT_DIR,
+        "keep": settings.EXPORT_KEEP,
+    }
     directory: settings.Folder | None = _field(settings.EXPORT_DIR)
     keep: settings.Keep | None = _field(settings.EXPORT_KEEP)
 
-    def resolved(self) -> dict[str, Setting]:
-        return {
-            "directory": settings.resolve(settings.EXPORT_DIR, self.directory),
-            "keep": settings.resolve(settings.EXPORT_KEEP, self.keep),
-        }
-
-    def root(self) -> Path:
-        directory = self.resolved()["directory"].value
+    def root(self, resolved: dict[str, Setting] | None = None) -> Path:
+        directory = (resolved or self.resolved())["directory"].value
         if not directory.strip():
             raise settings.SettingError(f"{settings.EXPORT_DIR.env} is empty")
         return Path(directory).resolve()

@@ -50,7 +50,11 @@ class UnsafeDatabaseError(RuntimeError):
 
 class DatabaseUnavailableError(RuntimeError):
     """The server could not be reached; the message names host, port and database, never
-    a secret."""
+    a secret. ``database`` is the name libpq resolved for the attempt."""
+
+    def __init__(self, message: str, database: str = "") -> None:
+        super().__init__(message)
+        self.database = database
 
 
 def _valid_host(host: str) -> bool:
@@ -193,7 +197,8 @@ def _unavailable(exc: psycopg.OperationalError, params: dict[str, str]) -> Datab
     reason = lines[0].rsplit(" failed: ", 1)[-1] if lines else type(exc).__name__
     return DatabaseUnavailableError(
         f"cannot connect to PostgreSQL at {_scrub(where, params)} "
-        f"(database {_scrub(resolved['dbname'], params)!r}): {_scrub(reason, params)}"
+        f"(database {_scrub(resolved['dbname'], params)!r}): {_scrub(reason, params)}",
+        resolved["dbname"],
     )
 
 
@@ -229,18 +234,20 @@ def current_database(conn: psycopg.Connection) -> str:
     return conn.execute("SELECT pg_catalog.current_database()").fetchone()[0]
 
 
+def _judge(name: str, allow_any: bool) -> None:
+    if not (allow_any or is_safe_name(name)):
+        raise refuse(name)
+
+
 def connect_checked(url: str, allow_any: bool = False, **kwargs) -> psycopg.Connection:
     """A connection to a database the guard accepts: the server's ``current_database()`` is
     judged, whatever the string, the environment or a service file said."""
     conn = connect(url, **kwargs)
     try:
-        name = current_database(conn)
+        _judge(current_database(conn), allow_any)
     except BaseException:
         conn.close()
         raise
-    if not (allow_any or is_safe_name(name)):
-        conn.close()
-        raise refuse(name)
     return conn
 
 
@@ -252,30 +259,24 @@ def ensure_database(url: str, allow_any: bool = False) -> None:
     """Create the database ``url`` resolves to if it is missing. Its name is the one libpq
     resolved (string, environment and service files), judged by the guard before anything
     is created; it is created through the server's maintenance database."""
-    params = parameters(url)
     try:
-        with psycopg.connect(_conninfo(params)) as conn:
-            name = current_database(conn)
-    except psycopg.OperationalError as exc:
-        failure = _unavailable(exc, params)
-        name = exc.pgconn.db.decode() if exc.pgconn and exc.pgconn.db else ""
-        if not name:
-            raise failure from None
-    else:
-        if not (allow_any or is_safe_name(name)):
-            raise refuse(name)
+        connect_checked(url, allow_any).close()  # it exists, and the guard accepts it
         return
-    if not (allow_any or is_safe_name(name)):
-        raise refuse(name)
+    except DatabaseUnavailableError as error:
+        failure = error
+    name = failure.database
+    if not name:
+        raise failure
+    _judge(name, allow_any)
     if len(name.encode()) > MAX_NAME_BYTES:  # PostgreSQL would truncate it, suffix and all
         raise TargetError(f"database name {name!r} is longer than {MAX_NAME_BYTES} bytes")
-    admin = _conninfo(params, dbname=MAINTENANCE_DATABASE)
+    admin = _conninfo(parameters(url), dbname=MAINTENANCE_DATABASE)
     try:
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with connect(admin, autocommit=True) as conn:
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                 raise failure  # it exists: the first attempt failed for another reason
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.OperationalError:
+    except DatabaseUnavailableError:
         raise failure from None
 
 
