@@ -3,38 +3,53 @@
 import os
 
 from dagster import Definitions, in_process_executor, multiprocess_executor
+from dagster_celery import celery_executor
 
-from synth_assets.defs import assets
-from synth_assets.defs.bulk import bulk_load, postgres_tables_bulk
-from synth_assets.defs.checks import (
-    fidelity_checks,
-    integrity_checks,
-    plaid_format_checks,
-    realism_checks,
-)
-from synth_assets.defs.jobs import checks_only, refresh_all_personas
+from synth_assets.defs import assets, tables
+from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.resources import default_resources
 from synth_assets.defs.schedules import nightly_refresh
 from synth_assets.defs.sensors import persona_file_changes
 
-TABLE_ASSETS = [
-    assets.users,
-    assets.banking,
-    assets.liabilities,
-    assets.content,
-    assets.jobs,
-]
-ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables, assets.exports]
-ALL_CHECKS = [*integrity_checks, *plaid_format_checks, *realism_checks, *fidelity_checks]
+ALL_ASSETS = [tables.tables, assets.postgres_tables, assets.exports]
 
-# In-process by default: measured in benchmarks/executors.py, a process per step costs more
-# than its parallelism saves on these machines. SYNTH_EXECUTOR=multiprocess switches.
-EXECUTORS = {"in_process": in_process_executor, "multiprocess": multiprocess_executor}
+BROKER, BACKEND, FOLDER = "SYNTH_CELERY_BROKER", "SYNTH_CELERY_BACKEND", "SYNTH_CELERY_FOLDER"
+
+
+def celery_config(env: dict[str, str] = os.environ) -> dict:
+    """The Celery executor's config: the broker (and result backend) named by environment
+    variables, never written here; SYNTH_CELERY_FOLDER selects kombu's filesystem transport
+    (a broker without a server, for one machine or a shared folder)."""
+    backend = BACKEND if env.get(BACKEND) else BROKER
+    config: dict = {"broker": {"env": BROKER}, "backend": {"env": backend}}
+    if env.get(FOLDER):
+        config["config_source"] = filesystem_transport(env[FOLDER])
+    return config
+
+
+def filesystem_transport(folder: str) -> dict:
+    """Celery settings for kombu's filesystem transport rooted at ``folder``."""
+    return {
+        "broker_transport_options": {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "processed_folder": folder,
+            "store_processed": False,
+        }
+    }
+
+
+# In-process by default: a small persona is three steps in one process. SYNTH_EXECUTOR picks a
+# process per shard on this machine (multiprocess) or Celery workers on any machine (celery).
+EXECUTORS = {
+    "in_process": in_process_executor,
+    "multiprocess": multiprocess_executor,
+    "celery": celery_executor.configured(celery_config(), name="synth_celery_executor"),
+}
 
 defs = Definitions(
-    assets=[*ALL_ASSETS, postgres_tables_bulk],
-    asset_checks=ALL_CHECKS,
-    jobs=[refresh_all_personas, checks_only, bulk_load],
+    assets=ALL_ASSETS,
+    jobs=[refresh_all_personas],
     schedules=[nightly_refresh],
     sensors=[persona_file_changes],
     resources=default_resources(),

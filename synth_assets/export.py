@@ -1,7 +1,9 @@
 """File exports of one persona: Plaid-shaped JSON per user, Plaid Sandbox custom-user configs,
-and every table as CSV and Parquet, under ``<root>/<persona>/<stamp>/``.
+and every table as one CSV file and a Parquet dataset (a folder of parts, one per shard), under
+``<root>/<persona>/<stamp>/``.
 
-An export is built in a hidden sibling directory and renamed into place when complete, so a
+Each shard writes its own part (``write_part``), in parallel with the others; the export is
+built in a hidden sibling directory and renamed into place when complete, so a
 reader (or ``prune_exports``) never sees a half-written one. Every export carries a marker file
 naming the persona and stamp; pruning deletes only folders whose marker says this project
 wrote them, so a folder of someone else's beside them is never touched. The Plaid JSON is made only by
@@ -27,6 +29,7 @@ from synth_assets.plaid.sandbox import custom_user_configs
 PLAID_DIR = "plaid"
 SANDBOX_DIR = "sandbox"
 TABLES_DIR = "tables"
+PARTS_DIR = ".parts"  # CSV parts, joined into one file per table when the export is finished
 MANIFEST = "manifest.json"
 MARKER = ".synth_assets_export.json"
 MARKER_TOOL = "synth_assets"
@@ -42,6 +45,11 @@ class ExportResult:
 
 def _temporary(final: Path) -> Path:
     return final.with_name(f".{final.name}.tmp")
+
+
+def building_stamp(building: Path) -> str:
+    """The stamp of an export being built (its folder is ``.<stamp>.tmp``)."""
+    return Path(building).name.removeprefix(".").removesuffix(".tmp")
 
 
 def _is_temporary(path: Path) -> bool:
@@ -76,7 +84,6 @@ def _write_json(path: Path, document: Any) -> Path:
 
 
 def _write_json_per_user(directory: Path, documents: Mapping[str, Any]) -> list[Path]:
-    directory.mkdir()
     return [_write_json(directory / f"{user}.json", documents[user]) for user in sorted(documents)]
 
 
@@ -89,7 +96,7 @@ def _by_owner(objects: Iterable[views.PlaidObject], owner: Mapping[str, str]) ->
 
 
 def plaid_documents(frames: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
-    """One Plaid-shaped document per user id: the views run once over the whole persona,
+    """One Plaid-shaped document per user id: the views run once over the users' tables,
     then their objects are grouped by account owner."""
     accounts = frames["accounts"]
     owner = dict(zip(accounts["account_id"], accounts["user_id"], strict=True))
@@ -111,18 +118,56 @@ def plaid_documents(frames: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, A
     }
 
 
-def _write_tables(directory: Path, frames: Mapping[str, pd.DataFrame]) -> list[Path]:
-    """Each table as CSV and Parquet, columns as generated (``tags`` stays a Postgres array
-    literal such as ``{a,b}``, the form the loader COPYs)."""
-    directory.mkdir()
-    written = []
+def _part(index: int) -> str:
+    return f"part-{index:05d}"
+
+
+def start_export(root: Path, persona: str, stamp: str) -> Path:
+    """The folder an export is built in (``.<stamp>.tmp`` beside its final place), created
+    with its marker. Refuses an existing export, and a building folder not written by us."""
+    final = Path(root) / persona / stamp
+    if final.exists():
+        raise FileExistsError(f"export {final} already exists")
+    building = _temporary(final)
+    if building.exists():  # left by a crashed attempt at this stamp, if it is ours
+        if not is_export(building, persona, stamp):
+            raise FileExistsError(f"{building} exists and was not written by synth_assets")
+        shutil.rmtree(building)
+    for folder in (PLAID_DIR, SANDBOX_DIR, TABLES_DIR, PARTS_DIR):
+        (building / folder).mkdir(parents=True)
+    _mark(building, persona, stamp)
+    return building
+
+
+def write_part(building: Path, index: int, frames: Mapping[str, pd.DataFrame]) -> int:
+    """One shard's part of an export: its users' Plaid JSON and Sandbox configs, and its
+    slice of every table (a Parquet part, and a CSV part joined into one file at the end).
+    Returns the number of files written; rewriting a part (a retried shard) replaces it."""
+    plaid = plaid_documents(frames)
+    sandbox = custom_user_configs(
+        frames["users"], frames["accounts"], frames["transactions"], frames["liabilities"]
+    )
+    files = len(_write_json_per_user(building / PLAID_DIR, plaid))
+    files += len(_write_json_per_user(building / SANDBOX_DIR, sandbox))
     for name in TABLE_NAMES:
-        frame = frames[name]
-        csv, parquet = (directory / f"{name}.{suffix}" for suffix in TABLE_FORMATS)
-        frame.to_csv(csv, index=False)
-        frame.to_parquet(parquet, engine="pyarrow", index=False)
-        written += [csv, parquet]
-    return written
+        parquet = building / TABLES_DIR / f"{name}.parquet"
+        parquet.mkdir(exist_ok=True)
+        frames[name].to_parquet(parquet / f"{_part(index)}.parquet", engine="pyarrow", index=False)
+        (building / PARTS_DIR / name).mkdir(exist_ok=True)
+        frames[name].to_csv(building / PARTS_DIR / name / f"{_part(index)}.csv", index=False)
+        files += 2
+    return files
+
+
+def _join_csv(parts: list[Path], joined: Path) -> None:
+    """CSV parts in shard order as one file, with the first part's header only."""
+    with joined.open("wb") as out:
+        for n, part in enumerate(parts):
+            with part.open("rb") as source:
+                header = source.readline()
+                if n == 0:
+                    out.write(header)
+                shutil.copyfileobj(source, out, 1 << 20)
 
 
 def _manifest(persona: str, stamp: str, files: list[Path], rows: dict[str, int]) -> dict:
@@ -131,41 +176,44 @@ def _manifest(persona: str, stamp: str, files: list[Path], rows: dict[str, int])
     return {"persona": persona, "stamp": stamp, "files": dict(sorted(counts.items())), "rows": rows}
 
 
-def write_exports(
-    frames: Mapping[str, pd.DataFrame], root: Path, persona: str, stamp: str
+def finish_export(
+    building: Path, persona: str, stamp: str, parts: int, rows: Mapping[str, int]
 ) -> ExportResult:
-    """Write a persona's exports to ``root/persona/stamp`` all at once: built in
-    ``.<stamp>.tmp`` beside it, then renamed. Refuses to overwrite an existing export."""
-    final = Path(root) / persona / stamp
-    if final.exists():
-        raise FileExistsError(f"export {final} already exists")
-    plaid = plaid_documents(frames)
-    sandbox = custom_user_configs(
-        frames["users"], frames["accounts"], frames["transactions"], frames["liabilities"]
-    )
-    rows = {name: len(frames[name]) for name in TABLE_NAMES}
-    building = _temporary(final)
-    if building.exists():  # left by a crashed attempt at this stamp, if it is ours
-        if not is_export(building, persona, stamp):
-            raise FileExistsError(f"{building} exists and was not written by synth_assets")
-        shutil.rmtree(building)
-    building.mkdir(parents=True)
+    """Join the CSV parts, write the manifest and rename the export into place."""
+    final = building.with_name(stamp)
     try:
-        marker = _mark(building, persona, stamp)
-        files = [
-            *_write_json_per_user(building / PLAID_DIR, plaid),
-            *_write_json_per_user(building / SANDBOX_DIR, sandbox),
-            *_write_tables(building / TABLES_DIR, frames),
-        ]
-        manifest = _manifest(persona, stamp, [p.relative_to(building) for p in files], rows)
-        files += [_write_json(building / MANIFEST, manifest), marker]
+        for name in TABLE_NAMES:
+            csv_parts = [building / PARTS_DIR / name / f"{_part(i)}.csv" for i in range(parts)]
+            missing = [p.name for p in csv_parts if not p.is_file()]
+            if missing:
+                raise FileNotFoundError(f"export {building} lacks {name} parts {missing[:5]}")
+            _join_csv(csv_parts, building / TABLES_DIR / f"{name}.csv")
+        shutil.rmtree(building / PARTS_DIR)
+        files = sorted(
+            p.relative_to(building) for p in building.rglob("*") if p.is_file() and p.name != MARKER
+        )
+        manifest = _manifest(persona, stamp, files, dict(rows))
+        _write_json(building / MANIFEST, manifest)
         building.rename(final)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    return ExportResult(
-        final, tuple(sorted(final / path.relative_to(building) for path in files)), rows
-    )
+    written = sorted(p for p in final.rglob("*") if p.is_file())
+    return ExportResult(final, tuple(written), dict(rows))
+
+
+def write_exports(
+    frames: Mapping[str, pd.DataFrame], root: Path, persona: str, stamp: str
+) -> ExportResult:
+    """A persona held whole in memory, exported in one part."""
+    building = start_export(root, persona, stamp)
+    try:
+        write_part(building, 0, frames)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    rows = {name: len(frames[name]) for name in TABLE_NAMES}
+    return finish_export(building, persona, stamp, 1, rows)
 
 
 def prune_exports(root: Path, persona: str, keep: int, current: Path | None = None) -> list[Path]:

@@ -1,53 +1,89 @@
 """A persona's profile: the figures a person compares personas by (income, spend by
-category, subscriptions, accounts, content), computed from its generated tables."""
+category, subscriptions, accounts, content), from its generated tables.
+
+Like the fidelity checks, a profile is built from additive sums (``sums`` per shard, added
+with ``fidelity.add``, then ``figures``), so it costs the same at any scale."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from synth_assets.checks.fidelity import Sums, add, median_of_counts
+from synth_assets.personas import Persona
+
 DAYS_PER_MONTH = 365.25 / 12
 
 
-def _user_months(users: pd.DataFrame, end: np.datetime64) -> float:
+def _user_months(persona: Persona, users: pd.DataFrame) -> float:
+    end = np.datetime64(persona.date_range.end, "s") + np.timedelta64(1, "D")
     days = (end - users["created_at"].to_numpy().astype("datetime64[s]")) / np.timedelta64(1, "D")
     return float(np.maximum(days, 0).sum() / DAYS_PER_MONTH)
 
 
-def profile(frames: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """Figures per user (and per user-month for flows), rounded for display."""
+def _counts(prefix: str, values: pd.Series, weights: pd.Series | None = None) -> Sums:
+    grouped = values.value_counts() if weights is None else weights.groupby(values).sum()
+    return {f"{prefix}{key}": float(n) for key, n in grouped.items()}
+
+
+def sums(persona: Persona, frames: dict[str, pd.DataFrame]) -> Sums:
+    """One shard's contribution to the profile."""
     users, accounts, tx = frames["users"], frames["accounts"], frames["transactions"]
-    content, jobs = frames["content"], frames["jobs"]
-    n = max(len(users), 1)
-    end = tx["datetime"].max() if len(tx) else users["created_at"].max()
-    months = max(_user_months(users, np.datetime64(end, "s")), 1e-9)
-    income = -tx.loc[tx["pfc_primary"] == "INCOME", "amount"].sum()
+    jobs = frames["jobs"]
     # Only the columns each figure needs: a filtered copy of the whole table costs seconds.
     spent = (tx["amount"] > 0) & ~tx["pfc_primary"].isin(["LOAN_PAYMENTS", "TRANSFER_OUT"])
-    spend = tx.loc[spent, ["pfc_primary", "amount"]]
-    by_primary = (spend.groupby("pfc_primary")["amount"].sum() / months).round(0)
     recurring = (tx["pfc_confidence_level"] == "VERY_HIGH") & (tx["payment_channel"] == "online")
     subscriptions = tx.loc[recurring, ["account_id", "merchant_name"]]
-    figures: dict[str, float] = {
-        "users": len(users),
-        "median annual income": float(users["annual_income"].median()),
-        "income received per user-month": round(income / months, 0),
-        "spend per user-month": round(float(spend["amount"].sum()) / months, 0),
-        **{f"spend: {primary}": float(value) for primary, value in by_primary.items()},
-        "subscriptions and bills per user": round(
-            subscriptions.groupby("account_id")["merchant_name"].nunique().sum() / n, 2
-        ),
-        "transactions per user-month": round(len(tx) / months, 1),
-        **{
-            f"accounts: {s}": round(float(v) / n, 2)
-            for s, v in accounts["subtype"].value_counts().items()
-        },
-        "content per user": round(len(content) / n, 2),
-        "failed jobs share": round(
-            float((jobs["status"] == "failed").mean()) if len(jobs) else 0.0, 4
-        ),
+    return {
+        "users": float(len(users)),
+        "user months": _user_months(persona, users),
+        "income": float(-tx.loc[tx["pfc_primary"] == "INCOME", "amount"].sum()),
+        "spend": float(tx.loc[spent, "amount"].sum()),
+        "subscriptions": float(subscriptions.groupby("account_id")["merchant_name"].nunique().sum()),
+        "transactions": float(len(tx)),
+        "content": float(len(frames["content"])),
+        "jobs": float(len(jobs)),
+        "failed jobs": float((jobs["status"] == "failed").sum()),
+        **_counts("income=", users["annual_income"].astype(float)),
+        **_counts("spend=", tx.loc[spent, "pfc_primary"], tx.loc[spent, "amount"]),
+        **_counts("accounts=", accounts["subtype"]),
     }
-    return figures
+
+
+def _prefixed(prefix: str, total: Sums) -> dict[str, float]:
+    return {k[len(prefix) :]: v for k, v in total.items() if k.startswith(prefix)}
+
+
+def figures(total: Sums) -> dict[str, float]:
+    """Figures per user (and per user-month for flows), rounded for display."""
+    n = max(total.get("users", 0.0), 1.0)
+    months = max(total.get("user months", 0.0), 1e-9)
+    jobs = total.get("jobs", 0.0)
+    return {
+        "users": int(total.get("users", 0)),
+        "median annual income": median_of_counts(_prefixed("income=", total)),
+        "income received per user-month": round(total.get("income", 0.0) / months, 0),
+        "spend per user-month": round(total.get("spend", 0.0) / months, 0),
+        **{
+            f"spend: {primary}": round(value / months, 0)
+            for primary, value in sorted(
+                _prefixed("spend=", total).items(), key=lambda kv: -kv[1]
+            )
+        },
+        "subscriptions and bills per user": round(total.get("subscriptions", 0.0) / n, 2),
+        "transactions per user-month": round(total.get("transactions", 0.0) / months, 1),
+        **{
+            f"accounts: {s}": round(v / n, 2)
+            for s, v in sorted(_prefixed("accounts=", total).items(), key=lambda kv: -kv[1])
+        },
+        "content per user": round(total.get("content", 0.0) / n, 2),
+        "failed jobs share": round(total.get("failed jobs", 0.0) / jobs if jobs else 0.0, 4),
+    }
+
+
+def profile(persona: Persona, frames: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """The profile of a persona held whole in memory."""
+    return figures(add({}, sums(persona, frames)))
 
 
 def markdown(figures: dict[str, float]) -> str:

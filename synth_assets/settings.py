@@ -17,6 +17,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from synth_assets.generate.common import BLOCK_USERS
+
 MAX_SCALE = 100_000.0
 CONFIG = "config"
 DEFAULT = "default"
@@ -60,6 +62,8 @@ Scale = Annotated[float, Field(gt=0, le=MAX_SCALE, allow_inf_nan=False)]
 Seconds = Annotated[float, Field(ge=0.01, le=86_400, allow_inf_nan=False)]
 Keep = Annotated[int, Field(ge=1, le=1000)]
 Folder = Annotated[str, Field(min_length=1, max_length=4096)]
+MAX_SHARD_USERS = 1_000_000
+ShardUsers = Annotated[int, Field(ge=BLOCK_USERS, le=MAX_SHARD_USERS, multiple_of=BLOCK_USERS)]
 
 SEED = Spec("seed", "SYNTH_SEED", Seed, 42, "Global seed: the same seed gives identical data.")
 SCALE = Spec(
@@ -68,6 +72,15 @@ SCALE = Spec(
     Scale,
     1.0,
     f"Multiplies every persona's user count (above 0, at most {MAX_SCALE:g}).",
+)
+SHARD_USERS = Spec(
+    "shard_users",
+    "SYNTH_SHARD_USERS",
+    ShardUsers,
+    2500,
+    f"Users per shard (one Dagster step each): a multiple of the {BLOCK_USERS}-user block. "
+    "The data is the same at any shard size; larger shards mean fewer steps and more memory "
+    "per step.",
 )
 DATABASE_URL = Spec(
     "url",

@@ -3,6 +3,10 @@
 Each metric states its tolerance here, in code: sampling noise (three binomial or Poisson
 standard errors at the partition's size) plus a small fixed allowance for what the generator
 adds on purpose (subscriptions on top of discretionary spending, fixed users, rounding).
+
+Every metric is computed in two halves, so that it holds at any scale: ``*_sums`` reduces one
+shard's rows to additive counts, and ``*_metrics`` judges the persona from the shards' sums
+added together (``add``). Nothing a shard hands on grows with its rows.
 """
 
 from __future__ import annotations
@@ -40,43 +44,88 @@ def _share_tolerance(p: float, n: int) -> float:
     return 3 * math.sqrt(max(p * (1 - p), 1e-9) / max(n, 1)) + SHARE_ALLOWANCE
 
 
-def job_status_mix(persona: Persona, jobs: pd.DataFrame) -> list[Metric]:
-    realised = jobs["status"].value_counts(normalize=True)
+Sums = dict[str, float]  # additive partial sums: a persona's are its shards' added up
+
+
+def add(total: Sums, part: Sums) -> Sums:
+    """Shards' sums combined (every figure here is a count or a sum)."""
+    for key, value in part.items():
+        total[key] = total.get(key, 0.0) + value
+    return total
+
+
+def _counts(prefix: str, values: pd.Series) -> Sums:
+    return {f"{prefix}{key}": float(n) for key, n in values.value_counts().items()}
+
+
+def _counted(prefix: str, sums: Sums) -> dict[str, float]:
+    return {key[len(prefix) :]: n for key, n in sums.items() if key.startswith(prefix)}
+
+
+def job_status_sums(persona: Persona, jobs: pd.DataFrame) -> Sums:
+    return {"jobs": float(len(jobs)), **_counts("status=", jobs["status"])}
+
+
+def job_status_metrics(persona: Persona, sums: Sums) -> list[Metric]:
+    n, counted = sums.get("jobs", 0.0), _counted("status=", sums)
     return [
         Metric(
             f"jobs {status.value} share",
             p,
-            float(realised.get(status.value, 0.0)),
-            _share_tolerance(p, len(jobs)),
+            counted.get(status.value, 0.0) / n if n else 0.0,
+            _share_tolerance(p, int(n)),
         )
         for status, p in persona.jobs.status_mix.items()
     ]
 
 
-def account_mix(persona: Persona, users: pd.DataFrame, accounts: pd.DataFrame) -> list[Metric]:
-    """Share of (generated) users holding each product, against its probability."""
+def account_mix_sums(persona: Persona, users: pd.DataFrame, accounts: pd.DataFrame) -> Sums:
     generated = users.loc[~users["is_fixed"], "id"]
     held = accounts[accounts["user_id"].isin(generated)].groupby("kind")["user_id"].nunique()
-    n = len(generated)
+    holders = {f"holders={kind}": float(n) for kind, n in held.items()}
+    return {"generated users": float(len(generated)), **holders}
+
+
+def account_mix_metrics(persona: Persona, sums: Sums) -> list[Metric]:
+    """Share of (generated) users holding each product, against its probability."""
+    n, held = sums.get("generated users", 0.0), _counted("holders=", sums)
     return [
         Metric(
             f"users with {kind.value}",
             spec.probability,
-            held.get(kind.value, 0) / n,
-            _share_tolerance(spec.probability, n),
+            held.get(kind.value, 0.0) / n if n else 0.0,
+            _share_tolerance(spec.probability, int(n)),
         )
         for kind, spec in persona.accounts.items()
         if kind in PRODUCTS
     ]
 
 
-def income_level(persona: Persona, users: pd.DataFrame) -> list[Metric]:
-    incomes = users.loc[~users["is_fixed"], "annual_income"]
+def income_sums(persona: Persona, users: pd.DataFrame) -> Sums:
+    """Incomes are whole hundreds, so counts per value give the exact median when added up."""
+    return _counts("income=", users.loc[~users["is_fixed"], "annual_income"].astype(float))
+
+
+def median_of_counts(counts: dict[str, float]) -> float:
+    """The median of values given as {value: count}, as pandas' median would compute it."""
+    if not counts:
+        return float("nan")
+    values = np.array([float(v) for v in counts])
+    order = np.argsort(values)
+    values, n = values[order], np.array(list(counts.values()))[order]
+    total, cumulative = n.sum(), np.cumsum(n)
+    low = values[np.searchsorted(cumulative, (total - 1) // 2 + 1)]
+    high = values[np.searchsorted(cumulative, total // 2 + 1)]
+    return float((low + high) / 2)
+
+
+def income_metrics(persona: Persona, sums: Sums) -> list[Metric]:
+    counts = _counted("income=", sums)
     spec = persona.income.annual
-    relative = 3 * LOGNORMAL_MEDIAN_SE * spec.sigma / math.sqrt(len(incomes)) + INCOME_ALLOWANCE
-    return [
-        Metric("median annual income", spec.median, float(incomes.median()), spec.median * relative)
-    ]
+    n = max(sum(counts.values()), 1)
+    relative = 3 * LOGNORMAL_MEDIAN_SE * spec.sigma / math.sqrt(n) + INCOME_ALLOWANCE
+    median = median_of_counts(counts)
+    return [Metric("median annual income", spec.median, median, spec.median * relative)]
 
 
 def _user_months(persona: Persona, users: pd.DataFrame) -> float:
@@ -85,29 +134,50 @@ def _user_months(persona: Persona, users: pd.DataFrame) -> float:
     return float(days.sum() / DAYS_PER_MONTH)
 
 
-def spending(persona: Persona, users: pd.DataFrame, transactions: pd.DataFrame) -> list[Metric]:
-    """Purchases per user per month (discretionary plus subscriptions) and the category mix
-    of purchases, against the persona's configured volume and weights."""
+def spending_sums(persona: Persona, users: pd.DataFrame, transactions: pd.DataFrame) -> Sums:
     # The one column needed, not a filtered copy of the whole (million-row) frame.
     purchases = transactions.loc[transactions["payment_channel"] != "other", "pfc_primary"]
+    return {
+        "user months": _user_months(persona, users),
+        "purchases": float(len(purchases)),
+        **_counts("primary=", purchases),
+    }
+
+
+def spending_metrics(persona: Persona, sums: Sums) -> list[Metric]:
+    """Purchases per user per month (discretionary plus subscriptions) and the category mix
+    of purchases, against the persona's configured volume and weights."""
     expected = persona.spending.transactions_per_month + sum(
         s.probability for s in persona.spending.subscriptions
     )
-    months = _user_months(persona, users)
+    months = max(sums.get("user months", 0.0), 1e-9)
+    purchases, counted = sums.get("purchases", 0.0), _counted("primary=", sums)
     volume_tol = expected * VOLUME_ALLOWANCE + 3 * math.sqrt(expected * months) / months
-    metrics = [
-        Metric("purchases per user per month", expected, len(purchases) / months, volume_tol)
-    ]
+    metrics = [Metric("purchases per user per month", expected, purchases / months, volume_tol)]
     weights = pd.Series(persona.spending.categories, dtype=float)
     weights /= weights.sum()
-    realised = purchases.value_counts(normalize=True)
     for primary, weight in weights.items():
-        share = float(realised.get(primary, 0.0))
-        tolerance = (
-            3 * math.sqrt(weight * (1 - weight) / max(len(purchases), 1)) + CATEGORY_ALLOWANCE
-        )
+        share = counted.get(primary, 0.0) / purchases if purchases else 0.0
+        tolerance = 3 * math.sqrt(weight * (1 - weight) / max(purchases, 1)) + CATEGORY_ALLOWANCE
         metrics.append(Metric(f"{primary} share of purchases", float(weight), share, tolerance))
     return metrics
+
+
+# Whole-table forms, for callers holding a persona's tables in memory.
+def job_status_mix(persona: Persona, jobs: pd.DataFrame) -> list[Metric]:
+    return job_status_metrics(persona, job_status_sums(persona, jobs))
+
+
+def account_mix(persona: Persona, users: pd.DataFrame, accounts: pd.DataFrame) -> list[Metric]:
+    return account_mix_metrics(persona, account_mix_sums(persona, users, accounts))
+
+
+def income_level(persona: Persona, users: pd.DataFrame) -> list[Metric]:
+    return income_metrics(persona, income_sums(persona, users))
+
+
+def spending(persona: Persona, users: pd.DataFrame, transactions: pd.DataFrame) -> list[Metric]:
+    return spending_metrics(persona, spending_sums(persona, users, transactions))
 
 
 def metadata(metrics: list[Metric]) -> dict[str, object]:

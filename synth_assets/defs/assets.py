@@ -1,141 +1,45 @@
-"""The six table assets and the loader. Each is a thin wrapper over a plain generator;
-dependencies mirror the foreign keys (users <- accounts <- transactions, ...)."""
+"""The persona-level steps after the shards: the loader publishes every shard's staged rows in
+one transaction, and the exports asset finishes the export the shards wrote their parts of."""
+
 
 import time
+from pathlib import Path
 
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
-    AssetOut,
     Backoff,
     Failure,
     MetadataValue,
     Output,
     RetryPolicy,
     asset,
-    multi_asset,
 )
 
-from synth_assets import profile
-from synth_assets.defs.metadata import markdown_table, table_metadata
+from synth_assets import export
+from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import (
-    ExportSettings,
-    GenerationSettings,
-    SynthDatabase,
-    describe,
-)
-from synth_assets.export import prune_exports, write_exports
-from synth_assets.generate.banking import generate_banking
-from synth_assets.generate.content import generate_content
-from synth_assets.generate.jobs import generate_jobs
-from synth_assets.generate.liabilities import generate_liabilities
-from synth_assets.generate.users import generate_users
-from synth_assets.load import postgres, target
-from synth_assets.load.drift import SchemaDriftError
-from synth_assets.load.schema import TABLE_NAMES
-from synth_assets.settings import SettingError
-
-# Refusals that another try cannot fix: fail at once, without the retry policy.
-REFUSALS = (target.UnsafeDatabaseError, target.TargetError, SettingError, SchemaDriftError)
+from synth_assets.defs.refusals import REFUSALS
+from synth_assets.defs.resources import ExportSettings, SynthDatabase, describe
+from synth_assets.defs.tables import TableLoad
+from synth_assets.load import staging
 
 # Transient failures (server down, a concurrent load holding the lock) are retried with
 # exponential backoff; a refused target or a drifted schema fails at once.
 LOAD_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
-TABLE_ASSET = {"partitions_def": persona_partitions, "kinds": {"pandas"}}
+TABLE_INPUTS = ("users", "accounts", "transactions", "liabilities", "content", "jobs")
 
 
-def _metadata(table: str, frame: pd.DataFrame, generation: GenerationSettings) -> dict:
-    """The table's metadata, with the generation settings in force and their sources."""
-    settings = MetadataValue.json(describe(generation.resolved()))
-    return {**table_metadata(table, frame), "generation_settings": settings}
-
-
-def _output(
-    table: str, frame: pd.DataFrame, generation: GenerationSettings
-) -> Output[pd.DataFrame]:
-    return Output(frame, metadata=_metadata(table, frame, generation))
-
-
-@asset(
-    group_name="people",
-    description="People of the persona: profile, income band, signup.",
-    **TABLE_ASSET,
-)
-def users(context: AssetExecutionContext, generation: GenerationSettings) -> Output[pd.DataFrame]:
-    return _output("users", generate_users(generation.context(context.partition_key)), generation)
-
-
-@multi_asset(
-    name="banking",
-    partitions_def=persona_partitions,
-    outs={
-        "accounts": AssetOut(
-            group_name="banking",
-            kinds={"pandas"},
-            description="Plaid AccountBase rows: each user's depository, credit and loan "
-            "accounts, with balances settled from their transactions.",
-        ),
-        "transactions": AssetOut(
-            group_name="banking",
-            kinds={"pandas"},
-            description="Plaid Transaction rows: payroll, rent, utilities, subscriptions, "
-            "purchases, loan and card payments, transfers to savings.",
-        ),
-    },
-    internal_asset_deps={
-        "accounts": {AssetKey("users")},
-        "transactions": {AssetKey("users"), AssetKey("accounts")},
-    },
-)
-def banking(context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame):
-    """Accounts and transactions in one step: balances are the flows' sum (generate.banking)."""
-    accounts, transactions = generate_banking(generation.context(context.partition_key), users)
-    for name, frame in (("accounts", accounts), ("transactions", transactions)):
-        yield Output(frame, output_name=name, metadata=_metadata(name, frame, generation))
-
-
-@asset(
-    group_name="banking",
-    description="Plaid liabilities: one row per credit card, student loan and mortgage account.",
-    **TABLE_ASSET,
-)
-def liabilities(
-    context: AssetExecutionContext,
-    generation: GenerationSettings,
-    accounts: pd.DataFrame,
-    transactions: pd.DataFrame,
-) -> Output[pd.DataFrame]:
-    ctx = generation.context(context.partition_key)
-    return _output("liabilities", generate_liabilities(ctx, accounts, transactions), generation)
-
-
-@asset(
-    group_name="content",
-    description="Images users generated, with Jinja2-rendered prompts from the persona's domains.",
-    **TABLE_ASSET,
-)
-def content(
-    context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame
-) -> Output[pd.DataFrame]:
-    ctx = generation.context(context.partition_key)
-    return _output("content", generate_content(ctx, users), generation)
-
-
-@asset(
-    group_name="content",
-    description="Generation jobs: one completed job per content item plus the persona's failed / cancelled / running / pending mix.",
-    **TABLE_ASSET,
-)
-def jobs(
-    context: AssetExecutionContext,
-    generation: GenerationSettings,
-    users: pd.DataFrame,
-    content: pd.DataFrame,
-) -> Output[pd.DataFrame]:
-    ctx = generation.context(context.partition_key)
-    return _output("jobs", generate_jobs(ctx, users, content), generation)
+def _same_load(context: AssetExecutionContext, loads: tuple[TableLoad, ...]) -> TableLoad:
+    """The load every table input names; tables from another run are refused."""
+    first = loads[0]
+    if any(load.load != first.load for load in loads) or first.persona != context.partition_key:
+        raise Failure(
+            description="the six tables come from different runs; materialise them together "
+            "with this asset (--select '*')",
+            allow_retries=False,
+        )
+    return first
 
 
 @asset(
@@ -143,40 +47,43 @@ def jobs(
     group_name="warehouse",
     kinds={"postgres"},
     description=(
-        "Replaces the persona's rows of all six tables in PostgreSQL in one transaction "
-        "(COPY into new partitions, keyed, swapped in with every constraint validated). Runs only "
-        "after every blocking check on its inputs passed."
+        "Publishes the persona's rows, staged shard by shard, into PostgreSQL in one "
+        "transaction (keyed, swapped in for the old partitions with every constraint "
+        "validated across shards). Runs only after every blocking check passed."
     ),
     retry_policy=LOAD_RETRY,
 )
 def postgres_tables(
     context: AssetExecutionContext,
     database: SynthDatabase,
-    users: pd.DataFrame,
-    accounts: pd.DataFrame,
-    transactions: pd.DataFrame,
-    liabilities: pd.DataFrame,
-    content: pd.DataFrame,
-    jobs: pd.DataFrame,
+    users: TableLoad,
+    accounts: TableLoad,
+    transactions: TableLoad,
+    liabilities: TableLoad,
+    content: TableLoad,
+    jobs: TableLoad,
 ) -> Output[None]:
-    frames = dict(
-        zip(TABLE_NAMES, (users, accounts, transactions, liabilities, content, jobs), strict=True)
-    )
-    figures = profile.profile(frames)
+    load = _same_load(context, (users, accounts, transactions, liabilities, content, jobs))
+    if not load.staged:
+        raise Failure(
+            description=f"no rows of {load.persona!r} were staged by run {context.run_id[:8]}: "
+            "the tables and this loader run together (--select '*' or '*postgres_tables')",
+            allow_retries=False,
+        )
     started = time.perf_counter()
     try:
         resolved = database.resolved()
         where = database.target(resolved)
-        postgres.ensure_schema(where)
-        result = postgres.replace_partition(
-            where, context.partition_key, frames, resolved["statement_timeout_s"].value
+        result = staging.publish(
+            where, load.persona, load.load, load.shards, resolved["statement_timeout_s"].value
         )
-    except REFUSALS as error:
+    except (*REFUSALS, staging.StagingError) as error:
         raise Failure(description=str(error), allow_retries=False) from None
     seconds = time.perf_counter() - started
     total = sum(result.rows.values())
     context.log.info(
-        f"loaded {total} rows for {context.partition_key} into {where.masked()} in {seconds:.2f}s"
+        f"published {total:,} rows of {load.persona} ({load.shards} shards) into "
+        f"{where.masked()} in {seconds:.2f}s"
     )
     counts = pd.DataFrame(
         [(t, n, result.deleted[t]) for t, n in result.rows.items()],
@@ -189,10 +96,8 @@ def postgres_tables(
             "database": where.masked(),
             "database_settings": MetadataValue.json(database.described(resolved, where)),
             "rows_per_table": MetadataValue.md(markdown_table(counts)),
-            "persona_profile": MetadataValue.md(profile.markdown(figures)),
-            "profile": MetadataValue.json(figures),
-            "load_seconds": round(seconds, 3),
-            "rows_per_second": round(total / seconds) if seconds else None,
+            "shards": load.shards,
+            "publish_seconds": round(seconds, 3),
         },
     )
 
@@ -204,39 +109,49 @@ def postgres_tables(
     description=(
         "Files for teams that ingest through their own API: one Plaid-shaped JSON per user "
         "({user_id, accounts, transactions, liabilities}, from the same views the checks "
-        "validate), one Plaid Sandbox custom-user config per user, and CSV + Parquet per table, "
-        "under <exports>/<persona>/<stamp>/. Older exports this project wrote beyond `keep` "
-        "are deleted; nothing else in the folder is touched."
+        "validate), one Plaid Sandbox custom-user config per user, and per table one CSV file "
+        "and a Parquet dataset, under <exports>/<persona>/<stamp>/. Each shard writes its "
+        "part; this step joins them and puts the export in place. Older exports this project "
+        "wrote beyond `keep` are deleted; nothing else in the folder is touched."
     ),
 )
 def exports(
     context: AssetExecutionContext,
     exports: ExportSettings,
-    users: pd.DataFrame,
-    accounts: pd.DataFrame,
-    transactions: pd.DataFrame,
-    liabilities: pd.DataFrame,
-    content: pd.DataFrame,
-    jobs: pd.DataFrame,
+    users: TableLoad,
+    accounts: TableLoad,
+    transactions: TableLoad,
+    liabilities: TableLoad,
+    content: TableLoad,
+    jobs: TableLoad,
 ) -> Output[None]:
-    frames = dict(
-        zip(TABLE_NAMES, (users, accounts, transactions, liabilities, content, jobs), strict=True)
-    )
-    stamp = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{context.run.run_id[:8]}"
+    load = _same_load(context, (users, accounts, transactions, liabilities, content, jobs))
+    building = Path(load.export_dir) if load.export_dir else None
+    if building is None or not building.is_dir():
+        raise Failure(
+            description="the export parts are written by the table shards as they generate "
+            "the rows: run the tables with this asset (--select '*exports' for files only, "
+            "or --select '*')",
+            allow_retries=False,
+        )
     resolved = exports.resolved()
     root = exports.root(resolved)
-    written = write_exports(frames, root, context.partition_key, stamp)
-    removed = prune_exports(root, context.partition_key, resolved["keep"].value, written.directory)
+    persona, stamp = load.persona, export.building_stamp(building)
+    written = export.finish_export(building, persona, stamp, load.shards, load.rows)
+    removed = export.prune_exports(root, persona, resolved["keep"].value, written.directory)
     context.log.info(
-        f"wrote {len(written.files)} files to {written.directory}; removed {len(removed)} old exports"
+        f"wrote {len(written.files)} files to {written.directory}; removed {len(removed)} old "
+        "exports"
     )
     return Output(
         None,
         metadata={
             "directory": MetadataValue.path(str(written.directory)),
             "files": len(written.files),
+            "bytes": sum(p.stat().st_size for p in written.files),
             "rows_per_table": dict(written.rows),
             "old_exports_removed": len(removed),
             "export_settings": MetadataValue.json(describe(resolved)),
         },
     )
+

@@ -51,11 +51,16 @@ class _Resolved(ConfigurableResource):
 
 
 class GenerationSettings(_Resolved):
-    """The global seed and scale every generator derives from."""
+    """The global seed and scale every generator derives from, and the shard size."""
 
-    SPECS: ClassVar[dict[str, Spec]] = {"seed": settings.SEED, "scale": settings.SCALE}
+    SPECS: ClassVar[dict[str, Spec]] = {
+        "seed": settings.SEED,
+        "scale": settings.SCALE,
+        "shard_users": settings.SHARD_USERS,
+    }
     seed: settings.Seed | None = _field(settings.SEED)
     scale: settings.Scale | None = _field(settings.SCALE)
+    shard_users: settings.ShardUsers | None = _field(settings.SHARD_USERS)
 
     def context(self, persona: str) -> Context:
         """The generation context of one persona, read from its file now (not at import)."""
@@ -64,6 +69,9 @@ class GenerationSettings(_Resolved):
         if persona not in personas:
             raise PersonaError(f"unknown persona {persona!r}; known: {sorted(personas)}")
         return Context(personas[persona], seed=values["seed"].value, scale=values["scale"].value)
+
+    def shard_size(self) -> int:
+        return int(self.resolved()["shard_users"].value)
 
 
 class SynthDatabase(_Resolved):

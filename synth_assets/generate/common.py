@@ -13,15 +13,19 @@ from synth_assets.generate import seeding
 from synth_assets.personas import LogNormal, Persona
 
 SECONDS_PER_DAY = 86_400
+# Users are generated in fixed blocks of this many, each block with its own random streams and
+# ids, so a persona's tables are the same however blocks are grouped into shards. Part of the
+# data's definition: changing it changes every persona.
+BLOCK_USERS = 250
 
 
 @dataclass(frozen=True)
 class Context:
     """(persona config, global seed, scale): everything a generator's output depends on.
 
-    ``block`` selects the random streams of one fixed-size block of users (see
-    ``generate.banking``): banking is generated block by block, so its data is the same
-    whether the blocks are held together in memory or streamed one at a time.
+    ``block`` selects the random streams of one block of ``BLOCK_USERS`` users: every table
+    is generated block by block, so its rows are the same whether the blocks are held together
+    in memory, grouped into shards of any size, or generated on different machines.
     """
 
     persona: Persona

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate.common import Context, choice_by_weight, lognormal, timestamps_between
+from synth_assets.generate.common import BLOCK_USERS, Context, choice_by_weight, lognormal, timestamps_between
 from synth_assets.generate.pools import pools
 from synth_assets.generate.seeding import stable_hash
 
@@ -39,16 +39,44 @@ def income_band(income: np.ndarray) -> np.ndarray:
     return INCOME_BANDS[np.searchsorted(INCOME_EDGES, income, side="right")]
 
 
+def block_count(ctx: Context) -> int:
+    """How many blocks of ``BLOCK_USERS`` the persona's users (generated, then fixed) fill."""
+    total = ctx.persona.user_count(ctx.scale) + len(ctx.persona.fixed_users)
+    return -(-total // BLOCK_USERS)
+
+
+def users_block(ctx: Context, block: int) -> pd.DataFrame:
+    """The users at positions ``[block * BLOCK_USERS, (block + 1) * BLOCK_USERS)`` of the
+    persona, drawn from that block's own stream: generated users first, fixed users last."""
+    persona = ctx.persona
+    generated = persona.user_count(ctx.scale)
+    first, last = block * BLOCK_USERS, (block + 1) * BLOCK_USERS
+    frame = _generated_users(ctx.for_block(block), np.arange(first, min(last, generated)))
+    fixed = _fixed_users(ctx).iloc[max(first - generated, 0) : max(last - generated, 0)]
+    if len(fixed) == 0:
+        return frame
+    return fixed.reset_index(drop=True) if len(frame) == 0 else pd.concat(
+        [frame, fixed], ignore_index=True
+    )
+
+
 def generate_users(ctx: Context) -> pd.DataFrame:
-    """Generated users first (ids stable as ``scale`` grows), fixed users from config last."""
+    """Every user of the persona, block by block (a block's users never depend on another's)."""
+    blocks = [users_block(ctx, block) for block in range(block_count(ctx))]
+    return blocks[0] if len(blocks) == 1 else pd.concat(blocks, ignore_index=True)
+
+
+def _generated_users(ctx: Context, positions: np.ndarray) -> pd.DataFrame:
+    """Generated users at these positions (their usernames carry the position, so they stay
+    unique across blocks); ids and values from the block's streams."""
     persona, rng = ctx.persona, ctx.rng(TABLE)
-    count = persona.user_count(ctx.scale)
+    count = len(positions)
     p = pools(ctx.seed)
     first = p.first_names[rng.integers(0, len(p.first_names), count)]
     last = p.last_names[rng.integers(0, len(p.last_names), count)]
     handle = np.char.lower(np.char.add(np.char.add(first, "."), last))
     handle = np.char.replace(np.char.replace(handle, " ", ""), "'", "")
-    username = np.char.add(np.char.add(handle, "."), _base36(np.arange(count)))
+    username = np.char.add(np.char.add(handle, "."), _base36(positions))
     username = np.char.add(username, persona_tag(persona.name))
     email = np.char.add(
         np.char.add(username, "@"), EMAIL_DOMAINS[rng.integers(0, len(EMAIL_DOMAINS), count)]
@@ -75,9 +103,7 @@ def generate_users(ctx: Context) -> pd.DataFrame:
             "is_fixed": False,
         }
     )
-    return (
-        pd.concat([frame, _fixed_users(ctx)], ignore_index=True) if persona.fixed_users else frame
-    )
+    return frame
 
 
 def _fixed_users(ctx: Context) -> pd.DataFrame:

@@ -3,11 +3,12 @@
 Loading into a table whose keys, indexes and foreign keys are live costs an index insertion
 and a foreign-key lookup per row; building the keys afterwards sorts once, and attaching a
 partition validates each foreign key with one join (benchmarks/load.py measures both). So a
-replace (1) creates one bare table per table, (2) COPYs into them, (3) adds the declared
-primary key, unique constraints and indexes, then (4) locks the six parents, drops the
-persona's old partitions and attaches the new ones, which is where PostgreSQL checks the
-partition bound and every foreign key. All of it is one transaction: on any failure the old
-partitions are untouched, and readers see the old rows until the commit.
+load (1) creates one bare table per table, (2) COPYs into them (load.staging: shard by shard,
+across steps), (3) adds the declared primary key, unique constraints and indexes, then (4) locks
+the six parents, drops the persona's old partitions and attaches the new ones, which is where
+PostgreSQL checks the partition bound and every foreign key. Steps 3 and 4 are one
+transaction: on any failure the old partitions are untouched, and readers see the old rows
+until the commit.
 
 SQL is composed from the declared schema (load.schema) with psycopg's ``sql`` module, so
 every name is quoted and nothing is formatted into a statement as text.
@@ -15,7 +16,6 @@ every name is quoted and nothing is formatted into a statement as text.
 
 from __future__ import annotations
 
-import secrets
 import time
 
 import psycopg
@@ -43,17 +43,11 @@ def partition_name(table: str, persona: str) -> str:
     return f"{table}__{persona}"
 
 
-def staging_name(table: str, persona: str) -> str:
-    """A fresh name for a partition being built; unique per load, so it never collides with
-    the partition it replaces or with its constraint and index names."""
-    return f"{partition_name(table, persona)}__{secrets.token_hex(4)}"
-
-
 def _columns(names) -> sql.Composable:
     return sql.SQL(", ").join(map(sql.Identifier, names))
 
 
-def create_bare(cursor: psycopg.Cursor, table: str, name: str) -> None:
+def create_bare(cursor: psycopg.Cursor, table: str, name: sql.Identifier) -> None:
     """The table's columns, types and NOT NULLs, without keys or indexes."""
     columns = [
         sql.SQL("{} {}{}").format(
@@ -64,7 +58,7 @@ def create_bare(cursor: psycopg.Cursor, table: str, name: str) -> None:
         for column in schema.metadata.tables[table].columns
     ]
     cursor.execute(
-        sql.SQL("CREATE TABLE {} ({})").format(sql.Identifier(name), sql.SQL(", ").join(columns))
+        sql.SQL("CREATE TABLE {} ({})").format(name, sql.SQL(", ").join(columns))
     )
 
 

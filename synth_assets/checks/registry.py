@@ -1,0 +1,260 @@
+"""Every rule, declared once: which table's check it belongs to, whether it blocks the load,
+and how one shard's rows are judged. The asset checks, the shard steps and the dry run are all
+built from ``RULES``; nothing else lists them.
+
+A rule judges a shard in one of two ways. Row rules return ``Finding``s (rows checked, rows
+failing, a few offending keys); a persona's finding is its shards' added up. Fidelity rules
+return additive sums (``fidelity.Sums``), judged once for the persona from the shards' totals,
+so they hold at any scale. A shard's blocks carry all their users' rows, so foreign keys
+resolve within a shard; uniqueness across shards is enforced by PostgreSQL's keys when the
+shards are published together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from synth_assets.checks import fidelity, integrity, plaid_format, realism
+from synth_assets.checks.integrity import EXAMPLES, Finding
+from synth_assets.generate.common import Context
+from synth_assets.personas import Persona
+
+Tables = Mapping[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Rule:
+    table: str
+    check: str  # the check's name on the table's asset
+    blocking: bool
+    description: str
+    findings: Callable[[Context, Tables], list[Finding]] | None = None
+    sums: Callable[[Persona, Tables], fidelity.Sums] | None = None
+    metrics: Callable[[Persona, fidelity.Sums], list[fidelity.Metric]] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.table}.{self.check}"
+
+
+def _window(ctx: Context) -> tuple:
+    return ctx.persona.date_range.start, ctx.persona.date_range.end
+
+
+def _format(outcome: plaid_format.FormatResult) -> list[Finding]:
+    return [outcome.finding()]
+
+
+def _regularity(ctx: Context, t: Tables) -> list[Finding]:
+    persona = ctx.persona
+    yearly = {s.name for s in persona.spending.subscriptions if s.frequency == "ANNUALLY"}
+    return realism.recurring_regularity(t["transactions"], persona.income.pay_frequency, yearly)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "users", "integrity", True, "User ids, usernames and emails are unique and not null.",
+        findings=lambda ctx, t: integrity.users_integrity(t["users"]),
+    ),
+    Rule(
+        "users", "persona_fidelity", False,
+        "Median income within tolerance of the persona's configured median.",
+        sums=lambda p, t: fidelity.income_sums(p, t["users"]),
+        metrics=fidelity.income_metrics,
+    ),
+    Rule(
+        "accounts", "integrity", True, "account_id is unique; every account's user exists.",
+        findings=lambda ctx, t: integrity.accounts_integrity(t["accounts"], t["users"]),
+    ),
+    Rule(
+        "accounts", "plaid_format", True,
+        "Every account is a valid Plaid AccountBase (types, enums, subtype fits type, one "
+        "currency).",
+        findings=lambda ctx, t: _format(plaid_format.check_accounts(t["accounts"])),
+    ),
+    Rule(
+        "accounts", "time_integrity", True,
+        "Accounts open after their user signs up, inside the persona's window.",
+        findings=lambda ctx, t: realism.accounts_time(t["users"], t["accounts"], *_window(ctx)),
+    ),
+    Rule(
+        "accounts", "persona_fidelity", False,
+        "Share of users holding each product within tolerance of its configured probability.",
+        sums=lambda p, t: fidelity.account_mix_sums(p, t["users"], t["accounts"]),
+        metrics=fidelity.account_mix_metrics,
+    ),
+    Rule(
+        "transactions", "integrity", True,
+        "transaction_id is unique; every transaction's account exists.",
+        findings=lambda ctx, t: integrity.transactions_integrity(t["transactions"], t["accounts"]),
+    ),
+    Rule(
+        "transactions", "plaid_format", True,
+        "Every transaction is a valid Plaid Transaction: schema, PFC v2 pair, one currency, "
+        "authorized_date <= date, and the sign convention (money in negative, out positive).",
+        findings=lambda ctx, t: _format(
+            plaid_format.check_transactions(t["transactions"], t["accounts"])
+        ),
+    ),
+    Rule(
+        "transactions", "balance_consistency", True,
+        "Account balances equal the flows: current = opening + posted flows (Plaid signs), "
+        "credit available = limit - current, depository available = current - pending outflows.",
+        findings=lambda ctx, t: realism.balance_consistency(t["accounts"], t["transactions"]),
+    ),
+    Rule(
+        "transactions", "card_payment_pairing", True,
+        "Each card payment leaves the user's bank account and reaches the card on the same day "
+        "for the same amount, with the right signs.",
+        findings=lambda ctx, t: realism.card_payment_pairing(t["accounts"], t["transactions"]),
+    ),
+    Rule(
+        "transactions", "time_integrity", True,
+        "Transactions happen after their account opens, inside the window, authorised first.",
+        findings=lambda ctx, t: realism.transactions_time(
+            t["accounts"], t["transactions"], *_window(ctx)
+        ),
+    ),
+    Rule(
+        "transactions", "recurring_regularity", False,
+        "Paychecks follow the pay schedule from one payer; bills and subscriptions recur "
+        "monthly or yearly; rent is constant (WARN: a drift, not a broken row).",
+        findings=_regularity,
+    ),
+    Rule(
+        "transactions", "persona_fidelity", False,
+        "Purchases per user per month and the category mix within tolerance of the persona.",
+        sums=lambda p, t: fidelity.spending_sums(p, t["users"], t["transactions"]),
+        metrics=fidelity.spending_metrics,
+    ),
+    Rule(
+        "liabilities", "integrity", True,
+        "One liability per account; every liability's account exists.",
+        findings=lambda ctx, t: integrity.liabilities_integrity(t["liabilities"], t["accounts"]),
+    ),
+    Rule(
+        "liabilities", "plaid_format", True,
+        "Every liability is a valid Plaid CreditCardLiability, StudentLoan or MortgageLiability.",
+        findings=lambda ctx, t: _format(plaid_format.check_liabilities(t["liabilities"])),
+    ),
+    Rule(
+        "content", "integrity", True, "Content ids are unique; every item's user exists.",
+        findings=lambda ctx, t: integrity.content_integrity(t["content"], t["users"]),
+    ),
+    Rule(
+        "content", "time_integrity", True,
+        "Content is created after its user signs up, inside the window.",
+        findings=lambda ctx, t: realism.content_time(t["users"], t["content"], *_window(ctx)),
+    ),
+    Rule(
+        "jobs", "integrity", True,
+        "Job ids unique; users and content exist; every content item has exactly one "
+        "completed job with its prompt.",
+        findings=lambda ctx, t: integrity.jobs_integrity(t["jobs"], t["users"], t["content"]),
+    ),
+    Rule(
+        "jobs", "time_integrity", True,
+        "Jobs are created after signup, start after creation, complete after starting, and "
+        "finish before the content they produced.",
+        findings=lambda ctx, t: realism.jobs_time(
+            t["users"], t["content"], t["jobs"], *_window(ctx)
+        ),
+    ),
+    Rule(
+        "jobs", "persona_fidelity", False,
+        "Job status mix within tolerance of the persona's configured mix.",
+        sums=lambda p, t: fidelity.job_status_sums(p, t["jobs"]),
+        metrics=fidelity.job_status_metrics,
+    ),
+)  # fmt: skip
+
+BY_KEY = {rule.key: rule for rule in RULES}
+
+
+@dataclass
+class Judgement:
+    """One rule's verdict on one shard: findings (row rules) or sums (fidelity rules)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    sums: fidelity.Sums = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return any(not f.passed for f in self.findings)
+
+
+def judge(ctx: Context, tables: Tables) -> dict[str, Judgement]:
+    """Every rule on one shard's tables, keyed by ``Rule.key``."""
+    return {
+        rule.key: Judgement(findings=rule.findings(ctx, tables))
+        if rule.findings
+        else Judgement(sums=rule.sums(ctx.persona, tables))
+        for rule in RULES
+    }
+
+
+def blocking_failures(judgements: Mapping[str, Judgement]) -> list[str]:
+    """Keys of the blocking rules that failed on this shard."""
+    return [key for key, j in judgements.items() if BY_KEY[key].blocking and j.failed]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A rule's verdict on the whole persona, from every shard's judgement."""
+
+    rule: Rule
+    findings: list[Finding]
+    metrics: list[fidelity.Metric]
+
+    @property
+    def passed(self) -> bool:
+        return all(f.passed for f in self.findings) and all(m.ok for m in self.metrics)
+
+    def metadata(self) -> dict[str, object]:
+        if self.rule.metrics:
+            return fidelity.metadata(self.metrics)
+        metadata: dict[str, object] = {
+            "rows_checked": self.findings[0].checked if self.findings else 0
+        }
+        for finding in self.findings:
+            metadata[f"{finding.rule}: failures"] = finding.failures
+            if finding.examples:
+                metadata[f"{finding.rule}: examples"] = ", ".join(finding.examples)
+        return metadata
+
+
+def _merge_findings(labelled: Iterable[tuple[str, list[Finding]]]) -> list[Finding]:
+    """Findings of the same rule added up across shards; examples name their shard."""
+    totals: dict[str, Finding] = {}
+    for label, findings in labelled:
+        for f in findings:
+            seen = totals.get(f.rule, Finding(f.rule, 0, 0, []))
+            examples = seen.examples + [f"{e} ({label})" for e in f.examples]
+            totals[f.rule] = Finding(
+                f.rule, seen.checked + f.checked, seen.failures + f.failures, examples[:EXAMPLES]
+            )
+    return list(totals.values())
+
+
+def verdict(
+    rule: Rule, persona: Persona, judgements: Iterable[tuple[str, Judgement]]
+) -> Verdict:
+    """The persona's verdict on ``rule`` from (shard label, judgement) pairs."""
+    judgements = list(judgements)
+    if rule.metrics:
+        total: fidelity.Sums = {}
+        for _, j in judgements:
+            fidelity.add(total, j.sums)
+        return Verdict(rule, [], rule.metrics(persona, total))
+    return Verdict(rule, _merge_findings((label, j.findings) for label, j in judgements), [])
+
+
+def judge_whole(ctx: Context, tables: Tables) -> dict[str, Verdict]:
+    """Every rule's verdict on a persona held whole in memory (one shard)."""
+    return {
+        key: verdict(BY_KEY[key], ctx.persona, [("all", j)])
+        for key, j in judge(ctx, tables).items()
+    }

@@ -1,0 +1,273 @@
+"""The six table assets, as one graph: ``plan_shards`` splits the persona into shards,
+``build_shard`` runs once per shard (a Dagster step each, on whatever executor the run uses),
+and ``combine_shards`` turns the shards' results into the tables' materialisations and every
+check of the rule registry. The graph declares the foreign keys as asset edges
+(``internal_asset_deps``), so the UI shows users <- accounts <- transactions, and so on.
+
+What passes between steps is small: each shard's counts, findings and sums; each table's
+output is a ``TableLoad`` naming the load its rows were staged under, never the rows."""
+
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetKey,
+    AssetsDefinition,
+    Backoff,
+    DagsterRunStatus,
+    DynamicOut,
+    DynamicOutput,
+    Failure,
+    GraphOut,
+    MetadataValue,
+    OpExecutionContext,
+    Out,
+    Output,
+    RetryPolicy,
+    graph,
+    op,
+)
+
+from synth_assets import export, shards
+from synth_assets.checks import registry
+from synth_assets.checks.fidelity import add
+from synth_assets.defs.metadata import markdown_table, table_metadata
+from synth_assets.defs.partitions import persona_partitions
+from synth_assets.defs.refusals import REFUSALS
+from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase, describe
+from synth_assets.generate.frames import ORDER
+from synth_assets.load import postgres, staging
+
+LOADER = AssetKey("postgres_tables")
+EXPORTS = AssetKey("exports")
+FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
+# A shard that fails for a passing reason (the server restarting, a lost worker) is retried;
+# its rows are staged at most once (load.staging's ledger).
+SHARD_RETRY = RetryPolicy(max_retries=2, delay=1, backoff=Backoff.EXPONENTIAL)
+
+TABLES = {
+    "users": ("people", "People of the persona: profile, income band, signup."),
+    "accounts": (
+        "banking",
+        "Plaid AccountBase rows: each user's depository, credit and loan accounts, with "
+        "balances settled from their transactions.",
+    ),
+    "transactions": (
+        "banking",
+        "Plaid Transaction rows: payroll, rent, utilities, subscriptions, purchases, loan and "
+        "card payments, transfers to savings.",
+    ),
+    "liabilities": (
+        "banking",
+        "Plaid liabilities: one row per credit card, student loan and mortgage account.",
+    ),
+    "content": (
+        "content",
+        "Images users generated, with Jinja2-rendered prompts from the persona's domains.",
+    ),
+    "jobs": (
+        "content",
+        "Generation jobs: one completed job per content item plus the persona's failed / "
+        "cancelled / running / pending mix.",
+    ),
+}
+# The foreign keys, as asset edges: each table depends on the tables it refers to.
+PARENTS = {
+    "users": set(),
+    "accounts": {"users"},
+    "transactions": {"accounts"},
+    "liabilities": {"accounts", "transactions"},
+    "content": {"users"},
+    "jobs": {"users", "content"},
+}
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    """What a table asset hands the loader and the exports: where its rows went."""
+
+    persona: str
+    load: str
+    shards: int
+    rows: dict[str, int]  # all six tables' rows (the loader needs every count)
+    staged: bool
+    export_dir: str | None  # the export being built, finished by the exports asset
+
+
+def _selected(context: OpExecutionContext, key: AssetKey) -> bool:
+    """Whether the run also materialises ``key`` (a run of every asset has no selection)."""
+    selection = context.run.asset_selection
+    return selection is None or key in selection
+
+
+def _is_dead(context: OpExecutionContext):
+    def is_dead(run_id: str) -> bool:
+        run = context.instance.get_run_by_id(run_id)
+        return run is None or run.status in FINISHED
+
+    return is_dead
+
+
+def _stamp(context: OpExecutionContext) -> str:
+    """The export's folder name: the run's creation time (UTC) and id, the same on a retry."""
+    record = context.instance.get_run_record_by_id(context.run_id)
+    created = record.create_timestamp if record else dt.datetime.now(dt.UTC)
+    return f"{created.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}"
+
+
+@op(out=DynamicOut(shards.ShardPlan), tags={"kind": "plan"})
+def plan_shards(
+    context: OpExecutionContext,
+    generation: GenerationSettings,
+    database: SynthDatabase,
+    exports: ExportSettings,
+):
+    """Split the persona into shards; create the load's staging and the export's folder."""
+    persona = context.partition_key
+    try:
+        ctx = generation.context(persona)
+        load = staging.load_id(context.run_id)
+        stage, export_dir = _selected(context, LOADER), None
+        stamp = _stamp(context)
+        if _selected(context, EXPORTS):
+            export_dir = str(export.start_export(exports.root(), persona, stamp))
+        plans = shards.plan(ctx, generation.shard_size(), load, stage, export_dir)
+        if stage:
+            where = database.target()
+            postgres.ensure_schema(where)
+            dropped = staging.prepare(
+                where, persona, load, context.run_id, len(plans), _is_dead(context),
+                database.timeout_s(),
+            )  # fmt: skip
+            if dropped:
+                context.log.info(f"removed the staging of ended loads {dropped}")
+    except REFUSALS as error:
+        raise Failure(description=str(error), allow_retries=False) from None
+    context.log.info(
+        f"{persona}: {plans[-1].stop_block} blocks of users in {len(plans)} shards of up to "
+        f"{generation.shard_size()} users"
+    )
+    for shard in plans:
+        yield DynamicOutput(shard, mapping_key=shard.key)
+
+
+@op(retry_policy=SHARD_RETRY, tags={"kind": "shard"})
+def build_shard(
+    context: OpExecutionContext,
+    generation: GenerationSettings,
+    database: SynthDatabase,
+    shard: shards.ShardPlan,
+) -> shards.ShardResult:
+    """Generate one shard's rows of every table, judge every rule, write its export part and
+    stage its rows (the last two only if no blocking rule failed)."""
+    try:
+        ctx = generation.context(shard.persona)
+        where = database.target() if shard.stage else None
+        result = shards.run_shard(ctx, shard, where, database.timeout_s())
+    except REFUSALS as error:
+        raise Failure(description=str(error), allow_retries=False) from None
+    transactions = result.rows["transactions"]
+    context.log.info(
+        f"{shard.label}: blocks {shard.first_block}-{shard.stop_block - 1}, "
+        f"{transactions:,} transactions in {result.seconds:.2f}s (pid {result.pid}, peak RSS "
+        f"{result.peak_rss_mb:,.0f} MB)"
+        + (f"; blocking rules failed: {result.blocked}" if result.blocked else "")
+    )
+    return result
+
+
+def _severity(rule: registry.Rule) -> AssetCheckSeverity:
+    return AssetCheckSeverity.ERROR if rule.blocking else AssetCheckSeverity.WARN
+
+
+def _check_results(persona, results: list[shards.ShardResult]):
+    for rule in registry.RULES:
+        judged = [(r.plan.label, r.judgements[rule.key]) for r in results]
+        verdict = registry.verdict(rule, persona, judged)
+        yield AssetCheckResult(
+            asset_key=AssetKey(rule.table),
+            check_name=rule.check,
+            passed=verdict.passed,
+            severity=_severity(rule),
+            metadata=verdict.metadata(),
+        )
+
+
+def _shard_metadata(results: list[shards.ShardResult]) -> dict[str, object]:
+    return {
+        "shards": len(results),
+        "processes": len({r.pid for r in results}),
+        "slowest_shard_seconds": round(max(r.seconds for r in results), 3),
+        "peak_rss_mb": round(max(r.peak_rss_mb for r in results)),
+    }
+
+
+def _check_specs() -> list[AssetCheckSpec]:
+    return [
+        AssetCheckSpec(
+            rule.check, asset=rule.table, blocking=rule.blocking, description=rule.description
+        )
+        for rule in registry.RULES
+    ]
+
+
+CHECK_SPECS = _check_specs()
+# Outputs of the graph: one per table, and one per check (Dagster's naming for check outputs).
+CHECK_OUTPUTS = [spec.get_python_identifier() for spec in CHECK_SPECS]
+
+
+@op(
+    out={
+        **{name: Out(TableLoad) for name in ORDER},
+        **{name: Out(is_required=False) for name in CHECK_OUTPUTS},
+    },
+    tags={"kind": "combine"},
+)
+def combine_shards(
+    context: OpExecutionContext, generation: GenerationSettings, results: list[shards.ShardResult]
+):
+    """Every table's materialisation and every check, from the shards' results."""
+    results = sorted(results, key=lambda r: r.plan.index)
+    first = results[0].plan
+    ctx = generation.context(first.persona)
+    rows = {name: sum(r.rows[name] for r in results) for name in ORDER}
+    handed = TableLoad(
+        first.persona,
+        first.load,
+        len(results),
+        rows,
+        all(r.staged or not r.plan.stage for r in results) and first.stage,
+        first.export_dir,
+    )
+    settings = MetadataValue.json(describe(generation.resolved()))
+    common = {"generation_settings": settings, **_shard_metadata(results)}
+    for name in ORDER:
+        preview = results[0].preview.get(name, pd.DataFrame())
+        metadata = table_metadata(name, preview)
+        metadata["dagster/row_count"] = rows[name]
+        yield Output(handed, output_name=name, metadata={**metadata, **common})
+    yield from _check_results(ctx.persona, results)
+
+
+@graph(out={name: GraphOut() for name in [*ORDER, *CHECK_OUTPUTS]})
+def persona_tables():
+    plans = plan_shards()
+    results = plans.map(build_shard).collect()
+    return combine_shards(results)._asdict()
+
+
+tables = AssetsDefinition.from_graph(
+    persona_tables,
+    keys_by_output_name={name: AssetKey(name) for name in ORDER},
+    internal_asset_deps={name: {AssetKey(p) for p in PARENTS[name]} for name in ORDER},
+    partitions_def=persona_partitions,
+    group_names_by_output_name={name: TABLES[name][0] for name in ORDER},
+    descriptions_by_output_name={name: TABLES[name][1] for name in ORDER},
+    tags_by_output_name={name: {"dagster/kind/pandas": ""} for name in ORDER},
+    check_specs=CHECK_SPECS,
+)

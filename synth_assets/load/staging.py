@@ -1,0 +1,237 @@
+"""Staging and publishing a persona's load across steps (and machines).
+
+A load has an id (from its Dagster run). ``prepare`` creates one bare table per table for it,
+in the ``synth_staging`` schema, where no reader of the six tables looks. Each shard step then
+COPYs its rows into them with ``stage_shard``, in its own transaction, recording the shard in
+a ledger in that same transaction: a retried shard whose rows are already committed finds its
+ledger row and stages nothing more (its rows would be identical), and one that failed before
+its commit left nothing behind. ``publish`` takes the persona's lock, checks that every shard
+is in the ledger, keys the staged tables and swaps them in for the persona's partitions
+(``partitions.swap``), all in one transaction: PostgreSQL validates uniqueness and every
+foreign key across shards there, and a failure leaves the previous rows as they were.
+
+Staging of a load whose run has ended without publishing (failed, killed, cancelled) is
+dropped by the next ``prepare`` of the same persona, or by ``cleanup``. Only tables recorded
+in the ledger are ever dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+
+from synth_assets.load import partitions, schema
+from synth_assets.load.copy import copy_frame
+from synth_assets.load.partitions import PartitionBusyError
+from synth_assets.load.target import Target, as_target
+
+SCHEMA = "synth_staging"
+APPLICATION_NAME = "synth_assets_loader"
+_SETUP_LOCK = "synth_assets:staging-setup"
+_LEDGER = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.loads (
+    load_id text PRIMARY KEY,
+    persona text NOT NULL,
+    run_id text NOT NULL,
+    shards integer NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.shards (
+    load_id text NOT NULL REFERENCES {SCHEMA}.loads ON DELETE CASCADE,
+    shard integer NOT NULL,
+    rows jsonb NOT NULL,
+    PRIMARY KEY (load_id, shard)
+);
+"""
+
+
+class StagingError(RuntimeError):
+    """A load's staging is missing or incomplete; nothing was published."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    persona: str
+    rows: dict[str, int]
+    deleted: dict[str, int]
+
+
+def load_id(run_id: str) -> str:
+    """A load's id: the run's, shortened so staged names stay within PostgreSQL's 63 bytes."""
+    return run_id.replace("-", "")[:12].lower()
+
+
+def staged_name(table: str, persona: str, load: str) -> str:
+    return f"{partitions.partition_name(table, persona)}__{load}"
+
+
+def _staged(table: str, persona: str, load: str) -> sql.Identifier:
+    return sql.Identifier(SCHEMA, staged_name(table, persona, load))
+
+
+def _transaction(target: Target | str, timeout_s: float):
+    conn = as_target(target).connect(application_name=APPLICATION_NAME)
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("SET statement_timeout = {}").format(sql.Literal(f"{int(timeout_s * 1000)}ms"))
+        )
+    return conn
+
+
+def _ensure_ledger(cur: psycopg.Cursor) -> None:
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_SETUP_LOCK,))
+    cur.execute(_LEDGER)
+
+
+def _drop(cur: psycopg.Cursor, persona: str, load: str) -> None:
+    for table in reversed(schema.TABLE_NAMES):
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_staged(table, persona, load)))
+    cur.execute(f"DELETE FROM {SCHEMA}.loads WHERE load_id = %s", (load,))
+
+
+def _stale(cur: psycopg.Cursor, persona: str | None, is_dead: Callable[[str], bool]):
+    rows = cur.execute(
+        f"SELECT load_id, persona, run_id FROM {SCHEMA}.loads "
+        "WHERE %(persona)s::text IS NULL OR persona = %(persona)s",
+        {"persona": persona},
+    ).fetchall()
+    return [(load, who) for load, who, run in rows if is_dead(run)]
+
+
+def prepare(
+    target: Target | str,
+    persona: str,
+    load: str,
+    run_id: str,
+    shards: int,
+    is_dead: Callable[[str], bool],
+    timeout_s: float = 300.0,
+) -> list[str]:
+    """Create the load's staging tables (once: a retried plan finds them), after dropping
+    the staging of this persona's loads whose runs ``is_dead``; returns the dropped load ids."""
+    with _transaction(target, timeout_s) as conn, conn.cursor() as cur:
+        _ensure_ledger(cur)
+        dropped = []
+        for stale, who in _stale(cur, persona, is_dead):
+            if stale != load:
+                _drop(cur, who, stale)
+                dropped.append(stale)
+        inserted = cur.execute(
+            f"INSERT INTO {SCHEMA}.loads (load_id, persona, run_id, shards) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (load_id) DO NOTHING RETURNING load_id",
+            (load, persona, run_id, shards),
+        ).fetchone()
+        if inserted:
+            for table in schema.TABLE_NAMES:
+                partitions.create_bare(cur, table, _staged(table, persona, load))
+    return dropped
+
+
+def stage_shard(
+    target: Target | str,
+    persona: str,
+    load: str,
+    shard: int,
+    tables: Mapping[str, pd.DataFrame],
+    timeout_s: float = 300.0,
+) -> bool:
+    """COPY one shard's rows into the load's staging; False if the shard was already staged."""
+    with _transaction(target, timeout_s) as conn, conn.cursor() as cur:
+        known = cur.execute(
+            f"SELECT persona FROM {SCHEMA}.loads WHERE load_id = %s FOR SHARE", (load,)
+        ).fetchone()
+        if known is None or known[0] != persona:
+            raise StagingError(
+                f"the staging of load {load} for persona {persona!r} is gone (a newer load of "
+                "the persona removes the staging of ended runs); nothing was published"
+            )
+        done = cur.execute(
+            f"SELECT 1 FROM {SCHEMA}.shards WHERE load_id = %s AND shard = %s", (load, shard)
+        ).fetchone()
+        if done:
+            return False
+        for table in schema.TABLE_NAMES:
+            copy_frame(cur, _staged(table, persona, load), table, tables[table])
+        rows = {table: len(tables[table]) for table in schema.TABLE_NAMES}
+        cur.execute(
+            f"INSERT INTO {SCHEMA}.shards (load_id, shard, rows) VALUES (%s, %s, %s)",
+            (load, shard, json.dumps(rows)),
+        )
+    return True
+
+
+def lock_key(persona: str) -> str:
+    """The advisory-lock key of a persona's publish (hashed with ``hashtext`` in SQL)."""
+    return f"synth_assets:{persona}"
+
+
+def _lock_persona(cur: psycopg.Cursor, persona: str, timeout_s: float) -> None:
+    try:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (lock_key(persona),))
+    except psycopg.errors.QueryCanceled:
+        raise PartitionBusyError(
+            f"another load of persona {persona!r} held its lock for over {timeout_s:g}s; "
+            "nothing was written"
+        ) from None
+
+
+def publish(
+    target: Target | str, persona: str, load: str, shards: int, timeout_s: float = 300.0
+) -> LoadResult:
+    """Swap the load's staged tables in for ``persona``'s partitions, in one transaction."""
+    with _transaction(target, timeout_s) as conn, conn.cursor() as cur:
+        _lock_persona(cur, persona, timeout_s)
+        ledger = cur.execute(
+            f"SELECT shard, rows FROM {SCHEMA}.shards JOIN {SCHEMA}.loads USING (load_id) "
+            "WHERE load_id = %s AND persona = %s",
+            (load, persona),
+        ).fetchall()
+        staged = {shard for shard, _ in ledger}
+        missing = sorted(set(range(shards)) - staged)
+        if missing or len(staged) != shards:
+            raise StagingError(
+                f"load {load} of persona {persona!r} has {len(staged)} of {shards} shards "
+                f"staged (missing {missing[:10]}); nothing was published"
+            )
+        rows = dict.fromkeys(schema.TABLE_NAMES, 0)
+        for _, counts in ledger:
+            for table, n in counts.items():
+                rows[table] += n
+        home = cur.execute("SELECT current_schema()").fetchone()[0]
+        names = {}
+        for table in schema.TABLE_NAMES:
+            names[table] = staged_name(table, persona, load)
+            cur.execute(
+                sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(
+                    _staged(table, persona, load), sql.Identifier(home)
+                )
+            )
+            partitions.add_keys(cur, table, names[table])
+        deleted = partitions.swap(cur, persona, names, timeout_s)
+        cur.execute(f"DELETE FROM {SCHEMA}.loads WHERE load_id = %s", (load,))
+    return LoadResult(persona, rows, deleted)
+
+
+def cleanup(
+    target: Target | str, is_dead: Callable[[str], bool], persona: str | None = None
+) -> list[str]:
+    """Drop the staging of every load (of ``persona``, or of all) whose run ``is_dead``."""
+    with _transaction(target, 300.0) as conn, conn.cursor() as cur:
+        _ensure_ledger(cur)
+        stale = _stale(cur, persona, is_dead)
+        for load, who in stale:
+            _drop(cur, who, load)
+    return [load for load, _ in stale]
+
+
+def pending_loads(target: Target | str) -> list[tuple[str, str]]:
+    """(load id, persona) of every load with staging in the database."""
+    with _transaction(target, 60.0) as conn, conn.cursor() as cur:
+        _ensure_ledger(cur)
+        return cur.execute(f"SELECT load_id, persona FROM {SCHEMA}.loads ORDER BY 1").fetchall()

@@ -1,0 +1,125 @@
+"""A persona's load, one shard at a time: the work each Dagster shard step does, as plain
+functions (no Dagster import), so any executor, a test or a benchmark runs exactly the same.
+
+A shard is a run of consecutive blocks of users (``generate.frames``). For its blocks, a
+shard (1) generates every table, (2) judges every rule of the registry, and, only when no
+blocking rule failed, (3) writes its part of the file exports and (4) stages its rows for the
+persona's publish. What it hands on (``ShardResult``) is small and does not grow with its
+rows: counts, the rules' findings and sums, the profile's sums, and a preview of the first
+shard's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from synth_assets import export, profile
+from synth_assets.checks import registry
+from synth_assets.checks.fidelity import Sums
+from synth_assets.generate.common import BLOCK_USERS, Context
+from synth_assets.generate.frames import ORDER, shard_tables
+from synth_assets.generate.users import block_count
+from synth_assets.load import staging
+from synth_assets.load.target import Target
+
+PREVIEW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """Which blocks one shard covers, and where its rows and files go."""
+
+    persona: str
+    index: int
+    count: int
+    first_block: int
+    stop_block: int
+    load: str  # the load id its rows are staged under
+    stage: bool  # stage rows for the publish step (the run loads the database)
+    export_dir: str | None  # the export being built (the run writes exports), else None
+
+    @property
+    def label(self) -> str:
+        return f"shard {self.index + 1}/{self.count}"
+
+    @property
+    def key(self) -> str:
+        """A Dagster mapping key: a shard's step is ``…[shard_00003]``."""
+        return f"shard_{self.index:05d}"
+
+    @property
+    def blocks(self) -> range:
+        return range(self.first_block, self.stop_block)
+
+
+def plan(
+    ctx: Context, shard_users: int, load: str, stage: bool, export_dir: str | None
+) -> list[ShardPlan]:
+    """The persona's shards: ``shard_users`` users each (a multiple of the block), the last
+    one taking what is left."""
+    if shard_users < BLOCK_USERS or shard_users % BLOCK_USERS:
+        raise ValueError(f"shard_users must be a multiple of {BLOCK_USERS}, got {shard_users}")
+    per, blocks = shard_users // BLOCK_USERS, block_count(ctx)
+    count = -(-blocks // per)
+    return [
+        ShardPlan(
+            ctx.persona.name, i, count, i * per, min((i + 1) * per, blocks), load, stage, export_dir
+        )
+        for i in range(count)
+    ]
+
+
+@dataclass
+class ShardResult:
+    plan: ShardPlan
+    rows: dict[str, int]
+    judgements: dict[str, registry.Judgement]
+    profile: Sums
+    blocked: list[str]  # keys of the blocking rules that failed: nothing staged or exported
+    staged: bool = False
+    files: int = 0
+    seconds: float = 0.0
+    pid: int = field(default_factory=os.getpid)
+    peak_rss_mb: float = 0.0
+    preview: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_shard(
+    ctx: Context, shard: ShardPlan, target: Target | None, timeout_s: float = 300.0
+) -> ShardResult:
+    """Generate, judge, export and stage one shard (see the module's docstring)."""
+    started = time.perf_counter()
+    tables = shard_tables(ctx, shard.blocks)
+    judgements = registry.judge(ctx, tables)
+    result = ShardResult(
+        shard,
+        {name: len(tables[name]) for name in ORDER},
+        judgements,
+        profile.sums(ctx.persona, tables),
+        registry.blocking_failures(judgements),
+    )
+    if shard.index == 0:
+        result.preview = {name: tables[name].head(PREVIEW_ROWS) for name in ORDER}
+    if not result.blocked:
+        if shard.export_dir:
+            result.files = export.write_part(Path(shard.export_dir), shard.index, tables)
+        if shard.stage:
+            if target is None:
+                raise ValueError("a shard that stages rows needs a target database")
+            result.staged = staging.stage_shard(
+                target, shard.persona, shard.load, shard.index, tables, timeout_s
+            )
+    result.seconds = time.perf_counter() - started
+    result.peak_rss_mb = peak_rss_mb()
+    return result
