@@ -81,6 +81,7 @@ def materialize_cli(
 def scale_for(rows: int, persona: str = "family") -> float:
     """The scale at which ``persona`` generates about ``rows`` transactions."""
     from synth_assets.bulk import scale_for as estimate
+
     from synth_assets.generate.common import Context
     from synth_assets.personas import load_personas
 

@@ -11,7 +11,8 @@ from synth_assets.defs.resources import default_resources
 from synth_assets.defs.schedules import nightly_refresh
 from synth_assets.defs.sensors import persona_file_changes
 
-ALL_ASSETS = [tables.tables, assets.postgres_tables, assets.exports]
+TABLE_ASSETS = [tables.tables]
+ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables, assets.exports]
 
 BROKER, BACKEND, FOLDER = "SYNTH_CELERY_BROKER", "SYNTH_CELERY_BACKEND", "SYNTH_CELERY_FOLDER"
 

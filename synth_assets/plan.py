@@ -1,8 +1,10 @@
-"""Dry run: what a refresh would generate, per persona and table, without writing anything.
+"""Dry run: what a refresh would generate, per persona and table, and every check's verdict
+on it, without writing anything.
 
     .venv/bin/python -m synth_assets.plan [--scale 10] [--seed 7] [--persona student ...]
 
-Counts are exact: the persona's tables are generated in memory (same seed, same rows) and
+Counts and verdicts are exact: the persona is generated shard by shard (the same rows a run
+makes, from the same seed), every rule of the registry judges each shard, and the rows are
 discarded; nothing touches the database, Dagster's storage or the export folder.
 """
 
@@ -11,56 +13,102 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 
 import pandas as pd
 
 from synth_assets import settings
 from synth_assets.generate.common import Context
-from synth_assets.generate.frames import generate_all
+from synth_assets import shards
+from synth_assets.checks import registry
 from synth_assets.load import schema
 from synth_assets.personas import PersonaError, load_personas
 
 
-def plan(seed: int, scale: float, names: list[str] | None = None) -> pd.DataFrame:
-    """Rows per table (columns) per persona (index) that a run with these settings writes."""
+@dataclass(frozen=True)
+class Dry:
+    """What a run would write for one persona, and every rule's verdict on it."""
+
+    rows: dict[str, int]
+    verdicts: dict[str, registry.Verdict]
+
+    def failed(self, blocking: bool) -> list[str]:
+        return [k for k, v in self.verdicts.items() if v.rule.blocking == blocking and not v.passed]
+
+
+def dry_run(ctx: Context, shard_users: int) -> Dry:
+    """The persona generated and judged shard by shard, exactly as a run does; nothing kept."""
+    results = [
+        shards.run_shard(ctx, shard, None)
+        for shard in shards.plan(ctx, shard_users, "dry-run", stage=False, export_dir=None)
+    ]
+    rows = {table: sum(r.rows[table] for r in results) for table in schema.TABLE_NAMES}
+    verdicts = {
+        rule.key: registry.verdict(
+            rule, ctx.persona, [(r.plan.label, r.judgements[rule.key]) for r in results]
+        )
+        for rule in registry.RULES
+    }
+    return Dry(rows, verdicts)
+
+
+def plan(
+    seed: int, scale: float, names: list[str] | None = None, shard_users: int = 2500
+) -> dict[str, Dry]:
+    """Each persona's dry run (rows per table, every rule's verdict) at these settings."""
     personas = load_personas()
     unknown = sorted(set(names or []) - set(personas))
     if unknown:
         raise PersonaError(f"unknown personas {unknown}; known: {sorted(personas)}")
-    rows = {
-        name: {
-            table: len(frame)
-            for table, frame in generate_all(Context(persona, seed, scale)).items()
-        }
-        for name, persona in personas.items()
+    return {
+        name: dry_run(Context(persona, seed, scale), shard_users)
+        for name, persona in sorted(personas.items())
         if not names or name in names
     }
-    return pd.DataFrame(rows).T.reindex(columns=list(schema.TABLE_NAMES))
+
+
+def counts(dry: dict[str, Dry]) -> pd.DataFrame:
+    """Rows per table (columns) per persona (index)."""
+    frame = pd.DataFrame({name: d.rows for name, d in dry.items()}).T
+    return frame.reindex(columns=list(schema.TABLE_NAMES))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Show what a refresh would generate, writing nothing."
+        description="Show what a refresh would generate and run every check on it, writing "
+        "nothing. Exits 1 if a blocking check fails."
     )
     parser.add_argument("--seed", type=int, help="default: SYNTH_SEED, else 42")
     parser.add_argument("--scale", type=float, help="default: SYNTH_SCALE, else 1")
+    parser.add_argument("--shard-users", type=int, help="default: SYNTH_SHARD_USERS, else 2500")
     parser.add_argument("--persona", action="append", help="limit to these personas (repeatable)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
         seed = settings.resolve(settings.SEED, args.seed).value
         scale = settings.resolve(settings.SCALE, args.scale).value
-        counts = plan(seed, scale, args.persona)
+        shard_users = settings.resolve(settings.SHARD_USERS, args.shard_users).value
+        dry = plan(seed, scale, args.persona, shard_users)
     except (PersonaError, settings.SettingError) as error:
         print(error, file=sys.stderr)
         return 2
-    counts.loc["TOTAL"] = counts.sum()
+    table = counts(dry)
+    table.loc["TOTAL"] = table.sum()
     print(
         f"Dry run (seed {seed}, scale {scale:g}): rows each table would receive; nothing written."
     )
-    print(counts.to_string())
-    print(f"(generated in memory in {time.perf_counter() - started:.1f}s)")
-    return 0
+    print(table.to_string())
+    blocking = False
+    for name, d in dry.items():
+        failed, warned = d.failed(blocking=True), d.failed(blocking=False)
+        blocking |= bool(failed)
+        print(
+            f"{name}: {len(d.verdicts) - len(failed) - len(warned)} of {len(d.verdicts)} checks "
+            f"passed" + (f"; BLOCKING failed: {failed}" if failed else "")
+            + (f"; warnings: {warned}" if warned else "")
+        )  # fmt: skip
+    print(f"(generated and checked in memory in {time.perf_counter() - started:.1f}s)")
+    return 1 if blocking else 0
 
 
 if __name__ == "__main__":

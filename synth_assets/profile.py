@@ -39,7 +39,9 @@ def sums(persona: Persona, frames: dict[str, pd.DataFrame]) -> Sums:
         "user months": _user_months(persona, users),
         "income": float(-tx.loc[tx["pfc_primary"] == "INCOME", "amount"].sum()),
         "spend": float(tx.loc[spent, "amount"].sum()),
-        "subscriptions": float(subscriptions.groupby("account_id")["merchant_name"].nunique().sum()),
+        "subscriptions": float(
+            subscriptions.groupby("account_id")["merchant_name"].nunique().sum()
+        ),
         "transactions": float(len(tx)),
         "content": float(len(frames["content"])),
         "jobs": float(len(jobs)),
@@ -66,9 +68,7 @@ def figures(total: Sums) -> dict[str, float]:
         "spend per user-month": round(total.get("spend", 0.0) / months, 0),
         **{
             f"spend: {primary}": round(value / months, 0)
-            for primary, value in sorted(
-                _prefixed("spend=", total).items(), key=lambda kv: -kv[1]
-            )
+            for primary, value in sorted(_prefixed("spend=", total).items(), key=lambda kv: -kv[1])
         },
         "subscriptions and bills per user": round(total.get("subscriptions", 0.0) / n, 2),
         "transactions per user-month": round(total.get("transactions", 0.0) / months, 1),

@@ -21,6 +21,7 @@ from synth_assets.defs.resources import ExportSettings, GenerationSettings, Synt
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import embedded, schema, target
+from synth_assets.load.staging import SCHEMA
 from synth_assets.personas import Persona, load_personas
 
 TEST_DATABASE = "synth_test"
@@ -52,6 +53,7 @@ def drop_tables(url: str) -> None:
     with target.connect(url, autocommit=True) as conn:
         for table in reversed(schema.TABLE_NAMES):
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table)))
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(SCHEMA)))
 
 
 def query(url: str, statement: str, params: tuple = ()) -> list[tuple]:

@@ -2,23 +2,25 @@
 
 from dagster import DagsterInstance, materialize
 
-from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
+from synth_assets.checks import registry
+from synth_assets.definitions import ALL_ASSETS, TABLE_ASSETS
+from synth_assets.defs import assets
 from synth_assets.defs.io_managers import ARROW_MAGIC, read_frame, write_frame
 from synth_assets.load import schema
-from synth_assets_tests.conftest import resources_for, stored_rows
+from synth_assets_tests.conftest import query, resources_for, stored_rows
 
 
 def test_materialize_one_persona_with_checks(database_url, frames):
     persona = "small_business_owner"
     result = materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
+        ALL_ASSETS,
         partition_key=persona,
         resources=resources_for(database_url, seed=42),
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == len(ALL_CHECKS)
+    assert len(evaluations) == len(registry.RULES)
     assert all(e.passed for e in evaluations)
     by_asset = {
         event.asset_key.path[-1]: event.event_specific_data.materialization
@@ -41,19 +43,22 @@ def test_materialize_one_persona_with_checks(database_url, frames):
 def test_run_config_seed_changes_the_data(database_url, frames):
     persona = "retiree"
     result = materialize(
-        [a for a in ALL_ASSETS if [k.path for k in a.keys] == [["users"]]],
+        [*TABLE_ASSETS, assets.postgres_tables],
         partition_key=persona,
         resources=resources_for(database_url),
         run_config={"resources": {"generation": {"config": {"seed": 7, "scale": 2.0}}}},
         instance=DagsterInstance.ephemeral(),
     )
-    users = result.output_for_node("users")
-    assert len(users) == 2 * len(frames[persona]["users"])
-    assert not set(users["id"]) & set(frames[persona]["users"]["id"])
+    assert result.success
+    ids = {
+        row[0] for row in query(database_url, "SELECT id FROM users WHERE persona = %s", (persona,))
+    }
+    assert len(ids) == 2 * len(frames[persona]["users"])
+    assert not ids & set(frames[persona]["users"]["id"])
 
 
 def test_tables_round_trip_exactly_through_step_storage(frames, tmp_path):
-    """A later run (or checks_only) reads back exactly the frames a step wrote: values and dtypes."""
+    """A later run reads back exactly the frames a step wrote: values and dtypes."""
     path = str(tmp_path / "table.arrow")
     for persona, tables in frames.items():
         for table, frame in tables.items():

@@ -15,8 +15,7 @@ from dagster import (
     validate_run_config,
 )
 
-from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS, defs
-from synth_assets.defs.jobs import checks_only
+from synth_assets.definitions import ALL_ASSETS, defs
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.schedules import nightly_refresh
 from synth_assets.defs.sensors import persona_file_changes
@@ -83,20 +82,3 @@ def test_sensor_requests_a_refresh_of_the_changed_persona(tmp_path, monkeypatch)
     path.write_text(path.read_text().replace("users: 60", "users: 61"))
     requests = persona_file_changes(build_sensor_context(cursor=cursor))
     assert [r.partition_key for r in requests] == ["student"]
-
-
-def test_checks_only_reruns_the_checks_on_stored_tables(database_url):
-    instance = DagsterInstance.ephemeral()
-    resources = resources_for(database_url)
-    assert materialize(
-        [*ALL_ASSETS, *ALL_CHECKS], partition_key="retiree", resources=resources, instance=instance
-    ).success
-    job = Definitions(
-        assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=[checks_only], resources=resources
-    ).resolve_job_def("checks_only")
-    result = job.execute_in_process(tags={"dagster/partition": "retiree"}, instance=instance)
-    assert result.success
-    evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == len([key for c in ALL_CHECKS for key in c.check_keys])
-    assert all(e.passed for e in evaluations)
-    assert not result.get_asset_materialization_events()

@@ -2,23 +2,12 @@
 
 import pandas as pd
 import pytest
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetOut,
-    DagsterInstance,
-    Output,
-    asset,
-    materialize,
-    multi_asset,
-)
+from dagster import DagsterInstance, materialize
 
 from synth_assets.checks import integrity
-from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
-from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import GenerationSettings
-from synth_assets.generate.banking import generate_banking
-from synth_assets.generate.jobs import generate_jobs
+from synth_assets.definitions import ALL_ASSETS
+from synth_assets.generate import frames as generation
+from synth_assets.load import staging
 from synth_assets_tests.conftest import resources_for, stored_rows
 
 
@@ -72,61 +61,60 @@ def test_content_job_pairing_catches_each_defect(frames, corrupt):
     assert not finding.passed and finding.failures >= 1 and finding.examples
 
 
-@asset(name="jobs", partitions_def=persona_partitions, group_name="content")
-def jobs_missing_one(
-    context: AssetExecutionContext,
-    generation: GenerationSettings,
-    users: pd.DataFrame,
-    content: pd.DataFrame,
-) -> pd.DataFrame:
+def jobs_missing_one(real):
     """The real generator's jobs minus one completed job: valid for the database's constraints,
     invalid for the product (a content item without its job), so only the check can stop it."""
-    frame = generate_jobs(generation.context(context.partition_key), users, content)
-    return frame.drop(index=frame.index[frame["status"] == "completed"][0])
+
+    def generate(ctx, users, content):
+        frame = real(ctx, users, content)
+        return frame.drop(index=frame.index[frame["status"] == "completed"][0])
+
+    return generate
 
 
-@multi_asset(
-    name="banking",
-    partitions_def=persona_partitions,
-    outs={
-        "accounts": AssetOut(group_name="banking"),
-        "transactions": AssetOut(group_name="banking"),
-    },
-    internal_asset_deps={"accounts": {AssetKey("users")}, "transactions": {AssetKey("accounts")}},
-)
-def banking_in_store_typo(
-    context: AssetExecutionContext, generation: GenerationSettings, users: pd.DataFrame
-):
-    """Real accounts and transactions, with Plaid's "in store" misspelt "in_store" on ten rows."""
-    accounts, transactions = generate_banking(generation.context(context.partition_key), users)
-    transactions.loc[transactions.index[:10], "payment_channel"] = "in_store"
-    yield Output(accounts, output_name="accounts")
-    yield Output(transactions, output_name="transactions")
+def banking_in_store_typo(real):
+    """Real accounts and transactions, with Plaid's "in store" misspelt "in_store" on ten rows
+    of each block."""
+
+    def generate(ctx, block, users):
+        banking = real(ctx, block, users)
+        banking.transactions.loc[banking.transactions.index[:10], "payment_channel"] = "in_store"
+        return banking
+
+    return generate
 
 
 @pytest.mark.parametrize(
-    ("corrupt", "table", "check", "failures_key", "failures"),
+    ("generator", "corrupt", "table", "check", "failures_key"),
     [
         (
+            "generate_jobs",
             jobs_missing_one,
             "jobs",
             "integrity",
             "one completed job with the same prompt per content item: failures",
-            1,
         ),
-        (banking_in_store_typo, "transactions", "plaid_format", "errors", 10),
+        (
+            "banking_block",
+            banking_in_store_typo,
+            "transactions",
+            "plaid_format",
+            "Plaid format: failures",
+        ),
     ],
 )
 def test_failing_check_blocks_the_loader(
-    database_url, corrupt, table, check, failures_key, failures
+    database_url, monkeypatch, generator, corrupt, table, check, failures_key
 ):
+    """Two blocks in two shards, each with the defect: the check adds up both shards' failures,
+    names the shard of each example, and nothing is published."""
     persona = "retiree"
     stored = stored_rows(database_url, table, persona)
-    assets = [corrupt if set(a.keys) & set(corrupt.keys) else a for a in ALL_ASSETS]
+    monkeypatch.setattr(generation, generator, corrupt(getattr(generation, generator)))
     result = materialize(
-        [*assets, *ALL_CHECKS],
+        ALL_ASSETS,
         partition_key=persona,
-        resources=resources_for(database_url),
+        resources=resources_for(database_url, scale=7, shard_users=250),
         instance=DagsterInstance.ephemeral(),
         raise_on_error=False,
     )
@@ -135,13 +123,23 @@ def test_failing_check_blocks_the_loader(
     }
     failed = evaluations[(table, check)]
     assert not failed.passed
-    assert failed.metadata[failures_key].value == failures
-    materialized = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
-    assert "users" in materialized
-    assert "postgres_tables" not in materialized
+    per_block = 1 if table == "jobs" else 10
+    assert failed.metadata[failures_key].value == 2 * per_block
+    examples = " ".join(str(v.value) for k, v in failed.metadata.items() if k.endswith("examples"))
+    assert "(shard 1/2)" in examples and ("(shard 2/2)" in examples or per_block > 1)
+    shard_steps = {
+        e.step_key for e in result.all_events if e.step_key and "build_shard[" in e.step_key
+    }
+    assert len(shard_steps) == 2
     loader_events = {
         e.event_type_value for e in result.all_events if e.step_key == "postgres_tables"
     }
     assert "STEP_START" not in loader_events, "the loader ran although a blocking check failed"
     assert evaluations[("users", "integrity")].passed
     assert stored_rows(database_url, table, persona) == stored
+    # The run's staging holds no shard (a blocked shard stages nothing) and is removed once
+    # its run has ended: by the next load of the persona, or by a cleanup.
+    load = staging.load_id(result.run_id)
+    assert (load, persona) in staging.pending_loads(database_url)
+    assert staging.cleanup(database_url, lambda run: run == result.run_id, persona) == [load]
+    assert (load, persona) not in staging.pending_loads(database_url)

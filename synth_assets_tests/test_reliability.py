@@ -18,7 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
-from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS
+from synth_assets.definitions import ALL_ASSETS
 from synth_assets.defs.resources import GenerationSettings, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -106,7 +106,7 @@ def test_materialising_twice_leaves_identical_rows(loaded):
     sums = []
     for _ in range(2):
         result = materialize(
-            [*ALL_ASSETS, *ALL_CHECKS],
+            ALL_ASSETS,
             partition_key="family",
             resources=resources,
             instance=DagsterInstance.ephemeral(),
@@ -257,7 +257,7 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
     monkeypatch.delenv(target.ALLOW_ANY_ENV, raising=False)
     guarded = other_database(database_url, "synth_guarded")
     result = materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
+        ALL_ASSETS,
         partition_key="retiree",
         resources=resources_for(guarded),
         instance=DagsterInstance.ephemeral(),
@@ -328,7 +328,7 @@ def test_unknown_persona_is_a_clear_error():
 def test_server_down_names_host_and_database_and_is_retried():
     url = "postgresql://synth:pw-never-shown@127.0.0.1:1/synth_down_test"
     result = materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
+        ALL_ASSETS,
         partition_key="retiree",
         resources=resources_for(url),
         instance=DagsterInstance.ephemeral(),
@@ -407,7 +407,7 @@ def test_password_never_reaches_logs_metadata_or_storage(
     home.mkdir()
     instance = DagsterInstance.local_temp(str(home))
     result = materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
+        ALL_ASSETS,
         partition_key="retiree",
         resources=default_resources(),
         instance=instance,
@@ -462,7 +462,7 @@ def test_dagster_storage_in_postgres_separate_from_the_data(database_url, tmp_pa
     instance = DagsterInstance.from_config(str(home))
     try:
         result = materialize(
-            [*ALL_ASSETS, *ALL_CHECKS],
+            ALL_ASSETS,
             partition_key="retiree",
             resources=resources_for(database_url),
             instance=instance,

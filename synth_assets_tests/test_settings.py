@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from dagster import DagsterInstance, materialize
 
-from synth_assets.definitions import ALL_ASSETS, ALL_CHECKS, TABLE_ASSETS
+from synth_assets.definitions import ALL_ASSETS, TABLE_ASSETS
 from synth_assets.defs import assets
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
 from synth_assets.generate.common import Context
@@ -42,7 +42,7 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
         }
     }
     result = materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
+        ALL_ASSETS,
         partition_key=PERSONA,
         resources=default_resources(),
         run_config=run_config,

@@ -239,9 +239,7 @@ def _merge_findings(labelled: Iterable[tuple[str, list[Finding]]]) -> list[Findi
     return list(totals.values())
 
 
-def verdict(
-    rule: Rule, persona: Persona, judgements: Iterable[tuple[str, Judgement]]
-) -> Verdict:
+def verdict(rule: Rule, persona: Persona, judgements: Iterable[tuple[str, Judgement]]) -> Verdict:
     """The persona's verdict on ``rule`` from (shard label, judgement) pairs."""
     judgements = list(judgements)
     if rule.metrics:

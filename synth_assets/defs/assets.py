@@ -1,7 +1,6 @@
 """The persona-level steps after the shards: the loader publishes every shard's staged rows in
 one transaction, and the exports asset finishes the export the shards wrote their parts of."""
 
-
 import time
 from pathlib import Path
 
@@ -154,4 +153,3 @@ def exports(
             "export_settings": MetadataValue.json(describe(resolved)),
         },
     )
-

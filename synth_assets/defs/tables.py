@@ -7,7 +7,6 @@ check of the rule registry. The graph declares the foreign keys as asset edges
 What passes between steps is small: each shard's counts, findings and sums; each table's
 output is a ``TableLoad`` naming the load its rows were staged under, never the rows."""
 
-
 import datetime as dt
 from dataclasses import dataclass
 
@@ -35,8 +34,7 @@ from dagster import (
 
 from synth_assets import export, shards
 from synth_assets.checks import registry
-from synth_assets.checks.fidelity import add
-from synth_assets.defs.metadata import markdown_table, table_metadata
+from synth_assets.defs.metadata import table_metadata
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.refusals import REFUSALS
 from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase, describe
@@ -100,9 +98,12 @@ class TableLoad:
 
 
 def _selected(context: OpExecutionContext, key: AssetKey) -> bool:
-    """Whether the run also materialises ``key`` (a run of every asset has no selection)."""
+    """Whether the run also materialises ``key``: by the run's asset selection, or, for a run
+    of a whole job (no selection), by the job's own nodes."""
     selection = context.run.asset_selection
-    return selection is None or key in selection
+    if selection:
+        return key in selection
+    return context.job_def.graph.has_node_named(key.to_python_identifier())
 
 
 def _is_dead(context: OpExecutionContext):

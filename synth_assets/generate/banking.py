@@ -15,9 +15,8 @@ import pandas as pd
 
 from synth_assets.generate.accounts import generate_accounts
 from synth_assets.generate.balances import settle
-from synth_assets.generate.common import BLOCK_USERS, Context
+from synth_assets.generate.common import Context
 from synth_assets.generate.transactions import plaid_transactions, transaction_streams
-
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate.common import BLOCK_USERS, Context, choice_by_weight, lognormal, timestamps_between
+from synth_assets.generate.common import (
+    BLOCK_USERS,
+    Context,
+    choice_by_weight,
+    lognormal,
+    timestamps_between,
+)
 from synth_assets.generate.pools import pools
 from synth_assets.generate.seeding import stable_hash
 
@@ -55,8 +61,10 @@ def users_block(ctx: Context, block: int) -> pd.DataFrame:
     fixed = _fixed_users(ctx).iloc[max(first - generated, 0) : max(last - generated, 0)]
     if len(fixed) == 0:
         return frame
-    return fixed.reset_index(drop=True) if len(frame) == 0 else pd.concat(
-        [frame, fixed], ignore_index=True
+    return (
+        fixed.reset_index(drop=True)
+        if len(frame) == 0
+        else pd.concat([frame, fixed], ignore_index=True)
     )
 
 

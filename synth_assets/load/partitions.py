@@ -57,9 +57,7 @@ def create_bare(cursor: psycopg.Cursor, table: str, name: sql.Identifier) -> Non
         )
         for column in schema.metadata.tables[table].columns
     ]
-    cursor.execute(
-        sql.SQL("CREATE TABLE {} ({})").format(name, sql.SQL(", ").join(columns))
-    )
+    cursor.execute(sql.SQL("CREATE TABLE {} ({})").format(name, sql.SQL(", ").join(columns)))
 
 
 def _where(index: Index) -> sql.Composable:

@@ -21,7 +21,7 @@ from synth_assets.load.partitions import PartitionBusyError
 from synth_assets.load.staging import LoadResult, lock_key
 from synth_assets.load.target import Target, as_target, connect, ensure_database
 
-__all__ = ["LoadResult", "PartitionBusyError", "lock_key", "ensure_schema", "replace_partition"]
+__all__ = ["LoadResult", "PartitionBusyError", "ensure_schema", "lock_key", "replace_partition"]
 
 STATEMENT_TIMEOUT_S = 300.0
 
