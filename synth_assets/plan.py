@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from synth_assets import settings
-from synth_assets.generate.common import Context
-from synth_assets import shards
+from synth_assets import settings, shards
 from synth_assets.checks import registry
+from synth_assets.generate.common import Context
 from synth_assets.load import schema
 from synth_assets.personas import PersonaError, load_personas
 

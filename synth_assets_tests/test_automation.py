@@ -7,20 +7,16 @@ import subprocess
 import sys
 
 from dagster import (
-    DagsterInstance,
-    Definitions,
     build_schedule_context,
     build_sensor_context,
-    materialize,
     validate_run_config,
 )
 
-from synth_assets.definitions import ALL_ASSETS, defs
+from synth_assets.definitions import defs
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.schedules import nightly_refresh
 from synth_assets.defs.sensors import persona_file_changes
 from synth_assets.personas import DEFAULT_PERSONAS_DIR
-from synth_assets_tests.conftest import resources_for
 
 
 def test_nightly_schedule_requests_one_valid_run_per_persona():

@@ -12,7 +12,7 @@ from synth_assets.personas import load_personas
 def test_definitions_load_with_all_assets_checks_and_jobs():
     graph = defs.resolve_asset_graph()
     keys = {key.path[-1] for key in graph.get_all_asset_keys()}
-    assert keys == {*schema.TABLE_NAMES, "postgres_tables", "exports", "postgres_tables_bulk"}
+    assert keys == {*schema.TABLE_NAMES, "postgres_tables", "exports"}
     checks = {(key.asset_key.path[-1], key.name) for key in graph.asset_check_keys}
     expected = {(table, "integrity") for table in schema.TABLE_NAMES}
     expected |= {(table, "plaid_format") for table in ("accounts", "transactions", "liabilities")}
@@ -26,10 +26,17 @@ def test_definitions_load_with_all_assets_checks_and_jobs():
         ("transactions", rule)
         for rule in ("balance_consistency", "card_payment_pairing", "recurring_regularity")
     }
-    expected |= {("postgres_tables_bulk", "blocking_rules")}
     assert checks == expected
+    blocking = {
+        (k.asset_key.path[-1], k.name)
+        for k in graph.asset_check_keys
+        if graph.get_check_spec(k).blocking
+    }
+    assert blocking == expected - {(t, "persona_fidelity") for t in schema.TABLE_NAMES} - {
+        ("transactions", "recurring_regularity")
+    }
     jobs = {job.name for job in defs.resolve_all_job_defs()}
-    assert {"refresh_all_personas", "checks_only", "bulk_load"} <= jobs
+    assert "refresh_all_personas" in jobs
     refresh = defs.resolve_job_def("refresh_all_personas")
     assert refresh.partitions_def == persona_partitions
     selected = {key.path[-1] for key in refresh.asset_layer.asset_graph.get_all_asset_keys()}

@@ -220,8 +220,8 @@ def test_prompt_pools_and_shapes(personas, frames):
         assert first_phrase.isin(allowed).all(), name
 
 
-def test_profiles_differ_as_the_persona_files_say(frames):
-    figures = {name: profile.profile(f) for name, f in frames.items()}
+def test_profiles_differ_as_the_persona_files_say(personas, frames):
+    figures = {name: profile.profile(personas[name], f) for name, f in frames.items()}
     income = {name: p["median annual income"] for name, p in figures.items()}
     assert income["family"] > income["young_professional"] > income["student"]
     busy = {name: p["transactions per user-month"] for name, p in figures.items()}

@@ -46,6 +46,8 @@ postgres.replace_partition(url, persona, frames)
 print("loaded", persona)
 """
 
+PLANNER = "persona_tables.plan_shards"  # the first step to reach for the database
+
 
 @pytest.fixture(scope="module")
 def loaded(database_url, frames):
@@ -265,7 +267,7 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
     )
     assert not result.success
     failure = next(
-        e for e in result.all_events if e.is_step_failure and e.step_key == "postgres_tables"
+        e for e in result.all_events if e.is_step_failure and e.step_key == PLANNER
     )
     assert "refusing to load into database 'synth_guarded'" in str(
         failure.event_specific_data.error
@@ -279,7 +281,7 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
     attempts = [
         e
         for e in result.all_events
-        if e.step_key == "postgres_tables" and e.event_type_value == "STEP_START"
+        if e.step_key == PLANNER and e.event_type_value == "STEP_START"
     ]
     assert len(attempts) == 1, "a refused target must not be retried"
 
@@ -335,7 +337,8 @@ def test_server_down_names_host_and_database_and_is_retried():
         raise_on_error=False,
     )
     assert not result.success
-    loader = [e for e in result.all_events if e.step_key == "postgres_tables"]
+    # The shard plan is the first step to reach for the server: retried, then failed.
+    loader = [e for e in result.all_events if e.step_key == PLANNER]
     assert sum(e.event_type_value == "STEP_UP_FOR_RETRY" for e in loader) == 3
     failure = next(e for e in loader if e.is_step_failure)
     text = str(failure.event_specific_data.error)
@@ -387,6 +390,11 @@ def secret_role(database_url) -> tuple[str, str]:
             sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(SECRET_ROLE))
         )
         conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(SECRET_ROLE)))
+        conn.execute(
+            sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
+                sql.Identifier("synth_secret_test"), sql.Identifier(SECRET_ROLE)
+            )
+        )
     return owner_url, password
 
 
@@ -423,7 +431,7 @@ def test_password_never_reaches_logs_metadata_or_storage(
         assert all(fragment.encode() not in data for data in files), fragment
     if shape == "misparsed":
         assert not result.success
-        loader = [e for e in result.all_events if e.step_key == "postgres_tables"]
+        loader = [e for e in result.all_events if e.step_key == PLANNER]
         assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in loader)
         failure = next(e for e in loader if e.is_step_failure)
         assert "SYNTH_DATABASE_URL" in str(failure.event_specific_data.error)

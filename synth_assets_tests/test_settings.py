@@ -12,6 +12,7 @@ from synth_assets.defs import assets
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.users import generate_users
+from synth_assets.load import target
 from synth_assets.settings import SettingError
 from synth_assets_tests.conftest import other_database, stored_rows
 
@@ -54,13 +55,14 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
     assert not (tmp_path / "home" / "pgdata").exists()
     loaded = _metadata(result, "postgres_tables")["database_settings"].value
     assert loaded["url"]["source"] == "SYNTH_DATABASE_URL"
-    assert loaded["url"]["value"].endswith("synth_fault_test")
+    assert target.database_name(loaded["url"]["value"]) == "synth_fault_test"
     assert loaded["statement_timeout_s"] == {"value": 5.0, "source": "config"}
     assert loaded["allow_any_database"] == {"value": False, "source": "default"}
     generation = _metadata(result, "users")["generation_settings"].value
     assert generation == {
         "seed": {"value": 7, "source": "config"},
         "scale": {"value": 2.0, "source": "SYNTH_SCALE"},
+        "shard_users": {"value": 2500, "source": "default"},
     }
 
 
@@ -79,9 +81,10 @@ def test_an_empty_or_unusable_configured_target_fails_without_falling_back(
         raise_on_error=False,
     )
     assert not result.success
-    loader = [e for e in result.all_events if e.step_key == "postgres_tables"]
-    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in loader)
-    failure = next(e for e in loader if e.is_step_failure)
+    # The shard plan, the first step to reach for the target, fails at once, without retries.
+    planner = [e for e in result.all_events if e.step_key == "persona_tables.plan_shards"]
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in result.all_events)
+    failure = next(e for e in planner if e.is_step_failure)
     assert "SYNTH_DATABASE_URL" in str(failure.event_specific_data.error)
     assert not (tmp_path / "home" / "pgdata").exists(), "fell back to the embedded server"
 

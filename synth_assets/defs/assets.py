@@ -7,25 +7,20 @@ from pathlib import Path
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
-    Backoff,
     Failure,
     MetadataValue,
     Output,
-    RetryPolicy,
     asset,
 )
 
 from synth_assets import export
+from synth_assets.defs.failure_policy import LOAD_RETRY, REFUSALS
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.refusals import REFUSALS
 from synth_assets.defs.resources import ExportSettings, SynthDatabase, describe
 from synth_assets.defs.tables import TableLoad
 from synth_assets.load import staging
 
-# Transient failures (server down, a concurrent load holding the lock) are retried with
-# exponential backoff; a refused target or a drifted schema fails at once.
-LOAD_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
 TABLE_INPUTS = ("users", "accounts", "transactions", "liabilities", "content", "jobs")
 
 

@@ -17,7 +17,6 @@ from dagster import (
     AssetCheckSpec,
     AssetKey,
     AssetsDefinition,
-    Backoff,
     DagsterRunStatus,
     DynamicOut,
     DynamicOutput,
@@ -27,16 +26,15 @@ from dagster import (
     OpExecutionContext,
     Out,
     Output,
-    RetryPolicy,
     graph,
     op,
 )
 
 from synth_assets import export, shards
 from synth_assets.checks import registry
+from synth_assets.defs.failure_policy import LOAD_RETRY, REFUSALS, SHARD_RETRY
 from synth_assets.defs.metadata import table_metadata
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.refusals import REFUSALS
 from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase, describe
 from synth_assets.generate.frames import ORDER
 from synth_assets.load import postgres, staging
@@ -44,9 +42,6 @@ from synth_assets.load import postgres, staging
 LOADER = AssetKey("postgres_tables")
 EXPORTS = AssetKey("exports")
 FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
-# A shard that fails for a passing reason (the server restarting, a lost worker) is retried;
-# its rows are staged at most once (load.staging's ledger).
-SHARD_RETRY = RetryPolicy(max_retries=2, delay=1, backoff=Backoff.EXPONENTIAL)
 
 TABLES = {
     "users": ("people", "People of the persona: profile, income band, signup."),
@@ -121,7 +116,7 @@ def _stamp(context: OpExecutionContext) -> str:
     return f"{created.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}"
 
 
-@op(out=DynamicOut(shards.ShardPlan), tags={"kind": "plan"})
+@op(out=DynamicOut(shards.ShardPlan), retry_policy=LOAD_RETRY, tags={"kind": "plan"})
 def plan_shards(
     context: OpExecutionContext,
     generation: GenerationSettings,
@@ -147,7 +142,7 @@ def plan_shards(
             )  # fmt: skip
             if dropped:
                 context.log.info(f"removed the staging of ended loads {dropped}")
-    except REFUSALS as error:
+    except (*REFUSALS, staging.StagingError) as error:
         raise Failure(description=str(error), allow_retries=False) from None
     context.log.info(
         f"{persona}: {plans[-1].stop_block} blocks of users in {len(plans)} shards of up to "
@@ -170,7 +165,7 @@ def build_shard(
         ctx = generation.context(shard.persona)
         where = database.target() if shard.stage else None
         result = shards.run_shard(ctx, shard, where, database.timeout_s())
-    except REFUSALS as error:
+    except (*REFUSALS, staging.StagingError) as error:
         raise Failure(description=str(error), allow_retries=False) from None
     transactions = result.rows["transactions"]
     context.log.info(

@@ -18,10 +18,17 @@ from sqlalchemy.pool import NullPool
 
 from synth_assets.load import drift, schema, staging
 from synth_assets.load.partitions import PartitionBusyError
-from synth_assets.load.staging import LoadResult, lock_key
+from synth_assets.load.staging import APPLICATION_NAME, LoadResult, lock_key
 from synth_assets.load.target import Target, as_target, connect, ensure_database
 
-__all__ = ["LoadResult", "PartitionBusyError", "ensure_schema", "lock_key", "replace_partition"]
+__all__ = [
+    "APPLICATION_NAME",
+    "LoadResult",
+    "PartitionBusyError",
+    "ensure_schema",
+    "lock_key",
+    "replace_partition",
+]
 
 STATEMENT_TIMEOUT_S = 300.0
 

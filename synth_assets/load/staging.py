@@ -86,7 +86,15 @@ def _transaction(target: Target | str, timeout_s: float):
 
 def _ensure_ledger(cur: psycopg.Cursor) -> None:
     cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_SETUP_LOCK,))
-    cur.execute(_LEDGER)
+    try:
+        cur.execute(_LEDGER)
+    except psycopg.errors.InsufficientPrivilege:
+        database, role = cur.connection.info.dbname, cur.connection.info.user
+        raise StagingError(
+            f"the loader's role {role!r} may not create the schema {SCHEMA!r} in database "
+            f"{database!r}, where loads are staged: GRANT CREATE ON DATABASE {database} TO "
+            f"{role}, or create it for the role (CREATE SCHEMA {SCHEMA} AUTHORIZATION {role})"
+        ) from None
 
 
 def _drop(cur: psycopg.Cursor, persona: str, load: str) -> None:
