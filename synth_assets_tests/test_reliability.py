@@ -266,9 +266,7 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
         raise_on_error=False,
     )
     assert not result.success
-    failure = next(
-        e for e in result.all_events if e.is_step_failure and e.step_key == PLANNER
-    )
+    failure = next(e for e in result.all_events if e.is_step_failure and e.step_key == PLANNER)
     assert "refusing to load into database 'synth_guarded'" in str(
         failure.event_specific_data.error
     )
@@ -279,9 +277,7 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
         == 0
     )
     attempts = [
-        e
-        for e in result.all_events
-        if e.step_key == PLANNER and e.event_type_value == "STEP_START"
+        e for e in result.all_events if e.step_key == PLANNER and e.event_type_value == "STEP_START"
     ]
     assert len(attempts) == 1, "a refused target must not be retried"
 

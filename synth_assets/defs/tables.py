@@ -198,6 +198,7 @@ def _shard_metadata(results: list[shards.ShardResult]) -> dict[str, object]:
     return {
         "shards": len(results),
         "processes": len({r.pid for r in results}),
+        "shard_pids": MetadataValue.json(sorted({r.pid for r in results})),
         "slowest_shard_seconds": round(max(r.seconds for r in results), 3),
         "peak_rss_mb": round(max(r.peak_rss_mb for r in results)),
     }

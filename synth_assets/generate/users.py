@@ -57,15 +57,11 @@ def users_block(ctx: Context, block: int) -> pd.DataFrame:
     persona = ctx.persona
     generated = persona.user_count(ctx.scale)
     first, last = block * BLOCK_USERS, (block + 1) * BLOCK_USERS
-    frame = _generated_users(ctx.for_block(block), np.arange(first, min(last, generated)))
     fixed = _fixed_users(ctx).iloc[max(first - generated, 0) : max(last - generated, 0)]
-    if len(fixed) == 0:
-        return frame
-    return (
-        fixed.reset_index(drop=True)
-        if len(frame) == 0
-        else pd.concat([frame, fixed], ignore_index=True)
-    )
+    if first >= generated:  # a block of fixed users only
+        return fixed.reset_index(drop=True)
+    frame = _generated_users(ctx.for_block(block), np.arange(first, min(last, generated)))
+    return pd.concat([frame, fixed], ignore_index=True) if len(fixed) else frame
 
 
 def generate_users(ctx: Context) -> pd.DataFrame:

@@ -1,0 +1,186 @@
+"""Shards: the same tables whatever the shard size or executor, and staging that stays safe
+across steps (a shard staged once, a partial load never published, dead loads cleaned up)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from dagster import AssetKey, DagsterInstance, materialize
+
+from synth_assets import shards
+from synth_assets.definitions import TABLE_ASSETS
+from synth_assets.defs import assets
+from synth_assets.generate.common import BLOCK_USERS, Context
+from synth_assets.generate.frames import generate_all, shard_tables
+from synth_assets.load import postgres, staging
+from synth_assets_tests.conftest import (
+    checksums,
+    other_database,
+    query,
+    resources_for,
+    stored_rows,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PERSONA = "young_professional"  # has fixed users: they land in the last block
+SCALE = 6.25  # 500 generated users and the fixed admin: three blocks, the last one fixed only
+BLOCKS = 3
+
+
+@pytest.fixture(scope="module")
+def ctx(personas) -> Context:
+    return Context(personas[PERSONA], scale=SCALE)
+
+
+@pytest.fixture(scope="module")
+def whole(ctx) -> dict[str, pd.DataFrame]:
+    return generate_all(ctx)
+
+
+@pytest.mark.parametrize("shard_users", [BLOCK_USERS, 2 * BLOCK_USERS, 2500])
+def test_shards_of_any_size_concatenate_to_the_whole_persona(ctx, whole, shard_users):
+    plans = shards.plan(ctx, shard_users, "x", stage=False, export_dir=None)
+    per = shard_users // BLOCK_USERS
+    assert len(plans) == -(-BLOCKS // per)
+    assert [list(p.blocks) for p in plans] == [
+        list(range(i, min(i + per, BLOCKS))) for i in range(0, BLOCKS, per)
+    ]
+    parts = [shard_tables(ctx, p.blocks) for p in plans]
+    for table, frame in whole.items():
+        joined = pd.concat([part[table] for part in parts], ignore_index=True)
+        pd.testing.assert_frame_equal(joined, frame, check_exact=True, obj=table)
+    assert whole["users"]["is_fixed"].iloc[-1] and not whole["users"]["is_fixed"].iloc[0]
+
+
+def test_a_shard_size_that_is_not_a_multiple_of_the_block_is_refused(ctx):
+    with pytest.raises(ValueError, match="multiple of 250"):
+        shards.plan(ctx, 300, "x", stage=False, export_dir=None)
+
+
+def _materialize(url: str, shard_users: int):
+    """Tables and the loader (the exports' parts are tested in test_exports)."""
+    return materialize(
+        [*TABLE_ASSETS, assets.postgres_tables],
+        partition_key=PERSONA,
+        resources=resources_for(url, scale=SCALE, shard_users=shard_users),
+        instance=DagsterInstance.ephemeral(),
+    )
+
+
+def test_the_database_holds_the_same_rows_at_every_shard_size(database_url, whole):
+    url = other_database(database_url, "synth_shards_test")
+    sums = {}
+    for shard_users in (BLOCK_USERS, 2 * BLOCK_USERS, 2500):
+        result = _materialize(url, shard_users)
+        assert result.success
+        sums[shard_users] = checksums(url, PERSONA)
+        shard_steps = {
+            e.step_key for e in result.all_events if "build_shard[" in (e.step_key or "")
+        }
+        assert len(shard_steps) == -(-BLOCKS // (shard_users // BLOCK_USERS))
+    assert sums[BLOCK_USERS] == sums[2 * BLOCK_USERS] == sums[2500]
+    for table, frame in whole.items():
+        assert stored_rows(url, table, PERSONA) == len(frame)
+    assert staging.pending_loads(url) == []
+
+
+def _run_cli(env: dict[str, str]) -> subprocess.CompletedProcess:
+    command = [BIN / "dagster", "asset", "materialize", "-m", "synth_assets", "--select", "*"]
+    return subprocess.run(
+        [*command, "--partition", PERSONA], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_multiprocess_executor_runs_shards_in_processes_of_their_own(database_url, tmp_path):
+    """The command a user types, with SYNTH_EXECUTOR=multiprocess: three shard steps, more
+    than one process, and the same rows as the in-process run."""
+    url = other_database(database_url, "synth_multiprocess_test")
+    assert _materialize(url, 2500).success
+    expected = checksums(url, PERSONA)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SYNTH_EXECUTOR": "multiprocess",
+        "SYNTH_DATABASE_URL": url,
+        "SYNTH_SCALE": str(SCALE),
+        "SYNTH_SHARD_USERS": str(BLOCK_USERS),
+        "SYNTH_EXPORT_DIR": str(tmp_path / "exports"),
+    }
+    done = _run_cli(env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert checksums(url, PERSONA) == expected
+    os.environ["DAGSTER_HOME"], previous = str(home), os.environ.get("DAGSTER_HOME")
+    try:
+        with DagsterInstance.get() as instance:
+            event = instance.get_latest_materialization_event(AssetKey("transactions"))
+            metadata = event.asset_materialization.metadata
+    finally:
+        if previous is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = previous
+    assert metadata["shards"].value == BLOCKS
+    assert len(metadata["shard_pids"].value) > 1
+    assert os.getpid() not in metadata["shard_pids"].value
+
+
+def _stage_two_shards(url: str, ctx: Context, load: str, run_id: str) -> list:
+    plans = shards.plan(ctx, 2 * BLOCK_USERS, load, stage=True, export_dir=None)
+    staging.prepare(url, PERSONA, load, run_id, len(plans), lambda run: False)
+    return plans
+
+
+def test_a_retried_shard_is_staged_once_and_a_partial_load_is_never_published(
+    database_url, ctx, whole
+):
+    url = other_database(database_url, "synth_staging_test")
+    postgres.ensure_schema(url)
+    postgres.replace_partition(url, PERSONA, whole)
+    before = checksums(url, PERSONA)
+    plans = _stage_two_shards(url, ctx, "aaaa0000aaaa", "run-a")
+    first = shard_tables(ctx, plans[0].blocks)
+    assert staging.stage_shard(url, PERSONA, "aaaa0000aaaa", 0, first) is True
+    assert staging.stage_shard(url, PERSONA, "aaaa0000aaaa", 0, first) is False  # a retry
+    with pytest.raises(staging.StagingError, match="has 1 of 2 shards staged"):
+        staging.publish(url, PERSONA, "aaaa0000aaaa", len(plans))
+    assert checksums(url, PERSONA) == before
+    second = shard_tables(ctx, plans[1].blocks)
+    assert staging.stage_shard(url, PERSONA, "aaaa0000aaaa", 1, second) is True
+    result = staging.publish(url, PERSONA, "aaaa0000aaaa", len(plans))
+    assert result.rows["transactions"] == len(whole["transactions"])  # not doubled by the retry
+    assert checksums(url, PERSONA) == before  # the same data, published from two shards
+    assert staging.pending_loads(url) == []
+
+
+def test_a_dead_runs_staging_is_removed_by_the_next_load_and_a_live_one_kept(
+    database_url, ctx, whole
+):
+    url = other_database(database_url, "synth_cleanup_test")
+    postgres.ensure_schema(url)
+    postgres.replace_partition(url, PERSONA, whole)
+    before = checksums(url, PERSONA)
+    for load, run in (("dead0000dead", "run-dead"), ("a1ive000a1ve", "run-live")):
+        plans = _stage_two_shards(url, ctx, load, run)
+        staging.stage_shard(url, PERSONA, load, 0, shard_tables(ctx, plans[0].blocks))
+    assert checksums(url, PERSONA) == before  # staged rows are invisible to readers
+    dropped = staging.prepare(
+        url, PERSONA, "next0000next", "run-next", 1, lambda r: r == "run-dead"
+    )
+    assert dropped == ["dead0000dead"]
+    loads = {load for load, _ in staging.pending_loads(url)}
+    assert loads == {"a1ive000a1ve", "next0000next"}
+    staged = staging.staged_name("transactions", PERSONA, "dead0000dead")
+    [[exists]] = query(url, "SELECT to_regclass(%s) IS NOT NULL", (f"synth_staging.{staged}",))
+    assert not exists
+    with pytest.raises(staging.StagingError, match="is gone"):
+        staging.stage_shard(url, PERSONA, "dead0000dead", 1, whole)
+    assert sorted(staging.cleanup(url, lambda r: True)) == sorted(loads)
+    assert staging.pending_loads(url) == []
