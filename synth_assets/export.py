@@ -21,9 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from synth_assets.load.schema import TABLE_NAMES
-from synth_assets.plaid import views
+from synth_assets.plaid import json_text, views
 from synth_assets.plaid.sandbox import custom_user_configs
 
 PLAID_DIR = "plaid"
@@ -34,6 +37,7 @@ MANIFEST = "manifest.json"
 MARKER = ".synth_assets_export.json"
 MARKER_TOOL = "synth_assets"
 TABLE_FORMATS = ("csv", "parquet")
+_CSV = pa_csv.WriteOptions(quoting_style="needed")
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,47 @@ def plaid_documents(frames: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, A
     }
 
 
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False)
+
+
+def _grouped(texts: Iterable[str], owners: Iterable[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for text, user in zip(texts, owners, strict=True):
+        grouped.setdefault(user, []).append(text)
+    return grouped
+
+
+def plaid_texts(frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    """The same documents as ``plaid_documents``, as JSON text, written column-wise: the
+    transactions (nearly all of the bytes) by ``plaid.json_text``, the few accounts and
+    liabilities from the views' objects."""
+    accounts = frames["accounts"]
+    owner = dict(zip(accounts["account_id"], accounts["user_id"], strict=True))
+    account_texts = _grouped(
+        map(_dumps, views.account_objects(accounts)), accounts["user_id"].tolist()
+    )
+    transactions = frames["transactions"]
+    owners = transactions["account_id"].map(owner).to_numpy(dtype=object)
+    transaction_texts = _grouped(json_text.transaction_json(transactions), owners)
+    liabilities = {
+        kind: _grouped(map(_dumps, objects), [owner[o["account_id"]] for o in objects])
+        for kind, objects in views.liability_objects(frames["liabilities"]).items()
+    }
+    documents = {}
+    for user in frames["users"]["id"].tolist():
+        owned = ",".join(
+            f"{_dumps(kind)}:[{','.join(by_user.get(user, []))}]"
+            for kind, by_user in liabilities.items()
+        )
+        documents[user] = (
+            f'{{"user_id":{_dumps(user)},"accounts":[{",".join(account_texts.get(user, []))}],'
+            f'"transactions":[{",".join(transaction_texts.get(user, []))}],'
+            f'"liabilities":{{{owned}}}}}'
+        )
+    return documents
+
+
 def _part(index: int) -> str:
     return f"part-{index:05d}"
 
@@ -143,18 +188,20 @@ def write_part(building: Path, index: int, frames: Mapping[str, pd.DataFrame]) -
     """One shard's part of an export: its users' Plaid JSON and Sandbox configs, and its
     slice of every table (a Parquet part, and a CSV part joined into one file at the end).
     Returns the number of files written; rewriting a part (a retried shard) replaces it."""
-    plaid = plaid_documents(frames)
+    plaid = plaid_texts(frames)
+    for user, text in plaid.items():
+        (building / PLAID_DIR / f"{user}.json").write_text(text, encoding="utf-8")
     sandbox = custom_user_configs(
         frames["users"], frames["accounts"], frames["transactions"], frames["liabilities"]
     )
-    files = len(_write_json_per_user(building / PLAID_DIR, plaid))
-    files += len(_write_json_per_user(building / SANDBOX_DIR, sandbox))
+    files = len(plaid) + len(_write_json_per_user(building / SANDBOX_DIR, sandbox))
     for name in TABLE_NAMES:
+        table = pa.Table.from_pandas(frames[name], preserve_index=False)
         parquet = building / TABLES_DIR / f"{name}.parquet"
         parquet.mkdir(exist_ok=True)
-        frames[name].to_parquet(parquet / f"{_part(index)}.parquet", engine="pyarrow", index=False)
+        pq.write_table(table, parquet / f"{_part(index)}.parquet")
         (building / PARTS_DIR / name).mkdir(exist_ok=True)
-        frames[name].to_csv(building / PARTS_DIR / name / f"{_part(index)}.csv", index=False)
+        pa_csv.write_csv(table, building / PARTS_DIR / name / f"{_part(index)}.csv", _CSV)
         files += 2
     return files
 

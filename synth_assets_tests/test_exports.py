@@ -12,11 +12,13 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
 
+from synth_assets import export
 from synth_assets.definitions import TABLE_ASSETS
 from synth_assets.defs import assets
 from synth_assets.defs.resources import ExportSettings, default_resources
 from synth_assets.export import MARKER, ExportResult, prune_exports, write_exports
 from synth_assets.load.schema import TABLE_NAMES, metadata
+from synth_assets.plaid import json_text, views
 from synth_assets.plaid.sandbox import account_number, validate_custom_user
 from synth_assets.plaid.validate import validate, validate_liabilities
 from synth_assets.settings import SettingError
@@ -364,3 +366,23 @@ def test_prune_refuses_a_current_export_of_another_persona(tmp_path, frames):
     with pytest.raises(ValueError, match="is not an export"):
         prune_exports(tmp_path, SMALLEST, keep=1, current=other.directory)
     assert mine.directory.is_dir()
+
+
+def test_fast_writer_equals_the_views_for_every_persona(frames):
+    """The column-wise JSON writer ships exactly the objects the views build (and the format
+    checks validate), for every persona and user."""
+    for name, f in frames.items():
+        texts = export.plaid_texts(f)
+        documents = export.plaid_documents(f)
+        assert texts.keys() == documents.keys(), name
+        for user, text in texts.items():
+            assert json.loads(text) == documents[user], (name, user)
+
+
+def test_fast_writer_escapes_what_json_must_escape(frames):
+    tx = frames["retiree"]["transactions"].head(50).copy()
+    hostile = ['quote " and \\ backslash', "tab\tnew\nline\x01", "naïve café ☕", None]
+    tx["merchant_name"] = [hostile[i % len(hostile)] for i in range(len(tx))]
+    tx["name"] = [f'row {i} "x"' for i in range(len(tx))]  # mostly distinct: the id path
+    expected = views.transaction_objects(tx)
+    assert [json.loads(t) for t in json_text.transaction_json(tx)] == expected
