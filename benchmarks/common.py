@@ -79,10 +79,13 @@ def materialize_cli(
 
 
 def scale_for(rows: int, persona: str = "family") -> float:
-    """The scale at which ``persona`` generates about ``rows`` transactions."""
-    from synth_assets.bulk import scale_for as estimate
-
-    from synth_assets.generate.common import Context
+    """The scale at which ``persona`` generates about ``rows`` transactions, extrapolated
+    from its first two blocks of users (a default persona's few dozen users are too few)."""
+    from synth_assets.generate.common import BLOCK_USERS, Context
+    from synth_assets.generate.frames import shard_tables
     from synth_assets.personas import load_personas
 
-    return estimate(Context(load_personas()[persona]), rows)
+    spec = load_personas()[persona]
+    probe = Context(spec, scale=2 * BLOCK_USERS / spec.users)
+    sample = len(shard_tables(probe, range(2))["transactions"])
+    return rows / sample * probe.scale

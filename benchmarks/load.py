@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import postgres, schema, target
+from synth_assets.load.copy import csv_bytes
 from synth_assets.personas import load_personas
 
 
@@ -74,7 +75,7 @@ def live_constraints_seconds(url: str, frames: dict) -> float:
                 sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
             )
             with cursor.copy(statement) as copy:
-                copy.write(postgres._csv(frames[table][columns]))
+                copy.write(csv_bytes(frames[table][columns]))
     seconds = time.perf_counter() - start
     with target.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA bench_live CASCADE")
@@ -102,9 +103,7 @@ def main() -> None:
         start = time.perf_counter()
         postgres.replace_partition(url, "family", frames)
         reload_s = time.perf_counter() - start
-        ceiling_s = ceiling_seconds(
-            url, postgres._csv(transactions[schema.columns("transactions")])
-        )
+        ceiling_s = ceiling_seconds(url, csv_bytes(transactions[schema.columns("transactions")]))
         live_s = live_constraints_seconds(url, frames)
     print(f"Load: {total:,} rows in six tables, {len(transactions):,} transactions")
     print("| path | seconds | rows/s |")

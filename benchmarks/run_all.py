@@ -22,9 +22,10 @@ BENCHMARKS = [
     ("Plaid validation", ["plaid_validation.py"]),
     ("Intermediate storage", ["io_storage.py"]),
     ("Load into PostgreSQL", ["load.py"]),
-    ("End to end through Dagster", ["end_to_end.py"]),
-    ("Bounded memory: 1M and 10M transactions, block by block", ["bulk.py"]),
+    ("End to end: `--select '*'` at 1M and 10M transactions", ["end_to_end.py"]),
+    ("Shard size: the same tables, and the time", ["shard_sizes.py"]),
     ("Executors", ["executors.py", "--scales", "1", "10"]),
+    ("Celery: two workers against one", ["celery_workers.py"]),
 ]
 PACKAGES = ["dagster", "pandas", "numpy", "pyarrow", "psycopg", "jsonschema-rs", "faker"]
 

@@ -52,7 +52,7 @@ def dry_run(ctx: Context, shard_users: int) -> Dry:
 
 
 def plan(
-    seed: int, scale: float, names: list[str] | None = None, shard_users: int = 2500
+    seed: int, scale: float, names: list[str] | None = None, shard_users: int = 250
 ) -> dict[str, Dry]:
     """Each persona's dry run (rows per table, every rule's verdict) at these settings."""
     personas = load_personas()
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, help="default: SYNTH_SEED, else 42")
     parser.add_argument("--scale", type=float, help="default: SYNTH_SCALE, else 1")
-    parser.add_argument("--shard-users", type=int, help="default: SYNTH_SHARD_USERS, else 2500")
+    parser.add_argument("--shard-users", type=int, help="default: SYNTH_SHARD_USERS, else 250")
     parser.add_argument("--persona", action="append", help="limit to these personas (repeatable)")
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -62,7 +62,7 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
     assert generation == {
         "seed": {"value": 7, "source": "config"},
         "scale": {"value": 2.0, "source": "SYNTH_SCALE"},
-        "shard_users": {"value": 2500, "source": "default"},
+        "shard_users": {"value": 250, "source": "default"},
     }
 
 

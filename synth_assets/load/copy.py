@@ -16,7 +16,7 @@ from synth_assets.prefetch import ahead
 COPY_CHUNK_ROWS = 200_000
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV for COPY: strings always quoted, NULLs unquoted empty (Postgres' CSV semantics)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
     buffer = io.BytesIO()
@@ -36,7 +36,7 @@ def copy_frame(
         target, sql.SQL(", ").join(map(sql.Identifier, cols))
     )
     chunks = (
-        _csv(frame[cols].iloc[start : start + COPY_CHUNK_ROWS])
+        csv_bytes(frame[cols].iloc[start : start + COPY_CHUNK_ROWS])
         for start in range(0, len(frame), COPY_CHUNK_ROWS)
     )
     with cursor.copy(statement) as copy:

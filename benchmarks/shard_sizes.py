@@ -1,0 +1,65 @@
+"""Shard size: `dagster asset materialize --select '*'` of one persona (~500k transactions)
+at 250, 1,000 and 2,500 users per shard: wall time, shard steps, and the tables' checksums,
+which must be identical (the data does not depend on how blocks are grouped).
+
+    .venv/bin/python benchmarks/shard_sizes.py [--rows 500000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from common import ROOT, bench_database, materialize_cli, scale_for
+from psycopg import sql
+
+from synth_assets.load import schema, target
+
+KEYS = {"users": "id", "accounts": "account_id", "transactions": "transaction_id"}
+KEYS |= {"liabilities": "account_id", "content": "id", "jobs": "id"}
+
+
+def checksum(url: str) -> str:
+    parts = [
+        sql.SQL("(SELECT md5(string_agg(t::text, '|' ORDER BY t.{})) FROM {} t)").format(
+            sql.Identifier(KEYS[table]), sql.Identifier(table)
+        )
+        for table in schema.TABLE_NAMES
+    ]
+    with target.connect(url) as conn:
+        return "".join(conn.execute(sql.SQL("SELECT ") + sql.SQL(" || ").join(parts)).fetchone())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=500_000)
+    args = parser.parse_args()
+    scale = scale_for(args.rows)
+    print(f"family at scale {scale:.1f} (~{args.rows:,} transactions)")
+    print("| users per shard | seconds | tables' checksum |")
+    print("|---:|---:|---|")
+    sums = set()
+    with bench_database() as url:
+        for shard_users in (250, 1000, 2500):
+            with tempfile.TemporaryDirectory() as home:
+                (Path(home) / "dagster.yaml").write_text(
+                    (ROOT / "configs" / "dagster.local.yaml").read_text()
+                )
+                seconds = materialize_cli(
+                    "family",
+                    "*",
+                    Path(home),
+                    SYNTH_SCALE=str(scale),
+                    SYNTH_SHARD_USERS=str(shard_users),
+                    SYNTH_DATABASE_URL=url,
+                    SYNTH_EXPORT_DIR=str(Path(home) / "exports"),
+                )
+            digest = checksum(url)
+            sums.add(digest)
+            print(f"| {shard_users:,} | {seconds:.1f} | {digest[:12]}… |", flush=True)
+    print("identical tables at every shard size: " + ("yes" if len(sums) == 1 else "NO"))
+
+
+if __name__ == "__main__":
+    main()
