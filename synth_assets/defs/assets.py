@@ -13,7 +13,7 @@ from dagster import (
     asset,
 )
 
-from synth_assets import export
+from synth_assets import export, profile
 from synth_assets.defs.failure_policy import LOAD_RETRY, REFUSALS
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import persona_partitions
@@ -91,6 +91,8 @@ def postgres_tables(
             "database_settings": MetadataValue.json(database.described(resolved, where)),
             "rows_per_table": MetadataValue.md(markdown_table(counts)),
             "shards": load.shards,
+            "persona_profile": MetadataValue.md(profile.markdown(load.profile)),
+            "profile": MetadataValue.json(load.profile),
             "publish_seconds": round(seconds, 3),
         },
     )

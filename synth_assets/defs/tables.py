@@ -9,6 +9,7 @@ output is a ``TableLoad`` naming the load its rows were staged under, never the 
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import reduce
 
 import pandas as pd
 from dagster import (
@@ -30,8 +31,9 @@ from dagster import (
     op,
 )
 
-from synth_assets import export, shards
+from synth_assets import export, profile, shards
 from synth_assets.checks import registry
+from synth_assets.checks.fidelity import add
 from synth_assets.defs.failure_policy import LOAD_RETRY, REFUSALS, SHARD_RETRY
 from synth_assets.defs.metadata import table_metadata
 from synth_assets.defs.partitions import persona_partitions
@@ -90,6 +92,7 @@ class TableLoad:
     rows: dict[str, int]  # all six tables' rows (the loader needs every count)
     staged: bool
     export_dir: str | None  # the export being built, finished by the exports asset
+    profile: dict[str, float]  # the persona's profile (``synth_assets.profile``)
 
 
 def _selected(context: OpExecutionContext, key: AssetKey) -> bool:
@@ -240,6 +243,7 @@ def combine_shards(
         rows,
         all(r.staged or not r.plan.stage for r in results) and first.stage,
         first.export_dir,
+        profile.figures(reduce(add, (r.profile for r in results), {})),
     )
     settings = MetadataValue.json(describe(generation.resolved()))
     common = {"generation_settings": settings, **_shard_metadata(results)}
