@@ -10,6 +10,7 @@ from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.resources import default_resources
 from synth_assets.defs.schedules import nightly_refresh
 from synth_assets.defs.sensors import persona_file_changes
+from synth_assets.settings import SettingError
 
 TABLE_ASSETS = [tables.tables]
 ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables, assets.exports]
@@ -48,11 +49,20 @@ EXECUTORS = {
     "celery": celery_executor.configured(celery_config(), name="synth_celery_executor"),
 }
 
+
+def executor(name: str | None = None):
+    """The executor SYNTH_EXECUTOR names (default in_process); an unknown name is refused."""
+    name = os.environ.get("SYNTH_EXECUTOR", "in_process") if name is None else name
+    if name not in EXECUTORS:
+        raise SettingError(f"SYNTH_EXECUTOR={name!r} is not one of {sorted(EXECUTORS)}")
+    return EXECUTORS[name]
+
+
 defs = Definitions(
     assets=ALL_ASSETS,
     jobs=[refresh_all_personas],
     schedules=[nightly_refresh],
     sensors=[persona_file_changes],
     resources=default_resources(),
-    executor=EXECUTORS[os.environ.get("SYNTH_EXECUTOR", "in_process")],
+    executor=executor(),
 )

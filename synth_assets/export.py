@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ PARTS_DIR = ".parts"  # CSV parts, joined into one file per table when the expor
 MANIFEST = "manifest.json"
 MARKER = ".synth_assets_export.json"
 MARKER_TOOL = "synth_assets"
+RUN_FILE = ".synth_assets_run"  # in a folder being built: the run building it
 TABLE_FORMATS = ("csv", "parquet")
 _CSV = pa_csv.WriteOptions(quoting_style="needed")
 
@@ -167,9 +168,10 @@ def _part(index: int) -> str:
     return f"part-{index:05d}"
 
 
-def start_export(root: Path, persona: str, stamp: str) -> Path:
+def start_export(root: Path, persona: str, stamp: str, run_id: str = "") -> Path:
     """The folder an export is built in (``.<stamp>.tmp`` beside its final place), created
-    with its marker. Refuses an existing export, and a building folder not written by us."""
+    with its marker and the id of the run building it. Refuses an existing export, and a
+    building folder not written by us."""
     final = Path(root) / persona / stamp
     if final.exists():
         raise FileExistsError(f"export {final} already exists")
@@ -181,7 +183,24 @@ def start_export(root: Path, persona: str, stamp: str) -> Path:
     for folder in (PLAID_DIR, SANDBOX_DIR, TABLES_DIR, PARTS_DIR):
         (building / folder).mkdir(parents=True)
     _mark(building, persona, stamp)
+    (building / RUN_FILE).write_text(run_id, encoding="utf-8")
     return building
+
+
+def remove_abandoned(root: Path, persona: str, is_dead: Callable[[str], bool]) -> list[Path]:
+    """Delete the building folders of ``persona`` that this project made (marker and run
+    file) for runs that ended without finishing them; anything else is left alone."""
+    directory = Path(root) / persona
+    if not directory.is_dir():
+        return []
+    removed = []
+    for path in sorted(directory.glob(".*.tmp")):
+        stamp = building_stamp(path)
+        run = path / RUN_FILE
+        if is_export(path, persona, stamp) and run.is_file() and is_dead(run.read_text()):
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed
 
 
 def write_part(building: Path, index: int, frames: Mapping[str, pd.DataFrame]) -> int:
@@ -236,6 +255,7 @@ def finish_export(
                 raise FileNotFoundError(f"export {building} lacks {name} parts {missing[:5]}")
             _join_csv(csv_parts, building / TABLES_DIR / f"{name}.csv")
         shutil.rmtree(building / PARTS_DIR)
+        (building / RUN_FILE).unlink(missing_ok=True)
         files = sorted(
             p.relative_to(building) for p in building.rglob("*") if p.is_file() and p.name != MARKER
         )

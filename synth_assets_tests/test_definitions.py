@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from synth_assets.definitions import defs
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.load import schema
@@ -98,3 +100,12 @@ def test_no_module_imports_dagster_private_api():
         if re.match(r"\s*(from|import)\s+dagster(_\w+)?\._", line)
     ]
     assert offenders == []
+
+
+def test_an_unknown_executor_is_refused_naming_the_variable():
+    from synth_assets.definitions import EXECUTORS, executor
+    from synth_assets.settings import SettingError
+
+    assert executor("multiprocess") is EXECUTORS["multiprocess"]
+    with pytest.raises(SettingError, match="SYNTH_EXECUTOR='kubernetes' is not one of"):
+        executor("kubernetes")

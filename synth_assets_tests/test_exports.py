@@ -386,3 +386,16 @@ def test_fast_writer_escapes_what_json_must_escape(frames):
     tx["name"] = [f'row {i} "x"' for i in range(len(tx))]  # mostly distinct: the id path
     expected = views.transaction_objects(tx)
     assert [json.loads(t) for t in json_text.transaction_json(tx)] == expected
+
+
+def test_unfinished_exports_of_ended_runs_are_removed_and_nothing_else(tmp_path, frames):
+    dead = export.start_export(tmp_path, "retiree", "20250101T000000Z-dead", "run-dead")
+    live = export.start_export(tmp_path, "retiree", "20250101T000001Z-live", "run-live")
+    foreign = tmp_path / "retiree" / ".notes.tmp"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("keep")
+    removed = export.remove_abandoned(tmp_path, "retiree", lambda run: run != "run-live")
+    assert removed == [dead]
+    assert not dead.exists() and live.is_dir() and (foreign / "mine.txt").is_file()
+    finished = export.finish_export(live, "retiree", "20250101T000001Z-live", 0, {})
+    assert not (finished.directory / export.RUN_FILE).exists()

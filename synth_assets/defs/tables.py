@@ -134,7 +134,10 @@ def plan_shards(
         stage, export_dir = _selected(context, LOADER), None
         stamp = _stamp(context)
         if _selected(context, EXPORTS):
-            export_dir = str(export.start_export(exports.root(), persona, stamp))
+            root = exports.root()
+            for abandoned in export.remove_abandoned(root, persona, _is_dead(context)):
+                context.log.info(f"removed {abandoned}, the unfinished export of an ended run")
+            export_dir = str(export.start_export(root, persona, stamp, context.run_id))
         plans = shards.plan(ctx, generation.shard_size(), load, stage, export_dir)
         if stage:
             where = database.target()
