@@ -15,11 +15,12 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -134,34 +135,48 @@ def _grouped(texts: Iterable[str], owners: Iterable[str]) -> dict[str, list[str]
     return grouped
 
 
-def plaid_texts(frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
-    """The same documents as ``plaid_documents``, as JSON text, written column-wise: the
-    transactions (nearly all of the bytes) by ``plaid.json_text``, the few accounts and
-    liabilities from the views' objects."""
+def plaid_texts(frames: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
+    """The same documents as ``plaid_documents``, as UTF-8 JSON text per user."""
+    return {user: b"".join(parts) for user, parts in plaid_parts(frames)}
+
+
+def plaid_parts(
+    frames: Mapping[str, pd.DataFrame],
+) -> Iterator[tuple[str, list[bytes | memoryview]]]:
+    """Each user's Plaid document as the pieces of its UTF-8 JSON text, written column-wise:
+    the transactions (nearly all of the bytes) by ``plaid.json_text`` into one buffer ordered
+    by user, each user's slice of it used in place; the few accounts and liabilities from the
+    views' objects."""
     accounts = frames["accounts"]
+    users = frames["users"]["id"].tolist()
     owner = dict(zip(accounts["account_id"], accounts["user_id"], strict=True))
+    code = pd.Series(np.arange(len(users)), index=users)
     account_texts = _grouped(
         map(_dumps, views.account_objects(accounts)), accounts["user_id"].tolist()
     )
     transactions = frames["transactions"]
-    owners = transactions["account_id"].map(owner).to_numpy(dtype=object)
-    transaction_texts = _grouped(json_text.transaction_json(transactions), owners)
+    owners = code.loc[transactions["account_id"].map(owner)].to_numpy()
+    by_user = np.argsort(owners, kind="stable")
+    starts = np.r_[0, np.cumsum(np.bincount(owners, minlength=len(users)))]
+    slices = json_text.contiguous_bytes(json_text.comma_terminated(transactions, by_user), starts)
     liabilities = {
         kind: _grouped(map(_dumps, objects), [owner[o["account_id"]] for o in objects])
         for kind, objects in views.liability_objects(frames["liabilities"]).items()
     }
-    documents = {}
-    for user in frames["users"]["id"].tolist():
+    for user, transaction_bytes in zip(users, slices, strict=True):
         owned = ",".join(
-            f"{_dumps(kind)}:[{','.join(by_user.get(user, []))}]"
-            for kind, by_user in liabilities.items()
+            f"{_dumps(kind)}:[{','.join(by_kind.get(user, []))}]"
+            for kind, by_kind in liabilities.items()
         )
-        documents[user] = (
-            f'{{"user_id":{_dumps(user)},"accounts":[{",".join(account_texts.get(user, []))}],'
-            f'"transactions":[{",".join(transaction_texts.get(user, []))}],'
-            f'"liabilities":{{{owned}}}}}'
+        head = f'{{"user_id":{_dumps(user)},"accounts":[{",".join(account_texts.get(user, []))}],'
+        yield (
+            user,
+            [
+                f'{head}"transactions":['.encode(),
+                transaction_bytes[:-1],  # less the last row's comma
+                f'],"liabilities":{{{owned}}}}}'.encode(),
+            ],
         )
-    return documents
 
 
 def _part(index: int) -> str:
@@ -207,13 +222,15 @@ def write_part(building: Path, index: int, frames: Mapping[str, pd.DataFrame]) -
     """One shard's part of an export: its users' Plaid JSON and Sandbox configs, and its
     slice of every table (a Parquet part, and a CSV part joined into one file at the end).
     Returns the number of files written; rewriting a part (a retried shard) replaces it."""
-    plaid = plaid_texts(frames)
-    for user, text in plaid.items():
-        (building / PLAID_DIR / f"{user}.json").write_text(text, encoding="utf-8")
+    users = 0
+    for user, parts in plaid_parts(frames):
+        with (building / PLAID_DIR / f"{user}.json").open("wb") as out:
+            out.writelines(parts)
+        users += 1
     sandbox = custom_user_configs(
         frames["users"], frames["accounts"], frames["transactions"], frames["liabilities"]
     )
-    files = len(plaid) + len(_write_json_per_user(building / SANDBOX_DIR, sandbox))
+    files = users + len(_write_json_per_user(building / SANDBOX_DIR, sandbox))
     for name in TABLE_NAMES:
         table = pa.Table.from_pandas(frames[name], preserve_index=False)
         parquet = building / TABLES_DIR / f"{name}.parquet"

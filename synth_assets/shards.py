@@ -14,8 +14,11 @@ from __future__ import annotations
 import os
 import resource
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -29,6 +32,7 @@ from synth_assets.load import staging
 from synth_assets.load.target import Target
 
 PREVIEW_ROWS = 5
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class ShardResult:
     staged: bool = False
     files: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
     pid: int = field(default_factory=os.getpid)
     peak_rss_mb: float = 0.0
     preview: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -95,31 +100,70 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _timed(phases: dict[str, float], phase: str, work: Callable[[], T]) -> T:
+    started = time.perf_counter()
+    try:
+        return work()
+    finally:
+        phases[phase] = round(time.perf_counter() - started, 3)
+
+
+def _export_and_stage(
+    shard: ShardPlan,
+    target: Target | None,
+    timeout_s: float,
+    tables: dict[str, pd.DataFrame],
+    result: ShardResult,
+) -> None:
+    """Write the export part in a thread while this one stages the rows: the server ingests
+    COPY on another core, and most of the export's work (Arrow, file writes) releases the
+    GIL. Either one's error is raised once both have ended, so a retry starts clean."""
+    phases = result.phases
+    with ThreadPoolExecutor(1, thread_name_prefix="export") as pool:
+        files = (
+            pool.submit(
+                _timed,
+                phases,
+                "export",
+                lambda: export.write_part(Path(shard.export_dir), shard.index, tables),
+            )
+            if shard.export_dir
+            else None
+        )
+        if shard.stage:
+            result.staged = _timed(
+                phases,
+                "stage",
+                lambda: staging.stage_shard(
+                    target, shard.persona, shard.load, shard.index, tables, timeout_s
+                ),
+            )
+        if files is not None:
+            result.files = files.result()
+
+
 def run_shard(
     ctx: Context, shard: ShardPlan, target: Target | None, timeout_s: float = 300.0
 ) -> ShardResult:
     """Generate, judge, export and stage one shard (see the module's docstring)."""
     started = time.perf_counter()
-    tables = shard_tables(ctx, shard.blocks)
-    judgements = registry.judge(ctx, tables)
+    phases: dict[str, float] = {}
+    tables = _timed(phases, "generate", lambda: shard_tables(ctx, shard.blocks))
+    judgements = _timed(phases, "judge", lambda: registry.judge(ctx, tables))
     result = ShardResult(
         shard,
         {name: len(tables[name]) for name in ORDER},
         judgements,
         profile.sums(ctx.persona, tables),
         registry.blocking_failures(judgements),
+        phases=phases,
     )
     if shard.index == 0:
         result.preview = {name: tables[name].head(PREVIEW_ROWS) for name in ORDER}
     if not result.blocked:
-        if shard.export_dir:
-            result.files = export.write_part(Path(shard.export_dir), shard.index, tables)
-        if shard.stage:
-            if target is None:
-                raise ValueError("a shard that stages rows needs a target database")
-            result.staged = staging.stage_shard(
-                target, shard.persona, shard.load, shard.index, tables, timeout_s
-            )
+        if shard.stage and target is None:
+            raise ValueError("a shard that stages rows needs a target database")
+        _export_and_stage(shard, target, timeout_s, tables, result)
     result.seconds = time.perf_counter() - started
     result.peak_rss_mb = peak_rss_mb()
     return result

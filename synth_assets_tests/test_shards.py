@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from synth_assets import shards
+from synth_assets import export, shards
 from synth_assets.definitions import TABLE_ASSETS
 from synth_assets.defs import assets
 from synth_assets.generate.common import BLOCK_USERS, Context
@@ -184,3 +184,30 @@ def test_a_dead_runs_staging_is_removed_by_the_next_load_and_a_live_one_kept(
         staging.stage_shard(url, PERSONA, "dead0000dead", 1, whole)
     assert sorted(staging.cleanup(url, lambda r: True)) == sorted(loads)
     assert staging.pending_loads(url) == []
+
+
+def test_a_shard_whose_export_fails_raises_after_staging_and_its_retry_finishes_it(
+    database_url, ctx, tmp_path
+):
+    """Export and stage run side by side: the export's error is raised once the stage has
+    ended; the retry then writes the export part and finds the rows already staged."""
+    url = other_database(database_url, "synth_overlap_test")
+    postgres.ensure_schema(url)
+    building = export.start_export(tmp_path, PERSONA, "20250101T000000Z", "run-overlap")
+    blocker = building / export.PLAID_DIR
+    blocker.rmdir()
+    blocker.write_text("not a folder")  # the plaid files cannot be written
+    [plan] = shards.plan(ctx, 3 * BLOCK_USERS, "0e1a90000000", stage=True, export_dir=str(building))
+    staging.prepare(url, PERSONA, plan.load, "run-overlap", 1, lambda run: False)
+    with pytest.raises(NotADirectoryError):
+        shards.run_shard(ctx, plan, url)
+    [[staged]] = query(
+        url, "SELECT count(*) FROM synth_staging.shards WHERE load_id = %s", (plan.load,)
+    )
+    assert staged == 1
+    blocker.unlink()
+    blocker.mkdir()
+    result = shards.run_shard(ctx, plan, url)
+    assert result.staged is False and set(result.phases) == {"generate", "judge", "export", "stage"}
+    assert len(list(blocker.glob("*.json"))) == result.rows["users"]
+    assert sorted(staging.cleanup(url, lambda r: True)) == [plan.load]

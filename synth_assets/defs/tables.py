@@ -176,8 +176,9 @@ def build_shard(
     transactions = result.rows["transactions"]
     context.log.info(
         f"{shard.label}: blocks {shard.first_block}-{shard.stop_block - 1}, "
-        f"{transactions:,} transactions in {result.seconds:.2f}s (pid {result.pid}, peak RSS "
-        f"{result.peak_rss_mb:,.0f} MB)"
+        f"{transactions:,} transactions in {result.seconds:.2f}s ("
+        + ", ".join(f"{phase} {seconds:.2f}s" for phase, seconds in result.phases.items())
+        + f"; pid {result.pid}, peak RSS {result.peak_rss_mb:,.0f} MB)"
         + (f"; blocking rules failed: {result.blocked}" if result.blocked else "")
     )
     return result
@@ -207,6 +208,12 @@ def _shard_metadata(results: list[shards.ShardResult]) -> dict[str, object]:
         "shard_pids": MetadataValue.json(sorted({r.pid for r in results})),
         "slowest_shard_seconds": round(max(r.seconds for r in results), 3),
         "peak_rss_mb": round(max(r.peak_rss_mb for r in results)),
+        "seconds_per_phase": MetadataValue.json(
+            {
+                phase: round(sum(r.phases.get(phase, 0.0) for r in results), 3)
+                for phase in results[0].phases
+            }
+        ),
     }
 
 
