@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from synth_assets_tests.test_celery import PERSONA, Deployment
 
 
-def timed_run(deployed: Deployment) -> tuple[float, float]:
+def timed_run(deployed: Deployment) -> tuple[float, float, int]:
     """(the command's wall seconds, the seconds from the first shard step's start to the last
-    one's end, read from the run's events)."""
+    one's end, and the shard steps that succeeded; both read from the run's events)."""
     start = time.perf_counter()
     run = deployed.materialize()
     output = run.communicate(timeout=3600)[0].decode()
@@ -40,13 +40,15 @@ def timed_run(deployed: Deployment) -> tuple[float, float]:
     instance = deployed.instance()
     [record] = instance.get_run_records(limit=1)
     kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS}
-    stamps = [
-        entry.timestamp
+    entries = [
+        entry
         for kind in kinds
         for entry in instance.all_logs(record.dagster_run.run_id, of_type=kind)
         if "build_shard[" in (entry.step_key or "")
     ]
-    return wall, max(stamps) - min(stamps)
+    stamps = [entry.timestamp for entry in entries]
+    done = {e.step_key for e in entries if e.dagster_event_type == DagsterEventType.STEP_SUCCESS}
+    return wall, max(stamps) - min(stamps), len(done)
 
 
 def main() -> None:
@@ -74,7 +76,9 @@ def main() -> None:
                 try:
                     for n in range(workers):
                         deployed.start_worker(f"w{n + 1}")
-                    wall, seconds[workers] = timed_run(deployed)
+                    wall, seconds[workers], ran = timed_run(deployed)
+                    if ran != shards:
+                        raise SystemExit(f"planned {shards} shard steps, the run ran {ran}")
                 finally:
                     deployed.stop()
             rate = shards / seconds[workers] * 60

@@ -218,12 +218,28 @@ def remove_abandoned(root: Path, persona: str, is_dead: Callable[[str], bool]) -
     return removed
 
 
-def write_part(building: Path, index: int, frames: Mapping[str, pd.DataFrame]) -> int:
+class Stopped(Exception):
+    """An export part abandoned on request (its shard's staging failed or was interrupted)."""
+
+
+def write_part(
+    building: Path,
+    index: int,
+    frames: Mapping[str, pd.DataFrame],
+    stopped: Callable[[], bool] = lambda: False,
+) -> int:
     """One shard's part of an export: its users' Plaid JSON and Sandbox configs, and its
     slice of every table (a Parquet part, and a CSV part joined into one file at the end).
-    Returns the number of files written; rewriting a part (a retried shard) replaces it."""
+    Returns the number of files written; rewriting a part (a retried shard) replaces it.
+    ``stopped`` is asked before each file; when it says so, ``Stopped`` is raised."""
+
+    def check() -> None:
+        if stopped():
+            raise Stopped(f"export part {index} of {building} abandoned")
+
     users = 0
     for user, parts in plaid_parts(frames):
+        check()
         with (building / PLAID_DIR / f"{user}.json").open("wb") as out:
             out.writelines(parts)
         users += 1
@@ -232,6 +248,7 @@ def write_part(building: Path, index: int, frames: Mapping[str, pd.DataFrame]) -
     )
     files = users + len(_write_json_per_user(building / SANDBOX_DIR, sandbox))
     for name in TABLE_NAMES:
+        check()
         table = pa.Table.from_pandas(frames[name], preserve_index=False)
         parquet = building / TABLES_DIR / f"{name}.parquet"
         parquet.mkdir(exist_ok=True)

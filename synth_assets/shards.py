@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import resource
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from synth_assets.load import staging
 from synth_assets.load.target import Target
 
 PREVIEW_ROWS = 5
+PHASES = ("generate", "judge", "export", "stage")  # what a shard times, in this order
 T = TypeVar("T")
 
 
@@ -89,7 +91,7 @@ class ShardResult:
     staged: bool = False
     files: int = 0
     seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase, in order
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase
     pid: int = field(default_factory=os.getpid)
     peak_rss_mb: float = 0.0
     preview: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -117,27 +119,35 @@ def _export_and_stage(
 ) -> None:
     """Write the export part in a thread while this one stages the rows: the server ingests
     COPY on another core, and most of the export's work (Arrow, file writes) releases the
-    GIL. Either one's error is raised once both have ended, so a retry starts clean."""
-    phases = result.phases
+    GIL. Either one's error is raised once both have ended, so a retry starts clean; when
+    staging fails or the step is interrupted, the export stops at its next file."""
+    phases, stop = result.phases, threading.Event()
     with ThreadPoolExecutor(1, thread_name_prefix="export") as pool:
         files = (
             pool.submit(
                 _timed,
                 phases,
                 "export",
-                lambda: export.write_part(Path(shard.export_dir), shard.index, tables),
+                lambda: export.write_part(Path(shard.export_dir), shard.index, tables, stop.is_set),
             )
             if shard.export_dir
             else None
         )
-        if shard.stage:
-            result.staged = _timed(
-                phases,
-                "stage",
-                lambda: staging.stage_shard(
-                    target, shard.persona, shard.load, shard.index, tables, timeout_s
-                ),
-            )
+        try:
+            if shard.stage:
+                result.staged = _timed(
+                    phases,
+                    "stage",
+                    lambda: staging.stage_shard(
+                        target, shard.persona, shard.load, shard.index, tables, timeout_s
+                    ),
+                )
+        except BaseException as error:
+            stop.set()
+            failed = files.exception() if files is not None else None  # waits for the export
+            if failed is not None and not isinstance(failed, export.Stopped):
+                error.add_note(f"the export part failed too: {failed!r}")
+            raise
         if files is not None:
             result.files = files.result()
 

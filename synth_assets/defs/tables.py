@@ -177,7 +177,11 @@ def build_shard(
     context.log.info(
         f"{shard.label}: blocks {shard.first_block}-{shard.stop_block - 1}, "
         f"{transactions:,} transactions in {result.seconds:.2f}s ("
-        + ", ".join(f"{phase} {seconds:.2f}s" for phase, seconds in result.phases.items())
+        + ", ".join(
+            f"{phase} {result.phases[phase]:.2f}s"
+            for phase in shards.PHASES
+            if phase in result.phases
+        )
         + f"; pid {result.pid}, peak RSS {result.peak_rss_mb:,.0f} MB)"
         + (f"; blocking rules failed: {result.blocked}" if result.blocked else "")
     )
@@ -211,7 +215,8 @@ def _shard_metadata(results: list[shards.ShardResult]) -> dict[str, object]:
         "seconds_per_phase": MetadataValue.json(
             {
                 phase: round(sum(r.phases.get(phase, 0.0) for r in results), 3)
-                for phase in results[0].phases
+                for phase in shards.PHASES
+                if any(phase in r.phases for r in results)
             }
         ),
     }

@@ -45,8 +45,8 @@ def _encode(column: pd.Series, convert) -> pa.Array:
     if convert is views.iso_datetimes and pd.api.types.is_datetime64_any_dtype(column):
         array = pa.array(column.to_numpy(dtype="datetime64[s]"), from_pandas=True)
         text = pc.cast(array, pa.string())  # "YYYY-MM-DD HH:MM:SS": faster than strftime
-        date, time = pc.utf8_slice_codeunits(text, 0, 10), pc.utf8_slice_codeunits(text, 11, 19)
-        return _quoted(pc.binary_join_element_wise(date, pa.scalar("T"), time, pa.scalar("Z"), ""))
+        iso = pc.replace_substring(text, " ", "T", max_replacements=1)
+        return _quoted(pc.binary_join_element_wise(iso, pa.scalar("Z"), ""))
     if pd.api.types.is_string_dtype(column) and column.nunique() > len(column) // 5:
         array = pa.array(column, from_pandas=True).cast(pa.string())  # ids: most are distinct
         if not pc.any(pc.match_substring_regex(array, _ESCAPED)).as_py():
@@ -115,6 +115,8 @@ def comma_terminated(transactions: pd.DataFrame, order: np.ndarray) -> pa.Array:
 def contiguous_bytes(texts: pa.Array, starts: np.ndarray) -> list[memoryview]:
     """The bytes of ``texts[starts[i]:starts[i + 1]]`` for each i, as views of one buffer."""
     texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    if not pa.types.is_large_string(texts.type):
+        raise TypeError(f"contiguous_bytes reads 64-bit offsets, not {texts.type}")
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset :]
     data = memoryview(texts.buffers()[2]) if len(texts) else memoryview(b"")
     bounds = offsets[starts]
