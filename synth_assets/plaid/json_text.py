@@ -114,7 +114,6 @@ def comma_terminated(transactions: pd.DataFrame, order: np.ndarray) -> pa.Array:
 
 def contiguous_bytes(texts: pa.Array, starts: np.ndarray) -> list[memoryview]:
     """The bytes of ``texts[starts[i]:starts[i + 1]]`` for each i, as views of one buffer."""
-    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     if not pa.types.is_large_string(texts.type):
         raise TypeError(f"contiguous_bytes reads 64-bit offsets, not {texts.type}")
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset :]
