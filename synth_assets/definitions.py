@@ -36,6 +36,7 @@ def filesystem_transport(folder: str) -> dict:
             "data_folder_in": folder,
             "data_folder_out": folder,
             "processed_folder": folder,
+            "control_folder": folder,  # kombu's default is ./control, wherever a worker runs
             "store_processed": False,
         }
     }

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ import pyarrow.parquet as pq
 
 from synth_assets.load.schema import TABLE_NAMES
 from synth_assets.plaid import json_text, views
-from synth_assets.plaid.sandbox import custom_user_configs
+from synth_assets.plaid.sandbox import custom_user_texts
 
 PLAID_DIR = "plaid"
 SANDBOX_DIR = "sandbox"
@@ -87,10 +89,6 @@ def _write_json(path: Path, document: Any) -> Path:
     text = json.dumps(document, separators=(",", ":"), allow_nan=False)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _write_json_per_user(directory: Path, documents: Mapping[str, Any]) -> list[Path]:
-    return [_write_json(directory / f"{user}.json", documents[user]) for user in sorted(documents)]
 
 
 def _by_owner(objects: Iterable[views.PlaidObject], owner: Mapping[str, str]) -> dict[str, list]:
@@ -156,9 +154,11 @@ def plaid_parts(
     )
     transactions = frames["transactions"]
     owners = code.loc[transactions["account_id"].map(owner)].to_numpy()
-    by_user = np.argsort(owners, kind="stable")
+    if len(owners) and (np.diff(owners) < 0).any():  # generated rows already come by user
+        by_user = np.argsort(owners, kind="stable")
+        transactions, owners = transactions.iloc[by_user], owners[by_user]
     starts = np.r_[0, np.cumsum(np.bincount(owners, minlength=len(users)))]
-    slices = json_text.contiguous_bytes(json_text.comma_terminated(transactions, by_user), starts)
+    slices = json_text.contiguous_bytes(json_text.comma_terminated(transactions), starts)
     liabilities = {
         kind: _grouped(map(_dumps, objects), [owner[o["account_id"]] for o in objects])
         for kind, objects in views.liability_objects(frames["liabilities"]).items()
@@ -222,6 +222,31 @@ class Stopped(Exception):
     """An export part abandoned on request (its shard's staging failed or was interrupted)."""
 
 
+def _write_documents(
+    directory: Path, documents: Iterable[tuple[str, list[bytes | memoryview]]], check
+) -> int:
+    """One file per user from its text pieces; returns the number written."""
+    written = 0
+    for user, parts in documents:
+        check()
+        with (directory / f"{user}.json").open("wb") as out:
+            out.writelines(parts)
+        written += 1
+    return written
+
+
+def _write_tables(building: Path, index: int, frames: Mapping[str, pd.DataFrame], check) -> int:
+    for name in TABLE_NAMES:
+        check()
+        table = pa.Table.from_pandas(frames[name], preserve_index=False)
+        parquet = building / TABLES_DIR / f"{name}.parquet"
+        parquet.mkdir(exist_ok=True)
+        pq.write_table(table, parquet / f"{_part(index)}.parquet")
+        (building / PARTS_DIR / name).mkdir(exist_ok=True)
+        pa_csv.write_csv(table, building / PARTS_DIR / name / f"{_part(index)}.csv", _CSV)
+    return 2 * len(TABLE_NAMES)
+
+
 def write_part(
     building: Path,
     index: int,
@@ -231,32 +256,45 @@ def write_part(
     """One shard's part of an export: its users' Plaid JSON and Sandbox configs, and its
     slice of every table (a Parquet part, and a CSV part joined into one file at the end).
     Returns the number of files written; rewriting a part (a retried shard) replaces it.
-    ``stopped`` is asked before each file; when it says so, ``Stopped`` is raised."""
+    ``stopped`` is asked before each file; when it says so, ``Stopped`` is raised.
+
+    The Plaid JSON is written in a thread of its own beside the rest: most of both is Arrow
+    work and file writes, which release the GIL, so the two share the machine's cores with
+    the database's COPY of the same shard. Either one's error is raised once both ended."""
+    failed = threading.Event()
 
     def check() -> None:
-        if stopped():
+        if stopped() or failed.is_set():
             raise Stopped(f"export part {index} of {building} abandoned")
 
-    users = 0
-    for user, parts in plaid_parts(frames):
-        check()
-        with (building / PLAID_DIR / f"{user}.json").open("wb") as out:
-            out.writelines(parts)
-        users += 1
-    sandbox = custom_user_configs(
-        frames["users"], frames["accounts"], frames["transactions"], frames["liabilities"]
-    )
-    files = users + len(_write_json_per_user(building / SANDBOX_DIR, sandbox))
-    for name in TABLE_NAMES:
-        check()
-        table = pa.Table.from_pandas(frames[name], preserve_index=False)
-        parquet = building / TABLES_DIR / f"{name}.parquet"
-        parquet.mkdir(exist_ok=True)
-        pq.write_table(table, parquet / f"{_part(index)}.parquet")
-        (building / PARTS_DIR / name).mkdir(exist_ok=True)
-        pa_csv.write_csv(table, building / PARTS_DIR / name / f"{_part(index)}.csv", _CSV)
-        files += 2
-    return files
+    def plaid() -> int:
+        try:
+            return _write_documents(building / PLAID_DIR, plaid_parts(frames), check)
+        except BaseException:
+            failed.set()
+            raise
+
+    tables = (frames["users"], frames["accounts"], frames["transactions"], frames["liabilities"])
+    with ThreadPoolExecutor(1, thread_name_prefix="export-plaid") as pool:
+        documents = pool.submit(plaid)
+        try:
+            files = _write_documents(building / SANDBOX_DIR, custom_user_texts(*tables), check)
+            files += _write_tables(building, index, frames, check)
+        except BaseException as error:
+            failed.set()
+            raise_first_real(error, documents.exception(), "the other half of the export part")
+    return files + documents.result()
+
+
+def raise_first_real(error: BaseException, other: BaseException | None, other_name: str) -> None:
+    """Raise ``error``, unless it only says the export was abandoned (``Stopped``) because
+    ``other``, the work beside it, failed for real: then raise ``other``. The one raised
+    carries a note of the other's real failure."""
+    if isinstance(error, Stopped) and other is not None and not isinstance(other, Stopped):
+        error, other = other, error
+    if other is not None and not isinstance(other, Stopped):
+        error.add_note(f"{other_name} failed too: {other!r}")
+    raise error
 
 
 def _join_csv(parts: list[Path], joined: Path) -> None:

@@ -110,55 +110,77 @@ def _timed(phases: dict[str, float], phase: str, work: Callable[[], T]) -> T:
         phases[phase] = round(time.perf_counter() - started, 3)
 
 
-def _export_and_stage(
-    shard: ShardPlan,
-    target: Target | None,
-    timeout_s: float,
-    tables: dict[str, pd.DataFrame],
-    result: ShardResult,
-) -> None:
-    """Write the export part in a thread while this one stages the rows: the server ingests
-    COPY on another core, and most of the export's work (Arrow, file writes) releases the
-    GIL. Either one's error is raised once both have ended, so a retry starts clean; when
-    staging fails or the step is interrupted, the export stops at its next file."""
-    phases, stop = result.phases, threading.Event()
-    with ThreadPoolExecutor(1, thread_name_prefix="export") as pool:
-        files = (
-            pool.submit(
-                _timed,
-                phases,
-                "export",
-                lambda: export.write_part(Path(shard.export_dir), shard.index, tables, stop.is_set),
-            )
-            if shard.export_dir
-            else None
-        )
-        try:
-            if shard.stage:
-                result.staged = _timed(
-                    phases,
-                    "stage",
-                    lambda: staging.stage_shard(
-                        target, shard.persona, shard.load, shard.index, tables, timeout_s
-                    ),
-                )
-        except BaseException as error:
-            stop.set()
-            failed = files.exception() if files is not None else None  # waits for the export
-            if failed is not None and not isinstance(failed, export.Stopped):
-                error.add_note(f"the export part failed too: {failed!r}")
-            raise
-        if files is not None:
-            result.files = files.result()
+class _Verdict:
+    """Whether the shard's rows may be committed, awaited by its staging thread."""
+
+    def __init__(self) -> None:
+        self._given = threading.Event()
+        self._commit = False
+
+    def give(self, commit: bool) -> None:
+        """The first verdict given stands (a failed export does not undo a judged shard)."""
+        if not self._given.is_set():
+            self._commit = commit
+            self._given.set()
+
+    def wait(self) -> bool:
+        self._given.wait()
+        return self._commit
 
 
 def run_shard(
     ctx: Context, shard: ShardPlan, target: Target | None, timeout_s: float = 300.0
 ) -> ShardResult:
-    """Generate, judge, export and stage one shard (see the module's docstring)."""
+    """Generate, judge, export and stage one shard (see the module's docstring).
+
+    The rows are sent to the database in a thread of its own from the moment they exist,
+    while this one judges them and writes the export part (the server ingests COPY on another
+    core; most of the export is Arrow work and file writes, which release the GIL). They are
+    committed only when no blocking rule failed, and the export is written only then too.
+    An error of either is raised once both have ended, so a retry starts clean; when staging
+    fails or the step is interrupted, the export stops at its next file."""
+    if shard.stage and target is None:
+        raise ValueError("a shard that stages rows needs a target database")
     started = time.perf_counter()
     phases: dict[str, float] = {}
     tables = _timed(phases, "generate", lambda: shard_tables(ctx, shard.blocks))
+    verdict, stop = _Verdict(), threading.Event()
+    with ThreadPoolExecutor(1, thread_name_prefix="stage") as pool:
+        staged = None
+        if shard.stage:
+            staged = pool.submit(
+                _timed, phases, "stage",
+                lambda: staging.stage_shard(
+                    target, shard.persona, shard.load, shard.index, tables, timeout_s, verdict.wait
+                ),
+            )  # fmt: skip
+            staged.add_done_callback(lambda done: done.exception() and stop.set())
+        try:
+            result = _judged(ctx, shard, tables, phases)
+            verdict.give(not result.blocked)
+            if shard.export_dir and not result.blocked:
+                result.files = _timed(
+                    phases,
+                    "export",
+                    lambda: export.write_part(
+                        Path(shard.export_dir), shard.index, tables, stop.is_set
+                    ),
+                )
+        except BaseException as error:
+            verdict.give(False)
+            stop.set()
+            export.raise_first_real(error, staged.exception() if staged else None, "staging")
+        if staged is not None:
+            result.staged = staged.result()
+    result.seconds = time.perf_counter() - started
+    result.peak_rss_mb = peak_rss_mb()
+    return result
+
+
+def _judged(
+    ctx: Context, shard: ShardPlan, tables: dict[str, pd.DataFrame], phases: dict[str, float]
+) -> ShardResult:
+    """Every rule of the registry on the shard's tables, with what the shard hands on."""
     judgements = _timed(phases, "judge", lambda: registry.judge(ctx, tables))
     result = ShardResult(
         shard,
@@ -170,10 +192,4 @@ def run_shard(
     )
     if shard.index == 0:
         result.preview = {name: tables[name].head(PREVIEW_ROWS) for name in ORDER}
-    if not result.blocked:
-        if shard.stage and target is None:
-            raise ValueError("a shard that stages rows needs a target database")
-        _export_and_stage(shard, target, timeout_s, tables, result)
-    result.seconds = time.perf_counter() - started
-    result.peak_rss_mb = peak_rss_mb()
     return result

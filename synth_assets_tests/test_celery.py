@@ -145,6 +145,7 @@ def _in_process_checksums(url: str, seed: int) -> dict[str, str]:
 
 def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     deployed, url = deployment
+    project_files = set(ROOT.iterdir())
     expected = _in_process_checksums(url, seed=7)
     baseline = _in_process_checksums(url, seed=42)
 
@@ -180,6 +181,8 @@ def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     assert rerun.returncode == 0, output[-4000:]
     assert checksums(url, PERSONA) == expected
     assert staging.pending_loads(url) == [], "the interrupted run's staging was not removed"
+    # The broker's files (kombu's control folder too) stay in the deployment's folder.
+    assert set(ROOT.iterdir()) == project_files
 
 
 def _seed(seed: int) -> dict:

@@ -8,7 +8,7 @@ from synth_assets.checks import integrity
 from synth_assets.definitions import ALL_ASSETS
 from synth_assets.generate import frames as generation
 from synth_assets.load import staging
-from synth_assets_tests.conftest import resources_for, stored_rows
+from synth_assets_tests.conftest import query, resources_for, stored_rows
 
 
 def test_unique_reports_duplicates_and_nulls():
@@ -141,5 +141,11 @@ def test_failing_check_blocks_the_loader(
     # its run has ended: by the next load of the persona, or by a cleanup.
     load = staging.load_id(result.run_id)
     assert (load, persona) in staging.pending_loads(database_url)
+    [[shards_staged]] = query(
+        database_url, "SELECT count(*) FROM synth_staging.shards WHERE load_id = %s", (load,)
+    )
+    staged_table = f"synth_staging.{staging.staged_name(table, persona, load)}"
+    [[rows_staged]] = query(database_url, f"SELECT count(*) FROM {staged_table}")
+    assert (shards_staged, rows_staged) == (0, 0)  # sent while judged, then rolled back
     assert staging.cleanup(database_url, lambda run: run == result.run_id, persona) == [load]
     assert (load, persona) not in staging.pending_loads(database_url)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,12 @@ from synth_assets.defs.resources import ExportSettings, default_resources
 from synth_assets.export import MARKER, ExportResult, prune_exports, write_exports
 from synth_assets.load.schema import TABLE_NAMES, metadata
 from synth_assets.plaid import json_text, views
-from synth_assets.plaid.sandbox import account_number, validate_custom_user
+from synth_assets.plaid.sandbox import (
+    account_number,
+    custom_user_configs,
+    custom_user_texts,
+    validate_custom_user,
+)
 from synth_assets.plaid.validate import validate, validate_liabilities
 from synth_assets.settings import SettingError
 
@@ -377,6 +384,55 @@ def test_fast_writer_equals_the_views_for_every_persona(frames):
         assert texts.keys() == documents.keys(), name
         for user, text in texts.items():
             assert json.loads(text) == documents[user], (name, user)
+
+
+def test_fast_sandbox_writer_equals_the_configs_for_every_persona(frames):
+    """The column-wise Sandbox writer ships exactly the configs ``custom_user_configs``
+    builds (and ``validate_custom_user`` judges), for every persona and user."""
+    for name, f in frames.items():
+        tables = (f["users"], f["accounts"], f["transactions"], f["liabilities"])
+        configs = custom_user_configs(*tables)
+        texts = {user: b"".join(parts) for user, parts in custom_user_texts(*tables)}
+        assert texts.keys() == configs.keys(), name
+        for user, text in texts.items():
+            assert json.loads(text) == configs[user], (name, user)
+
+
+def test_fast_sandbox_writer_orders_rows_it_is_given_out_of_order(frames):
+    f = frames[SMALLEST]
+    shuffled = f["transactions"].sample(frac=1.0, random_state=3)
+    tables = (f["users"], f["accounts"], shuffled, f["liabilities"])
+    configs = custom_user_configs(*tables)
+    for user, parts in custom_user_texts(*tables):
+        assert json.loads(b"".join(parts)) == configs[user]
+
+
+@pytest.mark.parametrize("blocked", [export.PLAID_DIR, export.SANDBOX_DIR])
+def test_a_failing_half_of_an_export_part_raises_its_own_error(tmp_path, frames, blocked):
+    """The Plaid JSON is written beside the rest: whichever half fails, its error (not the
+    other half's 'abandoned') is what the shard raises."""
+    building = export.start_export(tmp_path, SMALLEST, STAMP, "run-x")
+    (building / blocked).rmdir()
+    (building / blocked).write_text("not a folder")
+    with pytest.raises(NotADirectoryError, match=blocked):
+        export.write_part(building, 0, frames[SMALLEST])
+
+
+def test_the_plaid_half_failing_first_is_what_is_raised(tmp_path, frames):
+    """The other half, still writing when the Plaid JSON fails, stops at its next file; the
+    Plaid JSON's error is raised, not the other half's 'abandoned'."""
+    building = export.start_export(tmp_path, SMALLEST, STAMP, "run-x")
+    (building / export.PLAID_DIR).rmdir()
+    (building / export.PLAID_DIR).write_text("not a folder")
+
+    def slow_on_this_thread() -> bool:  # the Sandbox half, in this thread, lags behind
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(0.2)
+        return False
+
+    with pytest.raises(NotADirectoryError, match=export.PLAID_DIR):
+        export.write_part(building, 0, frames[SMALLEST], slow_on_this_thread)
+    assert len(list((building / export.SANDBOX_DIR).iterdir())) < len(frames[SMALLEST]["users"])
 
 
 def test_fast_writer_escapes_what_json_must_escape(frames):

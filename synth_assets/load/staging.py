@@ -148,8 +148,13 @@ def stage_shard(
     shard: int,
     tables: Mapping[str, pd.DataFrame],
     timeout_s: float = 300.0,
+    commit_if: Callable[[], bool] = lambda: True,
 ) -> bool:
-    """COPY one shard's rows into the load's staging; False if the shard was already staged."""
+    """COPY one shard's rows into the load's staging; False if the shard was already staged.
+
+    ``commit_if`` is asked once the rows are sent, before the shard is recorded: the rows may
+    be sent while the shard is still being judged, and are rolled back (False) when a
+    blocking rule failed."""
     with _transaction(target, timeout_s) as conn, conn.cursor() as cur:
         known = cur.execute(
             f"SELECT persona FROM {SCHEMA}.loads WHERE load_id = %s FOR SHARE", (load,)
@@ -166,6 +171,9 @@ def stage_shard(
             return False
         for table in schema.TABLE_NAMES:
             copy_frame(cur, _staged(table, persona, load), table, tables[table])
+        if not commit_if():
+            conn.rollback()
+            return False
         rows = {table: len(tables[table]) for table in schema.TABLE_NAMES}
         cur.execute(
             f"INSERT INTO {SCHEMA}.shards (load_id, shard, rows) VALUES (%s, %s, %s)",

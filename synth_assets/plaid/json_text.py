@@ -1,19 +1,22 @@
 """Plaid transactions as JSON text, column by column: the exports' fast writer.
 
-The shape still comes from ``views`` alone. For each distinct path through
-``views._transaction`` (in store or not, with a merchant or not, the counterparty type of its
-category primary) the view builds one object whose column values are numbered placeholders;
-its JSON text, split at the placeholders, is the template for every row of that variant. Each
-column is encoded to JSON once, as an Arrow string array, and the templates are filled in by
-Arrow (``binary_join_element_wise``) into one buffer in the caller's row order: never a Python
-object per row. A test holds the parsed text equal to ``views.transaction_objects`` for every
-persona.
+The shape still comes from ``views`` alone. The view builds one transaction whose column
+values are numbered placeholders; its JSON text, split at the placeholders, is the template
+for every row. The two parts of the object whose shape varies by row are filled from the
+view's own helpers: the location (the view's text for a row in store, with the place columns
+nulled on the other rows, as the view leaves them out there) and the counterparties (a
+segment of its own: the merchant's object, or an empty list). Each column is encoded to JSON
+once, as an Arrow string array, and the template is filled in by Arrow
+(``binary_join_element_wise``) into one buffer in row order: never a Python object per row.
+A test holds the parsed text equal to ``views.transaction_objects`` for every persona.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -25,13 +28,18 @@ from synth_assets.plaid import views
 _PLACEHOLDER = "\x00{}\x00"
 _TOKEN = re.compile(r'"\\u0000(\d+)\\u0000"')
 _ESCAPED = '["\\\\\\x00-\\x1f]'  # a double quote, a backslash or a control character
+_PATHS = list(views.TRANSACTION_COLUMNS)
+PARTY, COUNTERPARTIES = len(_PATHS), len(_PATHS) + 1  # the template's own two slots
+LOCATION_KEYS = ("city", "region", "postal_code", "country")
+STORE = "in store"
+_LEVEL = "$.personal_finance_category.confidence_level"
 
 
 def _quoted(array: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(pa.scalar('"'), array, pa.scalar('"'), "").fill_null("null")
 
 
-def _by_value(column: pd.Series, convert) -> pa.Array:
+def by_value(column: pd.Series, convert) -> pa.Array:
     """Each distinct value converted by the view's converter and encoded once (most columns
     hold a few hundred distinct values), then taken for every row."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -40,7 +48,7 @@ def _by_value(column: pd.Series, convert) -> pa.Array:
     return text.take(pa.array(np.where(codes < 0, len(uniques), codes)))
 
 
-def _encode(column: pd.Series, convert) -> pa.Array:
+def encode(column: pd.Series, convert) -> pa.Array:
     """One column as JSON text, with the values ``convert`` (a views converter) gives it."""
     if convert is views.iso_datetimes and pd.api.types.is_datetime64_any_dtype(column):
         array = pa.array(column.to_numpy(dtype="datetime64[s]"), from_pandas=True)
@@ -51,65 +59,104 @@ def _encode(column: pd.Series, convert) -> pa.Array:
         array = pa.array(column, from_pandas=True).cast(pa.string())  # ids: most are distinct
         if not pc.any(pc.match_substring_regex(array, _ESCAPED)).as_py():
             return _quoted(array)
-    return _by_value(column, convert)
+    return by_value(column, convert)
 
 
-def _template(
-    columns: list[str], in_store: bool, merchant: bool, party: str
-) -> tuple[list[str], list[int]]:
-    """(text pieces, column index between each pair of pieces) of one variant."""
-    args: list = [_PLACEHOLDER.format(i) for i in range(len(columns))]
-    if in_store:
-        args[columns.index("$.payment_channel")] = "in store"
-    if not merchant:
-        args[columns.index("$.merchant_name")] = None
-    text = json.dumps(views._transaction(*args, party), separators=(",", ":"))
+def dumps(obj: object) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    if text.count(old) != 1:
+        raise ValueError(f"the view's text holds {old!r} {text.count(old)} times, not once")
+    return text.replace(old, new)
+
+
+def slot(index: int) -> str:
+    """The placeholder of slot ``index``: a value whose JSON text ``template`` splits at."""
+    return _PLACEHOLDER.format(index)
+
+
+def template(text: str) -> Template:
+    """JSON text (of an object whose values include ``slot`` placeholders) as a Template."""
     parts = _TOKEN.split(text)
-    return parts[0::2], [int(i) for i in parts[1::2]]
+    return Template(parts[0::2], [int(i) for i in parts[1::2]])
+
+
+class Template(NamedTuple):
+    """JSON text split at its placeholders: ``pieces[i]``, then slot ``slots[i]``'s value."""
+
+    pieces: list[str]
+    slots: list[int]
+
+
+@functools.cache
+def _templates() -> tuple[Template, Template, str]:
+    """The transaction's text with a slot per column, and two slots of its own: the
+    counterparty type and the ``counterparties`` segment; that segment's text for a row with
+    a merchant, and for one without. Built from the view's own functions: the location as the
+    view writes it for a row in store (its columns are nulled for other rows, as the view
+    leaves them out there), the counterparties as the view writes them for a merchant."""
+    at = {path: slot(i) for i, path in enumerate(_PATHS)}
+    party, segment = slot(PARTY), slot(COUNTERPARTIES)
+    text = dumps(views._transaction(*at.values(), party))
+    place = [at[f"$.location.{key}"] for key in LOCATION_KEYS]
+    text = _replace_once(
+        text,
+        dumps(views.location(at["$.payment_channel"], *place)),
+        dumps(views.location(STORE, *place)),
+    )
+    merchant = (at["$.merchant_name"], party, at["$.website"], at[_LEVEL])
+    with_merchant = dumps(views.counterparties(*merchant))
+    text = _replace_once(text, with_merchant, dumps(segment))
+    return template(text), template(with_merchant), dumps(views.counterparties(None, *merchant[1:]))
+
+
+def contiguous(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One array of 64-bit offsets (pandas' Arrow-backed columns arrive in chunks)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def fill(shape: Template, slots: list[pa.Array], rows: int) -> pa.Array:
+    """The template filled in, row by row, from one JSON-text array per slot."""
+    parts: list = [pa.scalar(shape.pieces[0], pa.large_string())]
+    for piece, index in zip(shape.pieces[1:], shape.slots, strict=True):
+        parts += [slots[index], pa.scalar(piece, pa.large_string())]
+    if rows == 0:
+        return pa.array([], type=pa.large_string())
+    return pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string()))
 
 
 def transaction_json(transactions: pd.DataFrame) -> list[str]:
     """Each transaction's Plaid JSON text, in row order."""
-    texts = comma_terminated(transactions, np.arange(len(transactions)))
-    return [text[:-1] for text in texts.to_pylist()]
+    return [text[:-1] for text in comma_terminated(transactions).to_pylist()]
 
 
-def comma_terminated(transactions: pd.DataFrame, order: np.ndarray) -> pa.Array:
-    """The Plaid JSON text of rows ``order`` of ``transactions``, in that order, each followed
-    by a comma: consecutive rows' bytes are then already a JSON array's contents (less the
-    last comma), to be sliced out of the one buffer rather than joined per row."""
-    paths = list(views.TRANSACTION_COLUMNS)
-    store = (transactions["payment_channel"] == "in store").to_numpy()
-    merchant = transactions["merchant_name"].notna().to_numpy()
-    party = np.asarray(views._counterparty_types(transactions["pfc_primary"]), dtype=object)
-    kind, _ = pd.factorize(party)  # the category primary shapes the text by its party alone
-    variant = store.astype(np.int64) + 2 * merchant + 4 * kind
-    by_variant = np.argsort(variant, kind="stable")  # rows of one variant side by side
-    taken = pa.array(by_variant)
-    encoded = [
-        _encode(transactions[column], convert).cast(pa.large_string()).take(taken)
+def comma_terminated(transactions: pd.DataFrame) -> pa.Array:
+    """The Plaid JSON text of every row of ``transactions``, in row order, each followed by a
+    comma: consecutive rows' bytes are then already a JSON array's contents (less the last
+    comma), to be sliced out of the one buffer rather than joined per row."""
+    main, party_text, no_party = _templates()
+    rows = len(transactions)
+    slots = [
+        contiguous(encode(transactions[column], convert))
         for column, convert in views.TRANSACTION_COLUMNS.values()
     ]
-    bounds = np.flatnonzero(np.diff(variant[by_variant])) + 1
-    chunks = []
-    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(by_variant)], strict=True):
-        if start == stop:
-            continue
-        first = by_variant[start]
-        pieces, columns = _template(paths, bool(store[first]), bool(merchant[first]), party[first])
-        pieces[-1] += ","
-        parts = [pa.scalar(pieces[0], pa.large_string())]
-        for piece, column in zip(pieces[1:], columns, strict=True):
-            parts += [
-                encoded[column].slice(start, stop - start),
-                pa.scalar(piece, pa.large_string()),
-            ]
-        chunks.append(pc.binary_join_element_wise(*parts, pa.scalar("", pa.large_string())))
-    if not chunks:
-        return pa.array([], type=pa.large_string())
-    position = np.empty_like(by_variant)
-    position[by_variant] = np.arange(len(by_variant))
-    return pa.chunked_array(chunks).combine_chunks().take(pa.array(position[order]))
+    in_store = pa.array((transactions["payment_channel"] == STORE).to_numpy())
+    for key in LOCATION_KEYS:  # the view leaves the place out of rows not in store
+        index = _PATHS.index(f"$.location.{key}")
+        slots[index] = pc.if_else(in_store, slots[index], pa.scalar("null", pa.large_string()))
+    party = transactions["pfc_primary"]
+    slots.append(contiguous(by_value(party, views._counterparty_types)))
+    merchant = transactions["merchant_name"]
+    named = pa.array((merchant.notna() & (merchant.astype(object) != "")).to_numpy())
+    slots.append(
+        pc.if_else(named, fill(party_text, slots, rows), pa.scalar(no_party, pa.large_string()))
+    )
+    main = main._replace(pieces=[*main.pieces[:-1], main.pieces[-1] + ","])
+    return fill(main, slots, rows)
 
 
 def contiguous_bytes(texts: pa.Array, starts: np.ndarray) -> list[memoryview]:

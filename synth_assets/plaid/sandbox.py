@@ -20,15 +20,16 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from synth_assets.plaid import json_text
 from synth_assets.plaid.schema import SUBTYPES
-from synth_assets.plaid.views import iso_dates, money, values
+from synth_assets.plaid.views import Converter, iso_dates, money, values
 
 Config = dict[str, Any]
 
@@ -116,8 +117,15 @@ def _present(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in mapping.items() if value is not None}
 
 
-def _sandbox_transactions(transactions: pd.DataFrame) -> dict[str, list[Config]]:
-    """Sandbox transactions grouped by account id, each account's in table row order.
+def _transaction(transacted, posted, amount, description, currency) -> Config:
+    """One Sandbox transaction; parameters in ``TRANSACTION_KEYS`` order."""
+    return dict(
+        zip(TRANSACTION_KEYS, (transacted, posted, amount, description, currency), strict=True)
+    )
+
+
+def _transaction_columns(transactions: pd.DataFrame) -> list[tuple[pd.Series, Converter]]:
+    """The column (and its converter) feeding each of ``_transaction``'s parameters.
 
     ``date_transacted`` is the authorized date (else the date); ``date_posted`` the date, or
     for pending rows ``PENDING_POST_DAYS`` after the window's last day: a future posting date
@@ -126,23 +134,19 @@ def _sandbox_transactions(transactions: pd.DataFrame) -> dict[str, list[Config]]
     posted = transactions["date"]
     pending_post = posted.max() + pd.Timedelta(days=PENDING_POST_DAYS)
     posted = posted.where(~transactions["pending"].astype(bool), pending_post)
-    records = [
-        {
-            "date_transacted": transacted,
-            "date_posted": date_posted,
-            "amount": amount,
-            "description": description,
-            "currency": currency,
-        }
-        for transacted, date_posted, amount, description, currency in zip(
-            iso_dates(transactions["authorized_date"].fillna(transactions["date"])),
-            iso_dates(posted),
-            money(transactions["amount"]),
-            values(transactions["name"]),
-            values(transactions["iso_currency_code"]),
-            strict=True,
-        )
+    return [
+        (transactions["authorized_date"].fillna(transactions["date"]), iso_dates),
+        (posted, iso_dates),
+        (transactions["amount"], money),
+        (transactions["name"], values),
+        (transactions["iso_currency_code"], values),
     ]
+
+
+def _sandbox_transactions(transactions: pd.DataFrame) -> dict[str, list[Config]]:
+    """Sandbox transactions grouped by account id, each account's in table row order."""
+    columns = [convert(column) for column, convert in _transaction_columns(transactions)]
+    records = [_transaction(*row) for row in zip(*columns, strict=True)]
     groups = transactions.groupby("account_id", sort=False).indices
     return {account_id: [records[i] for i in rows] for account_id, rows in groups.items()}
 
@@ -233,16 +237,78 @@ def custom_user_configs(
 ) -> dict[str, Config]:
     """One custom-user config per user id (in table order); each user's accounts in table
     order, mortgage accounts left out."""
+    by_account = _sandbox_transactions(transactions)
+    return _configs(
+        users, accounts, liabilities, lambda _, account_id: by_account.get(account_id, [])
+    )
+
+
+def custom_user_texts(
+    users: pd.DataFrame,
+    accounts: pd.DataFrame,
+    transactions: pd.DataFrame,
+    liabilities: pd.DataFrame,
+) -> Iterator[tuple[str, list[bytes | memoryview]]]:
+    """The configs of ``custom_user_configs`` as the pieces of each user's UTF-8 JSON text,
+    the transactions (nearly all of the bytes) written column-wise into one buffer ordered by
+    account, each account's slice of it used in place."""
+    position = pd.Series(np.arange(len(accounts)), index=accounts["account_id"].to_numpy())
+    owners = position.reindex(transactions["account_id"].to_numpy()).to_numpy()
+    known = ~np.isnan(owners)
+    rows = transactions[known] if not known.all() else transactions
+    owners = owners[known].astype(np.int64)
+    if len(owners) and (np.diff(owners) < 0).any():  # generated rows already come by account
+        order = np.argsort(owners, kind="stable")
+        rows, owners = rows.iloc[order], owners[order]
+    shape = json_text.template(json_text.dumps(_transaction(*map(json_text.slot, range(5)))))
+    slots = [
+        json_text.contiguous(json_text.encode(column, convert))
+        for column, convert in _transaction_columns(rows)
+    ]
+    texts = json_text.fill(
+        shape._replace(pieces=[*shape.pieces[:-1], shape.pieces[-1] + ","]), slots, len(rows)
+    )
+    starts = np.r_[0, np.cumsum(np.bincount(owners, minlength=len(accounts)))]
+    slices = json_text.contiguous_bytes(texts, starts)
+    configs = _configs(users, accounts, liabilities, lambda index, _: json_text.slot(index))
+    for user_id, config in configs.items():
+        account = json_text.template(json_text.dumps(config))
+        pieces: list[bytes | memoryview] = [account.pieces[0].encode()]
+        for piece, index in zip(account.pieces[1:], account.slots, strict=True):
+            pieces += [b"[", slices[index][:-1], b"]" + piece.encode()]
+        yield user_id, pieces
+
+
+def _configs(
+    users: pd.DataFrame,
+    accounts: pd.DataFrame,
+    liabilities: pd.DataFrame,
+    transactions_of: Callable[[int, str], Any],
+) -> dict[str, Config]:
+    """The configs, each account's ``transactions`` given by ``transactions_of(position of
+    the account in ``accounts``, account id)``."""
     identities = _identities(users)
     configs = {
         user_id: {"version": CONFIG_VERSION, "seed": user_id, "override_accounts": []}
         for user_id in identities
     }
-    by_account = _sandbox_transactions(transactions)
     overrides = _liability_overrides(liabilities)
     supported = accounts[~accounts["subtype"].isin(UNSUPPORTED_SUBTYPES)]
     limits = money(supported["balance_limit"].where(supported["type"] == "credit"))
-    for account_id, user_id, kind, subtype, start, currency, name, official, limit, mask in zip(
+    for (
+        index,
+        account_id,
+        user_id,
+        kind,
+        subtype,
+        start,
+        currency,
+        name,
+        official,
+        limit,
+        mask,
+    ) in zip(
+        np.flatnonzero(~accounts["subtype"].isin(UNSUPPORTED_SUBTYPES).to_numpy()).tolist(),
         *(values(supported[c]) for c in ("account_id", "user_id", "type", "subtype")),
         money(supported["opening_balance"]),
         *(values(supported[c]) for c in ("iso_currency_code", "name", "official_name")),
@@ -259,7 +325,7 @@ def custom_user_configs(
                 {"name": name, "official_name": official, "limit": limit, "mask": mask}
             ),
             "numbers": {"account": account_number(account_id, mask), "ach_routing": ACH_ROUTING},
-            "transactions": by_account.get(account_id, []),
+            "transactions": transactions_of(index, account_id),
             "identity": copy.deepcopy(identities[user_id]),
             "inflow_model": dict(NO_INFLOW),
         }

@@ -105,15 +105,36 @@ def transaction_variants(transactions: pd.DataFrame) -> pd.DataFrame:
     return transactions.loc[~shape.duplicated()]
 
 
+def location(channel, city, region, postal_code, country) -> PlaidObject:
+    """A Transaction's ``location``: the store's place for in-store rows, else all null."""
+    place = _NULL_LOCATION.copy()
+    if channel == "in store":
+        place.update(city=city, region=region, postal_code=postal_code, country=country)
+    return place
+
+
+def counterparties(merchant_name, party, website, level) -> list[PlaidObject]:
+    """A Transaction's ``counterparties``: the merchant, when the row names one."""
+    if not merchant_name:
+        return []
+    return [
+        {
+            "name": merchant_name,
+            "type": party,
+            "website": website,
+            "logo_url": None,
+            "entity_id": None,
+            "confidence_level": level,
+        }
+    ]
+
+
 def _transaction(
     transaction_id, account_id, amount, iso, unofficial, date, authorized_date, datetime,
     authorized_datetime, name, merchant_name, website, channel, pending, city, region,
     postal_code, country, primary, detailed, level, party,
 ) -> PlaidObject:  # fmt: skip
     """One Transaction; parameters in TRANSACTION_COLUMNS order, then the counterparty type."""
-    location = _NULL_LOCATION.copy()
-    if channel == "in store":
-        location.update(city=city, region=region, postal_code=postal_code, country=country)
     return {
         "transaction_id": transaction_id,
         "account_id": account_id,
@@ -135,7 +156,7 @@ def _transaction(
         "pending_transaction_id": None,
         "account_owner": None,
         "transaction_code": None,
-        "location": location,
+        "location": location(channel, city, region, postal_code, country),
         "payment_meta": _NULL_PAYMENT_META.copy(),
         "personal_finance_category": {
             "primary": primary,
@@ -143,18 +164,7 @@ def _transaction(
             "confidence_level": level,
             "version": PFC_VERSION,
         },
-        "counterparties": [
-            {
-                "name": merchant_name,
-                "type": party,
-                "website": website,
-                "logo_url": None,
-                "entity_id": None,
-                "confidence_level": level,
-            }
-        ]
-        if merchant_name
-        else [],
+        "counterparties": counterparties(merchant_name, party, website, level),
     }
 
 
