@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from synth_assets.generate.calendar import Window, add_months
 from synth_assets.generate.catalogue import CATALOGUE
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY, PFC_V2
@@ -37,6 +38,7 @@ MAX_USERS = 1_000_000
 MAX_USERS_SCALED = 50_000_000
 MAX_TRANSACTIONS_PER_MONTH = 1_000
 MAX_DAYS = 3_660  # ten years
+MAX_MONTHS = 120
 MAX_ITEMS_PER_USER = 1_000
 MAX_AMOUNT = 100_000_000.0  # a median; the tables store amounts as numeric(14, 2)
 MAX_TEXT = 200
@@ -105,20 +107,44 @@ class AccountKind(StrEnum):
 
 
 class DateRange(Strict):
-    start: dt.date
-    end: dt.date
+    """The window the tables show: fixed (``start`` to ``end``, inclusive, shown up to the
+    as-of date when that comes first), or relative: the ``months`` months or ``days`` days
+    that end at the as-of date."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    months: Annotated[int, Field(ge=1, le=MAX_MONTHS)] | None = None
+    days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> DateRange:
+    def _one_shape(self) -> DateRange:
+        fixed = (self.start is not None, self.end is not None)
+        relative = (self.months is not None) + (self.days is not None)
+        if relative == 1 and fixed == (False, False):
+            return self
+        if relative or fixed != (True, True):
+            raise ValueError(
+                "give either start and end (fixed dates), or one of months or days (ending at "
+                "the as-of date, e.g. {months: 12})"
+            )
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
-        if self.days > MAX_DAYS:
-            raise ValueError(f"spans {self.days} days; at most {MAX_DAYS} (ten years)")
+        if (self.end - self.start).days + 1 > MAX_DAYS:
+            raise ValueError(f"spans more than {MAX_DAYS} days (ten years)")
         return self
 
     @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
+    def relative(self) -> bool:
+        return self.start is None
+
+    def window(self, as_of: dt.date) -> Window:
+        if self.months is not None:
+            return Window(add_months(as_of, -self.months) + dt.timedelta(days=1), as_of)
+        if self.days is not None:
+            return Window(as_of - dt.timedelta(days=self.days - 1), as_of)
+        if as_of < self.start:
+            raise ValueError(f"starts on {self.start}, after the as-of date {as_of}")
+        return Window(self.start, min(self.end, as_of))
 
 
 class Income(Strict):
@@ -343,6 +369,13 @@ class Persona(Strict):
                 "accounts.checking must be present with probability 1 (pay lands there)"
             )
         return self
+
+    def window(self, as_of: dt.date) -> Window:
+        """The days this persona's tables show at ``as_of``."""
+        try:
+            return self.date_range.window(as_of)
+        except ValueError as error:
+            raise PersonaError(f"persona {self.name!r}: date_range {error}") from None
 
     def user_count(self, scale: float) -> int:
         """Generated users (fixed users come on top), scaled but never fewer than one."""

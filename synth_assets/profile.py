@@ -9,16 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth_assets.checks.fidelity import Sums, add, median_of_counts
+from synth_assets.checks.fidelity import Sums, add, median_of_counts, user_months
+from synth_assets.generate.calendar import Window
 from synth_assets.personas import Persona
 
 DAYS_PER_MONTH = 365.25 / 12
-
-
-def _user_months(persona: Persona, users: pd.DataFrame) -> float:
-    end = np.datetime64(persona.date_range.end, "s") + np.timedelta64(1, "D")
-    days = (end - users["created_at"].to_numpy().astype("datetime64[s]")) / np.timedelta64(1, "D")
-    return float(np.maximum(days, 0).sum() / DAYS_PER_MONTH)
 
 
 def _counts(prefix: str, values: pd.Series, weights: pd.Series | None = None) -> Sums:
@@ -26,7 +21,7 @@ def _counts(prefix: str, values: pd.Series, weights: pd.Series | None = None) ->
     return {f"{prefix}{key}": float(n) for key, n in grouped.items()}
 
 
-def sums(persona: Persona, frames: dict[str, pd.DataFrame]) -> Sums:
+def sums(window: Window, frames: dict[str, pd.DataFrame]) -> Sums:
     """One shard's contribution to the profile."""
     users, accounts, tx = frames["users"], frames["accounts"], frames["transactions"]
     jobs = frames["jobs"]
@@ -36,7 +31,7 @@ def sums(persona: Persona, frames: dict[str, pd.DataFrame]) -> Sums:
     subscriptions = tx.loc[recurring, ["account_id", "merchant_name"]]
     return {
         "users": float(len(users)),
-        "user months": _user_months(persona, users),
+        "user months": user_months(window, users),
         "income": float(-tx.loc[tx["pfc_primary"] == "INCOME", "amount"].sum()),
         "spend": float(tx.loc[spent, "amount"].sum()),
         "subscriptions": float(

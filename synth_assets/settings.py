@@ -11,12 +11,15 @@ by the same type as the config field, and a bad one is refused naming the variab
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
+from synth_assets.generate.calendar import EARLIEST_AS_OF, LATEST_AS_OF
 from synth_assets.generate.common import BLOCK_USERS
 
 MAX_SCALE = 100_000.0
@@ -65,6 +68,21 @@ Folder = Annotated[str, Field(min_length=1, max_length=4096)]
 MAX_SHARD_USERS = 1_000_000
 ShardUsers = Annotated[int, Field(ge=BLOCK_USERS, le=MAX_SHARD_USERS, multiple_of=BLOCK_USERS)]
 
+
+def _iso_day(value: Any) -> Any:
+    """A date given as text must be exactly YYYY-MM-DD (no time, no other spelling)."""
+    if isinstance(value, str):
+        if not ISO_DAY.fullmatch(value):
+            raise ValueError(f"expected a date as YYYY-MM-DD, got {value[:40]!r}")
+        return dt.date.fromisoformat(value)
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise ValueError(f"expected a date as YYYY-MM-DD, got {type(value).__name__}")
+    return value
+
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+AsOf = Annotated[dt.date, BeforeValidator(_iso_day), Field(ge=EARLIEST_AS_OF, le=LATEST_AS_OF)]
+
 SEED = Spec("seed", "SYNTH_SEED", Seed, 42, "Global seed: the same seed gives identical data.")
 SCALE = Spec(
     "scale",
@@ -72,6 +90,15 @@ SCALE = Spec(
     Scale,
     1.0,
     f"Multiplies every persona's user count (above 0, at most {MAX_SCALE:g}).",
+)
+AS_OF = Spec(
+    "as_of",
+    "SYNTH_AS_OF",
+    AsOf,
+    None,
+    "The date the data is as of (YYYY-MM-DD): a relative window ends here, rows after it do "
+    "not exist yet, and those of its last days are pending. Unset: today (UTC) at the run's "
+    "start; a scheduled run: its tick's date.",
 )
 SHARD_USERS = Spec(
     "shard_users",

@@ -186,7 +186,7 @@ def _judged(
         shard,
         {name: len(tables[name]) for name in ORDER},
         judgements,
-        profile.sums(ctx.persona, tables),
+        profile.sums(ctx.window, tables),
         registry.blocking_failures(judgements),
         phases=phases,
     )

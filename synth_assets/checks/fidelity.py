@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.generate.accounts import PRODUCTS
+from synth_assets.generate.calendar import Window
 from synth_assets.personas import Persona
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -128,17 +129,19 @@ def income_metrics(persona: Persona, sums: Sums) -> list[Metric]:
     return [Metric("median annual income", spec.median, median, spec.median * relative)]
 
 
-def _user_months(persona: Persona, users: pd.DataFrame) -> float:
-    end = np.datetime64(persona.date_range.end, "s") + np.timedelta64(1, "D")
-    days = (end - users["created_at"].to_numpy().astype("datetime64[s]")) / np.timedelta64(1, "D")
-    return float(days.sum() / DAYS_PER_MONTH)
+def user_months(window: Window, users: pd.DataFrame) -> float:
+    """Months each user was signed up inside the window, added up."""
+    end = window.last_second + 1
+    since = np.maximum(users["created_at"].to_numpy().astype("datetime64[s]"), window.first_second)
+    days = (end - since) / np.timedelta64(1, "D")
+    return float(np.maximum(days, 0).sum() / DAYS_PER_MONTH)
 
 
-def spending_sums(persona: Persona, users: pd.DataFrame, transactions: pd.DataFrame) -> Sums:
+def spending_sums(window: Window, users: pd.DataFrame, transactions: pd.DataFrame) -> Sums:
     # The one column needed, not a filtered copy of the whole (million-row) frame.
     purchases = transactions.loc[transactions["payment_channel"] != "other", "pfc_primary"]
     return {
-        "user months": _user_months(persona, users),
+        "user months": user_months(window, users),
         "purchases": float(len(purchases)),
         **_counts("primary=", purchases),
     }
@@ -176,8 +179,10 @@ def income_level(persona: Persona, users: pd.DataFrame) -> list[Metric]:
     return income_metrics(persona, income_sums(persona, users))
 
 
-def spending(persona: Persona, users: pd.DataFrame, transactions: pd.DataFrame) -> list[Metric]:
-    return spending_metrics(persona, spending_sums(persona, users, transactions))
+def spending(
+    persona: Persona, window: Window, users: pd.DataFrame, transactions: pd.DataFrame
+) -> list[Metric]:
+    return spending_metrics(persona, spending_sums(window, users, transactions))
 
 
 def metadata(metrics: list[Metric]) -> dict[str, object]:

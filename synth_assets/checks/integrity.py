@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 EXAMPLES = 5
@@ -76,7 +77,69 @@ def transactions_integrity(transactions: pd.DataFrame, accounts: pd.DataFrame) -
     return [
         unique(transactions, "transaction_id"),
         foreign_key(transactions, "account_id", accounts, "account_id"),
+        *pending_links(transactions),
     ]
+
+
+def pending_links(transactions: pd.DataFrame) -> list[Finding]:
+    """``pending_transaction_id`` as Plaid links it: only a posted row names the pending one
+    it replaced, each pending one is replaced once, and it names no row of the table (the
+    pending row is gone once its posted row is there)."""
+    link = transactions["pending_transaction_id"]
+    named = link.notna().to_numpy()
+    ids = transactions["transaction_id"]
+    on_pending = named & transactions["pending"].to_numpy(dtype=bool)
+    twice = named & link.duplicated(keep=False).to_numpy()
+    still_there = named & link.isin(ids).to_numpy()
+    return [
+        Finding(f"{rule}", len(transactions), int(bad.sum()), examples(ids[bad]))
+        for rule, bad in (
+            ("only posted rows name a pending transaction", on_pending),
+            ("a pending transaction is replaced once", twice),
+            ("pending_transaction_id names no row of the table", still_there),
+        )
+    ]
+
+
+def changes_integrity(
+    changes: pd.DataFrame, transactions: pd.DataFrame, accounts: pd.DataFrame, as_of
+) -> list[Finding]:
+    """The day's changes say what the table now holds: what was added is there (on the
+    account the change names), what was removed is not, a posted row whose pending one was
+    removed that day stays on that pending row's account, and all are of the as-of date."""
+    ids = changes["transaction_id"]
+    key = ids + "|" + changes["change"]
+    added = (changes["change"] == "added").to_numpy()
+    removed = (changes["change"] == "removed").to_numpy()
+    account_of = pd.Series(
+        transactions["account_id"].to_numpy(), index=transactions["transaction_id"]
+    )
+    present = ids.isin(transactions["transaction_id"]).to_numpy()
+    moved = (
+        added & present & (account_of.reindex(ids).to_numpy() != changes["account_id"].to_numpy())
+    )
+    gone = changes.loc[removed].set_index("transaction_id")["account_id"]
+    posted = transactions[transactions["transaction_id"].isin(ids[added])]
+    linked = posted["pending_transaction_id"].isin(gone.index).to_numpy()
+    crossed = linked & (
+        gone.reindex(posted["pending_transaction_id"]).to_numpy() != posted["account_id"].to_numpy()
+    )
+    day = changes["as_of"].to_numpy().astype("datetime64[D]") != np.datetime64(as_of, "D")
+    findings = [
+        Finding("(transaction_id, change) unique", len(changes), int(key.duplicated(keep=False).sum()),
+                examples(ids[key.duplicated(keep=False)])),
+        foreign_key(changes, "account_id", accounts, "account_id"),
+        Finding("added transactions are in the table", int(added.sum()),
+                int((added & ~present).sum()), examples(ids[added & ~present])),
+        Finding("added on the account of its row", int(added.sum()), int(moved.sum()),
+                examples(ids[moved])),
+        Finding("removed transactions are not in the table", int(removed.sum()),
+                int((removed & present).sum()), examples(ids[removed & present])),
+        Finding("a posted row stays on its pending row's account", int(linked.sum()),
+                int(crossed.sum()), examples(posted["transaction_id"][crossed])),
+        Finding("changes are of the as-of date", len(changes), int(day.sum()), examples(ids[day])),
+    ]  # fmt: skip
+    return findings
 
 
 def liabilities_integrity(liabilities: pd.DataFrame, accounts: pd.DataFrame) -> list[Finding]:

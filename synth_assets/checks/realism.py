@@ -1,6 +1,8 @@
 """Rules that make the data hang together like real money and real activity: balances equal
-their flows, card payments appear on both sides, recurring streams recur, and nothing happens
-before its parent exists or outside the persona's window. Plain functions returning Findings."""
+their flows, card payments appear on both sides, recurring streams recur, loans amortise,
+card statements are the month's charges, pending rows are the last days' and post on
+business days, and nothing happens before its parent exists or after the as-of date. Plain
+functions returning Findings."""
 
 from __future__ import annotations
 
@@ -15,14 +17,19 @@ from synth_assets.personas import PayFrequency
 CENT = 0.005
 CARD_PAYMENT = "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"
 # Allowed gaps in days between consecutive paychecks, by pay frequency.
+# A payday on a weekend moves to the Friday before, a bill due on one posts the Monday after:
+# two days either way.
 PAY_GAPS = {
     PayFrequency.WEEKLY: (7, 7),
     PayFrequency.BIWEEKLY: (14, 14),
-    PayFrequency.SEMI_MONTHLY: (13, 17),
-    PayFrequency.MONTHLY: (28, 31),
+    PayFrequency.SEMI_MONTHLY: (11, 19),
+    PayFrequency.MONTHLY: (26, 33),
 }
-MONTHLY_GAP = (28, 31)
-YEARLY_GAP = (365, 366)
+MONTHLY_GAP = (26, 33)
+YEARLY_GAP = (363, 368)
+PENDING_REACH_DAYS = 7  # five business days
+INTEREST_CHARGE = "BANK_FEES_INTEREST_CHARGE"
+INTEREST_EARNED = "INCOME_INTEREST_EARNED"
 
 
 def _mismatch(rule: str, ids: pd.Series, expected: np.ndarray, actual: np.ndarray) -> Finding:
@@ -31,8 +38,9 @@ def _mismatch(rule: str, ids: pd.Series, expected: np.ndarray, actual: np.ndarra
 
 
 def balance_consistency(accounts: pd.DataFrame, transactions: pd.DataFrame) -> list[Finding]:
-    """current = opening -/+ posted flows (depository / credit); credit available = limit -
-    current; depository available = current - pending outflows; loans keep their principal."""
+    """current = opening -/+ posted flows (depository / credit and loans, whose balance is
+    what is owed); credit available = limit - current; depository available = current -
+    pending outflows."""
     flows = transactions[["account_id", "amount", "pending"]]  # not the other 19 columns
     posted = flows[~flows["pending"]].groupby("account_id")["amount"].sum()
     held = flows[flows["pending"] & (flows["amount"] > 0)].groupby("account_id")["amount"].sum()
@@ -43,9 +51,7 @@ def balance_consistency(accounts: pd.DataFrame, transactions: pd.DataFrame) -> l
     current = accounts["balance_current"].to_numpy(dtype=float)
     available = accounts["balance_available"].to_numpy(dtype=float)
     limit = accounts["balance_limit"].to_numpy(dtype=float)
-    expected = np.select(
-        [kind == "depository", kind == "credit"], [opening - posted, opening + posted], opening
-    )
+    expected = np.where(kind == "depository", opening - posted, opening + posted)
     credit, depository = kind == "credit", kind == "depository"
     ids = accounts["account_id"]
     return [
@@ -116,12 +122,15 @@ def _share_within(gaps: pd.Series, low: int, high: int) -> tuple[int, int]:
 
 
 def recurring_regularity(
-    transactions: pd.DataFrame, pay_frequency: PayFrequency, yearly_merchants: set[str]
+    transactions: pd.DataFrame,
+    pay_frequency: PayFrequency,
+    pay_category: str,
+    yearly_merchants: set[str],
 ) -> list[Finding]:
     """Paychecks arrive on the pay schedule from one payer; subscriptions and bills recur
     monthly (or yearly) at a fixed amount; rent is the same each month."""
     findings = []
-    income = transactions[transactions["pfc_primary"] == "INCOME"]
+    income = transactions[transactions["pfc_detailed"] == pay_category]
     payers = income.groupby("account_id")["merchant_name"].nunique()
     findings.append(
         Finding(
@@ -174,6 +183,13 @@ def _after(
     return Finding(rule, len(ids), int(bad.sum()), examples(ids[bad]))
 
 
+def _by(rule: str, ids: pd.Series, when: np.ndarray, end: dt.date) -> Finding:
+    """Nothing after the as-of date: it has not happened yet."""
+    when = np.asarray(when, dtype="datetime64[s]")
+    bad = ~np.isnat(when) & (when >= np.datetime64(end + dt.timedelta(days=1), "s"))
+    return Finding(rule, len(ids), int(bad.sum()), examples(ids[bad]))
+
+
 def _within(rule: str, ids: pd.Series, when: np.ndarray, start: dt.date, end: dt.date) -> Finding:
     when = np.asarray(when, dtype="datetime64[s]")
     first, last = np.datetime64(start, "s"), np.datetime64(end + dt.timedelta(days=1), "s")
@@ -186,22 +202,19 @@ def accounts_time(
 ) -> list[Finding]:
     signup = users.set_index("id")["created_at"].reindex(accounts["user_id"]).to_numpy()
     ids = accounts["account_id"]
+    opened = accounts["created_at"].to_numpy()
     return [
-        _after(
-            "account opened after its user signed up",
-            ids,
-            accounts["created_at"].to_numpy(),
-            signup,
-        ),
-        _within(
-            "account opened inside the window", ids, accounts["created_at"].to_numpy(), start, end
-        ),
+        _after("account opened after its user signed up", ids, opened, signup),
+        _by("account opened by the as-of date", ids, opened, end),
     ]
 
 
 def transactions_time(
     accounts: pd.DataFrame, transactions: pd.DataFrame, start: dt.date, end: dt.date
 ) -> list[Finding]:
+    """After the account opened, inside the window, authorised first; pending rows are the
+    last days' (a card posts within five business days), and what posted did so on a
+    business day (card purchases and paychecks: banks post on weekdays)."""
     opened = (
         accounts.set_index("account_id")["created_at"]
         .reindex(transactions["account_id"])
@@ -209,6 +222,14 @@ def transactions_time(
     )
     ids = transactions["transaction_id"]
     when = transactions["datetime"].to_numpy()
+    pending = transactions["pending"].to_numpy(dtype=bool)
+    date = transactions["date"].to_numpy().astype("datetime64[D]")
+    oldest_pending = np.datetime64(end, "D") - PENDING_REACH_DAYS
+    card = transactions["payment_channel"].to_numpy() != "other"
+    paycheck = (transactions["pfc_primary"] == "INCOME").to_numpy() & (
+        transactions["pfc_detailed"] != INTEREST_EARNED
+    ).to_numpy()
+    weekend = ~pending & (card | paycheck) & (((date.view("int64") + 3) % 7) >= 5)
     return [
         _after("transaction after its account opened", ids, when, opened),
         _within("transaction inside the window", ids, when, start, end),
@@ -218,6 +239,18 @@ def transactions_time(
             transactions["date"].to_numpy(),
             transactions["authorized_date"].to_numpy(),
         ),
+        Finding(
+            f"pending only in the last {PENDING_REACH_DAYS} days",
+            len(ids),
+            int((pending & (date < oldest_pending)).sum()),
+            examples(ids[pending & (date < oldest_pending)]),
+        ),
+        Finding(
+            "card purchases and paychecks post on business days",
+            len(ids),
+            int(weekend.sum()),
+            examples(ids[weekend]),
+        ),
     ]
 
 
@@ -226,17 +259,10 @@ def content_time(
 ) -> list[Finding]:
     signup = users.set_index("id")["created_at"].reindex(content["user_id"]).to_numpy()
     ids = content["id"]
+    made = content["created_at"].to_numpy()
     return [
-        _after(
-            "content created after its user signed up",
-            ids,
-            content["created_at"].to_numpy(),
-            signup,
-            strict=True,
-        ),
-        _within(
-            "content created inside the window", ids, content["created_at"].to_numpy(), start, end
-        ),
+        _after("content created after its user signed up", ids, made, signup, strict=True),
+        _by("content created by the as-of date", ids, made, end),
     ]
 
 
@@ -254,5 +280,86 @@ def jobs_time(
         _after("job started after it was created", ids, started, created),
         _after("job completed after it started", ids, completed, started),
         _after("content created after its job completed", ids, made, completed, strict=True),
-        _within("job created inside the window", ids, created, start, end),
+        _by("job created by the as-of date", ids, created, end),
+    ]
+
+
+def _loan_rows(accounts: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFrame:
+    """Posted rows of loan accounts, in order, with the balance owed before each."""
+    loans = accounts.loc[accounts["type"] == "loan", ["account_id", "opening_balance"]]
+    rows = transactions.loc[
+        transactions["account_id"].isin(loans["account_id"]) & ~transactions["pending"],
+        ["transaction_id", "account_id", "datetime", "amount", "pfc_detailed"],
+    ].sort_values(["account_id", "datetime"], kind="stable")
+    opening = loans.set_index("account_id")["opening_balance"].astype(float)
+    flows = rows["amount"].astype(float)
+    before = (
+        opening.reindex(rows["account_id"]).to_numpy()
+        + (flows.groupby(rows["account_id"]).cumsum() - flows).to_numpy()
+    )
+    return rows.assign(before=before)
+
+
+def loan_amortisation(
+    accounts: pd.DataFrame, transactions: pd.DataFrame, liabilities: pd.DataFrame
+) -> list[Finding]:
+    """Each month's interest on a loan is the balance owed then times its APR / 12 (to the
+    cent), and each payment is more than the interest: the principal goes down."""
+    rows = _loan_rows(accounts, transactions)
+    interest = rows[rows["pfc_detailed"] == INTEREST_CHARGE]
+    apr = liabilities.set_index("account_id")["apr_percentage"].astype(float)
+    rate = apr.reindex(interest["account_id"]).to_numpy() / 1200
+    known = ~np.isnan(rate)
+    expected = np.round(interest["before"].to_numpy() * rate, 2)
+    wrong = known & ~np.isclose(expected, interest["amount"].to_numpy(dtype=float), atol=0.011)
+    payments = rows[rows["amount"] < 0]
+    paid = payments.groupby("account_id")["amount"].sum().abs()
+    charged = interest.groupby("account_id")["amount"].sum()
+    growing = paid.reindex(charged.index, fill_value=0.0) <= charged
+    return [
+        Finding(
+            "loan interest = balance x APR / 12",
+            int(known.sum()),
+            int(wrong.sum()),
+            examples(interest["transaction_id"][wrong]),
+        ),
+        Finding(
+            "loan payments repay principal",
+            len(charged),
+            int(growing.sum()),
+            examples(growing.index[growing.to_numpy()].to_series()),
+        ),
+    ]
+
+
+def card_statements(
+    accounts: pd.DataFrame, transactions: pd.DataFrame, liabilities: pd.DataFrame, start: dt.date
+) -> list[Finding]:
+    """A card's last statement is its posted charges of that calendar month (checked when
+    the whole month is inside the window)."""
+    credit = liabilities[
+        (liabilities["liability_type"] == "credit")
+        & liabilities["last_statement_issue_date"].notna()
+    ]
+    closed = credit["last_statement_issue_date"].to_numpy().astype("datetime64[M]")
+    whole = closed.astype("datetime64[D]") >= np.datetime64(start, "D")
+    charges = transactions[
+        transactions["account_id"].isin(credit["account_id"])
+        & ~transactions["pending"]
+        & (transactions["amount"] > 0)
+    ]
+    month = charges["date"].to_numpy().astype("datetime64[M]")
+    closing = pd.Series(closed, index=credit["account_id"].to_numpy())
+    in_month = month == closing.reindex(charges["account_id"]).to_numpy()
+    total = charges.loc[in_month].groupby("account_id")["amount"].sum()
+    total = total.reindex(credit["account_id"], fill_value=0.0).to_numpy(dtype=float)
+    statement = credit["last_statement_balance"].to_numpy(dtype=float)
+    bad = whole & ~np.isclose(total, statement, atol=CENT)
+    return [
+        Finding(
+            "card statement = the month's posted charges",
+            int(whole.sum()),
+            int(bad.sum()),
+            examples(credit["account_id"][bad]),
+        )
     ]

@@ -32,7 +32,7 @@ class Rule:
     blocking: bool
     description: str
     findings: Callable[[Context, Tables], list[Finding]] | None = None
-    sums: Callable[[Persona, Tables], fidelity.Sums] | None = None
+    sums: Callable[[Context, Tables], fidelity.Sums] | None = None
     metrics: Callable[[Persona, fidelity.Sums], list[fidelity.Metric]] | None = None
 
     @property
@@ -41,7 +41,7 @@ class Rule:
 
 
 def _window(ctx: Context) -> tuple:
-    return ctx.persona.date_range.start, ctx.persona.date_range.end
+    return ctx.window.start, ctx.window.end
 
 
 def _format(outcome: plaid_format.FormatResult) -> list[Finding]:
@@ -51,7 +51,18 @@ def _format(outcome: plaid_format.FormatResult) -> list[Finding]:
 def _regularity(ctx: Context, t: Tables) -> list[Finding]:
     persona = ctx.persona
     yearly = {s.name for s in persona.spending.subscriptions if s.frequency == "ANNUALLY"}
-    return realism.recurring_regularity(t["transactions"], persona.income.pay_frequency, yearly)
+    income = persona.income
+    return realism.recurring_regularity(
+        t["transactions"], income.pay_frequency, income.category, yearly
+    )
+
+
+def _follows(ctx: Context, t: Tables) -> list[Finding]:
+    accounts, transactions, liabilities = t["accounts"], t["transactions"], t["liabilities"]
+    return [
+        *realism.card_statements(accounts, transactions, liabilities, ctx.window.start),
+        *realism.loan_amortisation(accounts, transactions, liabilities),
+    ]
 
 
 RULES: tuple[Rule, ...] = (
@@ -62,7 +73,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "users", "persona_fidelity", False,
         "Median income within tolerance of the persona's configured median.",
-        sums=lambda p, t: fidelity.income_sums(p, t["users"]),
+        sums=lambda ctx, t: fidelity.income_sums(ctx.persona, t["users"]),
         metrics=fidelity.income_metrics,
     ),
     Rule(
@@ -77,18 +88,19 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "accounts", "time_integrity", True,
-        "Accounts open after their user signs up, inside the persona's window.",
+        "Accounts open after their user signs up, by the as-of date.",
         findings=lambda ctx, t: realism.accounts_time(t["users"], t["accounts"], *_window(ctx)),
     ),
     Rule(
         "accounts", "persona_fidelity", False,
         "Share of users holding each product within tolerance of its configured probability.",
-        sums=lambda p, t: fidelity.account_mix_sums(p, t["users"], t["accounts"]),
+        sums=lambda ctx, t: fidelity.account_mix_sums(ctx.persona, t["users"], t["accounts"]),
         metrics=fidelity.account_mix_metrics,
     ),
     Rule(
         "transactions", "integrity", True,
-        "transaction_id is unique; every transaction's account exists.",
+        "transaction_id is unique; every transaction's account exists; pending_transaction_id "
+        "is set only on posted rows, names each pending row once, and no row of the table.",
         findings=lambda ctx, t: integrity.transactions_integrity(t["transactions"], t["accounts"]),
     ),
     Rule(
@@ -101,8 +113,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "transactions", "balance_consistency", True,
-        "Account balances equal the flows: current = opening + posted flows (Plaid signs), "
-        "credit available = limit - current, depository available = current - pending outflows.",
+        "Account balances equal the flows: current = opening -/+ posted flows (depository / "
+        "credit and loans, Plaid signs), credit available = limit - current, depository "
+        "available = current - pending outflows.",
         findings=lambda ctx, t: realism.balance_consistency(t["accounts"], t["transactions"]),
     ),
     Rule(
@@ -113,7 +126,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "transactions", "time_integrity", True,
-        "Transactions happen after their account opens, inside the window, authorised first.",
+        "Transactions happen after their account opens, inside the window, authorised first; "
+        "pending rows are the last seven days'; card purchases and paychecks post on business "
+        "days.",
         findings=lambda ctx, t: realism.transactions_time(
             t["accounts"], t["transactions"], *_window(ctx)
         ),
@@ -127,7 +142,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "transactions", "persona_fidelity", False,
         "Purchases per user per month and the category mix within tolerance of the persona.",
-        sums=lambda p, t: fidelity.spending_sums(p, t["users"], t["transactions"]),
+        sums=lambda ctx, t: fidelity.spending_sums(ctx.window, t["users"], t["transactions"]),
         metrics=fidelity.spending_metrics,
     ),
     Rule(
@@ -141,12 +156,18 @@ RULES: tuple[Rule, ...] = (
         findings=lambda ctx, t: _format(plaid_format.check_liabilities(t["liabilities"])),
     ),
     Rule(
+        "liabilities", "follows_transactions", True,
+        "A card's last statement is that month's posted charges; a loan's monthly interest is "
+        "the balance owed times its APR / 12, and its payments repay principal.",
+        findings=_follows,
+    ),
+    Rule(
         "content", "integrity", True, "Content ids are unique; every item's user exists.",
         findings=lambda ctx, t: integrity.content_integrity(t["content"], t["users"]),
     ),
     Rule(
         "content", "time_integrity", True,
-        "Content is created after its user signs up, inside the window.",
+        "Content is created after its user signs up, by the as-of date.",
         findings=lambda ctx, t: realism.content_time(t["users"], t["content"], *_window(ctx)),
     ),
     Rule(
@@ -157,16 +178,25 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "jobs", "time_integrity", True,
-        "Jobs are created after signup, start after creation, complete after starting, and "
-        "finish before the content they produced.",
+        "Jobs are created after signup (by the as-of date), start after creation, complete "
+        "after starting, and finish before the content they produced.",
         findings=lambda ctx, t: realism.jobs_time(
             t["users"], t["content"], t["jobs"], *_window(ctx)
         ),
     ),
     Rule(
+        "transaction_changes", "integrity", True,
+        "The day's changes match the table: added rows are in it (on their account), removed "
+        "ones are not, a posted row replacing a pending one removed that day stays on its "
+        "account, and every change is of the as-of date.",
+        findings=lambda ctx, t: integrity.changes_integrity(
+            t["transaction_changes"], t["transactions"], t["accounts"], ctx.window.end
+        ),
+    ),
+    Rule(
         "jobs", "persona_fidelity", False,
         "Job status mix within tolerance of the persona's configured mix.",
-        sums=lambda p, t: fidelity.job_status_sums(p, t["jobs"]),
+        sums=lambda ctx, t: fidelity.job_status_sums(ctx.persona, t["jobs"]),
         metrics=fidelity.job_status_metrics,
     ),
 )  # fmt: skip
@@ -191,7 +221,7 @@ def judge(ctx: Context, tables: Tables) -> dict[str, Judgement]:
     return {
         rule.key: Judgement(findings=rule.findings(ctx, tables))
         if rule.findings
-        else Judgement(sums=rule.sums(ctx.persona, tables))
+        else Judgement(sums=rule.sums(ctx, tables))
         for rule in RULES
     }
 

@@ -70,6 +70,11 @@ TABLES = {
         "Generation jobs: one completed job per content item plus the persona's failed / "
         "cancelled / running / pending mix.",
     ),
+    "transaction_changes": (
+        "banking",
+        "What changed in transactions since the day before the as-of date, as Plaid's "
+        "/transactions/sync reports it: each added or removed transaction and its account.",
+    ),
 }
 # The foreign keys, as asset edges: each table depends on the tables it refers to.
 PARENTS = {
@@ -79,6 +84,7 @@ PARENTS = {
     "liabilities": {"accounts", "transactions"},
     "content": {"users"},
     "jobs": {"users", "content"},
+    "transaction_changes": {"accounts", "transactions"},
 }
 
 

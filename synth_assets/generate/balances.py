@@ -1,6 +1,18 @@
-"""Balances that add up: each account's current balance is its opening balance plus the
-window's posted flows (Plaid's signs), credit ``available`` is ``limit`` - ``current``, and
-checking never goes negative unless the persona overdraws, in which case overdraft fees follow.
+"""Balances that add up at every as-of date, without replaying years of history.
+
+Each account's balance at a moment is its balance at the start of that calendar month plus
+the month's flows posted before the moment:
+
+- checking starts each month at a balance drawn for that month (``start_of_month``): on the
+  month's last evening, whatever is above it is swept to the user's account at another bank
+  (or the shortfall brought back), and if a month's debits would take it below a cushion (for
+  a persona that overdraws: below its overdraft limit), a transfer from that bank covers it
+  just before. Overdraft fees follow debits that post below zero;
+- a credit card starts each month owing last month's statement (paid in full on the 21st);
+- savings and loans follow their schedules (``schedules``).
+
+So a window needs only its months and the one before, and moving the as-of date changes
+nothing already shown.
 """
 
 from __future__ import annotations
@@ -8,93 +20,182 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate.common import Context
-from synth_assets.generate.streams import stream
+from synth_assets.generate import calendar
+from synth_assets.generate.book import Book
+from synth_assets.generate.common import lognormal
+from synth_assets.generate.flows import Flows, concat, empty, flows, posted_at, take
+from synth_assets.generate.schedules import Loans, Savings
 
 TABLE = "transactions"
 OVERDRAFT_FEE = 35.0
 OVERDRAFT_LIMIT = 500.0  # the lowest an overdrawing persona's checking may dip to
 MAX_FEES_PER_MONTH = 3
 CUSHION = (50.0, 600.0)  # lowest checking balance of a persona that does not overdraw
-CREDIT_HEADROOM = 0.8  # limits are raised so the balance owed stays under 80% of the limit
+SWEEP_TIME = np.timedelta64(24 * 3600 - 1, "s")  # the month's last second
+ACH = {"payment_channel": "other", "confidence": "VERY_HIGH"}
 
 
-def _running(flows: pd.DataFrame, opening: np.ndarray) -> np.ndarray:
-    """Checking balance after each row (rows sorted by account, then time)."""
-    spent = flows.groupby("account_index", sort=False)["amount"].cumsum().to_numpy()
-    return opening[flows["account_index"].to_numpy()] - spent
+def start_of_month(book: Book, month: np.datetime64) -> np.ndarray:
+    """Each checking account's balance at the start of ``month`` (one draw per account,
+    whether or not it was open then, so every month's draw is the same)."""
+    spec = book.ctx.persona.accounts["checking"]
+    rng = book.ctx.rng(TABLE, "balances", month)
+    return np.round(lognormal(rng, spec.balance, len(book.checking)), 2)
 
 
-def _lift_checking(ctx: Context, accounts: pd.DataFrame, flows: pd.DataFrame) -> np.ndarray:
-    """Opening balances, with checking raised just enough that its lowest point is a small
-    cushion (or, for personas that overdraw, no lower than the overdraft limit)."""
-    opening = accounts["opening_balance"].to_numpy(dtype=float).copy()
-    checking = (
-        flows["account_index"].isin(accounts.index[accounts["subtype"] == "checking"]).to_numpy()
+def _floor(book: Book) -> np.ndarray:
+    if book.ctx.persona.spending.overdraws:
+        return np.full(len(book.checking), -OVERDRAFT_LIMIT + MAX_FEES_PER_MONTH * OVERDRAFT_FEE)
+    return book.rng("cushion").uniform(*CUSHION, len(book.checking))
+
+
+def checking_month(book: Book, month: np.datetime64, rows: Flows) -> Flows:
+    """The transfers (and overdraft fees) that keep ``month``'s checking balances where
+    they belong: a cover-up before the month's lowest point would go below the floor, fees
+    for debits that post below zero, and the sweep to next month's starting balance."""
+    checking = book.checking.to_numpy()
+    slot = np.full(len(book.accounts), -1)
+    slot[checking] = np.arange(len(checking))
+    on = np.flatnonzero((slot[rows["account"]] >= 0) & ~np.isnat(rows["posted"]))
+    mine = take(rows, on)
+    at = posted_at(mine)
+    order = np.lexsort((at, slot[mine["account"]]))
+    mine, at = take(mine, order), at[order]
+    who = slot[mine["account"]]
+    opening = start_of_month(book, month)
+    spent = _cumsum_by(who, mine["amount"])
+    running = opening[who] - spent
+    cover = _cover(book, month, who, running, at)
+    lifted = running + _lift_after(who, at, cover)
+    fees = _fees(book, mine, who, lifted, at) if book.ctx.persona.spending.overdraws else empty()
+    ending = opening - _sum_by(who, mine["amount"], len(checking))
+    ending += _sum_by(cover["slot"], cover["amount"], len(checking))
+    ending -= _sum_by(slot[fees["account"]], fees["amount"], len(checking))
+    return concat([_transfers(book, month, cover), fees, _sweep(book, month, ending)])
+
+
+def _cumsum_by(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Running sums of ``values`` within each group (rows already grouped)."""
+    if not len(values):
+        return values.copy()
+    total = np.cumsum(values)
+    starts = np.r_[True, group[1:] != group[:-1]]
+    offset = np.maximum.accumulate(np.where(starts, np.arange(len(values)), 0))
+    before = np.r_[0.0, total][offset]
+    return total - before
+
+
+def _sum_by(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    return (
+        np.bincount(group, weights=values, minlength=size)[:size] if len(group) else np.zeros(size)
     )
-    lowest = (
-        pd.Series(_running(flows[checking], opening))
-        .groupby(flows.loc[checking, "account_index"].to_numpy())
-        .min()
-    )
-    rng = ctx.rng(TABLE, "balances")
-    floor = (
-        -OVERDRAFT_LIMIT if ctx.persona.spending.overdraws else rng.uniform(*CUSHION, len(lowest))
-    )
-    lift = np.maximum(floor - lowest.to_numpy(), 0.0)
-    opening[lowest.index.to_numpy()] += np.round(lift, 2)
-    return opening
 
 
-def _overdraft_fees(
-    accounts: pd.DataFrame, flows: pd.DataFrame, opening: np.ndarray
-) -> pd.DataFrame:
-    """A fee for each day a debit takes checking below zero, at most three a month."""
-    checking = (
-        flows["account_index"].isin(accounts.index[accounts["subtype"] == "checking"]).to_numpy()
-    )
-    debits = flows[checking]
-    below = (_running(debits, opening) < 0) & (debits["amount"].to_numpy() > 0)
-    hits = debits.loc[below, ["account_index", "timestamp"]].copy()
-    hits["day"] = hits["timestamp"].to_numpy().astype("datetime64[D]")
-    hits = hits.drop_duplicates(["account_index", "day"])
-    hits["month"] = hits["day"].to_numpy().astype("datetime64[M]")
-    hits = hits[hits.groupby(["account_index", "month"]).cumcount() < MAX_FEES_PER_MONTH]
-    return stream(
-        hits["account_index"].to_numpy(), hits["timestamp"].to_numpy() + np.timedelta64(1, "s"),
-        np.full(len(hits), OVERDRAFT_FEE), name="OVERDRAFT FEE", detailed="BANK_FEES_OVERDRAFT_FEES",
-        payment_channel="other", confidence="VERY_HIGH",
-    ).assign(pending=False)  # fmt: skip
+def _cover(book: Book, month, who, running, at) -> dict:
+    """One transfer in per account whose balance would fall below its floor this month,
+    one second before the first debit that would take it there, for the whole shortfall."""
+    floor = _floor(book)[who]
+    short = running < floor
+    frame = pd.DataFrame({"slot": who, "gap": floor - running, "at": at, "short": short})
+    worst = frame.groupby("slot")["gap"].max()
+    firsts = frame[frame["short"]].groupby("slot")["at"].min()
+    need = worst.reindex(firsts.index)
+    amount = np.ceil(need.to_numpy() / 10) * 10  # round up to $10
+    return {
+        "slot": firsts.index.to_numpy(dtype=np.int64),
+        "at": firsts.to_numpy().astype("datetime64[s]") - 1,
+        "amount": amount,
+    }
 
 
-def settle(
-    ctx: Context, accounts: pd.DataFrame, flows: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Final opening balances, overdraft fees and current / available balances."""
-    opening = _lift_checking(ctx, accounts, flows)
-    if ctx.persona.spending.overdraws:
-        flows = pd.concat([flows, _overdraft_fees(accounts, flows, opening)], ignore_index=True)
-        flows = flows.sort_values(["account_index", "timestamp"], kind="stable").reset_index(
-            drop=True
+def _lift_after(who: np.ndarray, at: np.ndarray, cover: dict) -> np.ndarray:
+    if not len(cover["slot"]):
+        return np.zeros(len(who))
+    when = np.full(int(who.max(initial=-1)) + 1, np.datetime64("NaT", "s"))
+    size = np.zeros(len(when))
+    when[cover["slot"]], size[cover["slot"]] = cover["at"], cover["amount"]
+    return np.where(~np.isnat(when[who]) & (at > when[who]), size[who], 0.0)
+
+
+def _fees(book: Book, mine: Flows, who, lifted, at) -> Flows:
+    """A fee for each day a debit posts with checking below zero, at most three a month."""
+    below = (lifted < 0) & (mine["amount"] > 0)
+    hits = pd.DataFrame({"slot": who[below], "at": at[below]})
+    hits["day"] = hits["at"].to_numpy().astype("datetime64[D]")
+    hits = hits.drop_duplicates(["slot", "day"])
+    hits = hits[hits.groupby("slot").cumcount() < MAX_FEES_PER_MONTH]
+    account = book.checking.to_numpy()[hits["slot"].to_numpy()]
+    return flows(
+        account, hits["at"].to_numpy().astype("datetime64[s]") + 1, OVERDRAFT_FEE,
+        name="OVERDRAFT FEE", detailed="BANK_FEES_OVERDRAFT_FEES", **ACH,
+    )  # fmt: skip
+
+
+def _names(book: Book, slots: np.ndarray, direction: str) -> np.ndarray:
+    external = book.external.iloc[slots]
+    return (
+        f"ONLINE TRANSFER {direction} " + external["bank"].str.upper() + " XXXX" + external["mask"]
+    ).to_numpy(dtype=object)
+
+
+def _transfers(book: Book, month, cover: dict) -> Flows:
+    slots = cover["slot"]
+    return flows(
+        book.checking.to_numpy()[slots], cover["at"], -cover["amount"],
+        name=_names(book, slots, "FROM"), detailed="TRANSFER_IN_ACCOUNT_TRANSFER", **ACH,
+    )  # fmt: skip
+
+
+def _sweep(book: Book, month: np.datetime64, ending: np.ndarray) -> Flows:
+    """On the month's last second, checking moves to next month's starting balance."""
+    amount = np.round(ending - start_of_month(book, month + 1), 2)
+    last = calendar.month_days(month)[1]
+    when = last.astype("datetime64[s]") + SWEEP_TIME
+    open_then = book.opened[book.checking.to_numpy()] < when
+    slots = np.flatnonzero(open_then & (amount != 0))
+    out = amount[slots] > 0
+    return concat(
+        [
+            flows(book.checking.to_numpy()[slots[out]], when, amount[slots[out]],
+                  name=_names(book, slots[out], "TO"), detailed="TRANSFER_OUT_ACCOUNT_TRANSFER", **ACH),
+            flows(book.checking.to_numpy()[slots[~out]], when, amount[slots[~out]],
+                  name=_names(book, slots[~out], "FROM"), detailed="TRANSFER_IN_ACCOUNT_TRANSFER", **ACH),
+        ]
+    )  # fmt: skip
+
+
+def balances_at(
+    book: Book,
+    moment: np.ndarray,
+    months: dict[np.datetime64, Flows],
+    statements: dict[np.datetime64, dict[int, float]],
+    loans: Loans,
+    savings: Savings,
+) -> np.ndarray:
+    """Each account's balance just before its ``moment`` (one per account row; Plaid's
+    sense: owed on credit and loans): its month's starting balance plus the month's flows
+    posted before the moment. NaN for an account not yet open at its moment."""
+    accounts = book.accounts
+    moment = np.broadcast_to(np.asarray(moment, dtype="datetime64[s]"), len(accounts))
+    month_of = moment.astype("datetime64[M]")
+    start = np.full(len(accounts), np.nan)
+    checking = book.checking.to_numpy()
+    cards = book.of_kind("credit card")
+    movement = np.zeros(len(accounts))
+    for month in np.intersect1d(np.unique(month_of), np.array(list(months))):
+        here = month_of == month
+        start[checking[here[checking]]] = start_of_month(book, month)[here[checking]]
+        owed = statements.get(month - 1, {})
+        start[cards[here[cards]]] = [owed.get(card, 0.0) for card in cards[here[cards]]]
+        rows = months[month]
+        before = ~np.isnat(rows["posted"]) & (posted_at(rows) < moment[rows["account"]])
+        before &= here[rows["account"]]
+        movement += np.bincount(
+            rows["account"][before], weights=rows["amount"][before], minlength=len(accounts)
         )
-    posted = flows[~flows["pending"]].groupby("account_index")["amount"].sum()
-    held = flows[flows["pending"] & (flows["amount"] > 0)].groupby("account_index")["amount"].sum()
-    posted = posted.reindex(accounts.index, fill_value=0.0).to_numpy()
-    held = held.reindex(accounts.index, fill_value=0.0).to_numpy()
     kind = accounts["type"].to_numpy()
-    current = np.select(
-        [kind == "depository", kind == "credit"], [opening - posted, opening + posted], opening
-    )
-    limit = accounts["balance_limit"].to_numpy(dtype=float)
-    needed = np.ceil(np.maximum(current, 0) / CREDIT_HEADROOM / 500) * 500
-    limit = np.where(kind == "credit", np.maximum(limit, needed), limit)
-    available = np.select(
-        [kind == "depository", kind == "credit"], [current - held, limit - current], np.nan
-    )
-    settled = accounts.assign(
-        opening_balance=np.round(opening, 2),
-        balance_current=np.round(current, 2),
-        balance_available=np.round(available, 2),
-        balance_limit=limit,
-    )
-    return settled, flows
+    balance = np.where(kind == "depository", start - movement, start + movement)
+    balance[savings.rows] = savings.balance_at(moment[savings.rows])
+    balance[loans.rows] = loans.balance_at(moment[loans.rows])
+    balance[(book.opened > moment) | ~np.isin(month_of, np.array(list(months)))] = np.nan
+    return np.round(balance, 2)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate import seeding
+from synth_assets.generate import calendar, seeding
 from synth_assets.personas import LogNormal, Persona
 
 SECONDS_PER_DAY = 86_400
@@ -21,27 +22,58 @@ BLOCK_USERS = 250
 
 @dataclass(frozen=True)
 class Context:
-    """(persona config, global seed, scale): everything a generator's output depends on.
+    """(persona config, global seed, scale, as-of date): everything a generator's output
+    depends on.
 
     ``block`` selects the random streams of one block of ``BLOCK_USERS`` users: every table
     is generated block by block, so its rows are the same whether the blocks are held together
-    in memory, grouped into shards of any size, or generated on different machines.
+    in memory, grouped into shards of any size, or generated on different machines. Streams
+    that draw over time are further anchored on calendar months (``period``), so the rows of a
+    month are the same at every as-of date that shows them.
     """
 
     persona: Persona
     seed: int = 42
     scale: float = 1.0
     block: int = 0
+    as_of: dt.date = field(default_factory=calendar.today)
 
-    def rng(self, table: str, purpose: str = "values") -> np.random.Generator:
+    @cached_property
+    def window(self) -> calendar.Window:
+        return self.persona.window(self.as_of)
+
+    @cached_property
+    def previous_window(self) -> calendar.Window | None:
+        """The window of the day before the as-of date (None: the persona's fixed range had
+        not begun), which the day's changes are measured from."""
+        if (
+            self.as_of <= self.persona.window(self.as_of).start
+            and not self.persona.date_range.relative
+        ):
+            return None
+        return self.persona.window(self.as_of - dt.timedelta(days=1))
+
+    def rng(
+        self, table: str, purpose: str = "values", period: object = None
+    ) -> np.random.Generator:
+        """The stream of one purpose of one table, for this block (and calendar month)."""
+        if period is not None:
+            purpose = f"{purpose}@{period}"
         return seeding.rng(self.seed, self.persona.name, table, purpose, self.block)
 
     def persona_rng(self, table: str, purpose: str) -> np.random.Generator:
         """A stream shared by every block (the persona's merchant catalogue, say)."""
         return seeding.rng(self.seed, self.persona.name, table, purpose)
 
-    def ids(self, table: str, count: int) -> np.ndarray:
-        return seeding.stable_uuids(self.seed, self.persona.name, table, count, self.block)
+    def ids(self, table: str, count: int, period: object = None) -> np.ndarray:
+        """Stable ids of this block's rows of ``table`` (of one calendar month's rows)."""
+        name = table if period is None else f"{table}@{period}"
+        return seeding.stable_uuids(self.seed, self.persona.name, name, count, self.block)
+
+    def id_bytes(self, table: str, count: int, period: object = None) -> np.ndarray:
+        """``ids`` as ``S36`` bytes, for code that still selects among them."""
+        name = table if period is None else f"{table}@{period}"
+        return seeding.stable_uuid_bytes(self.seed, self.persona.name, name, count, self.block)
 
     def for_block(self, block: int) -> Context:
         return replace(self, block=block)

@@ -1,5 +1,6 @@
 """The ``content`` table: images users generated, with prompts rendered by Jinja2 templates
-from the persona's domain phrase pools plus a general pool of style phrases."""
+from the persona's domain phrase pools plus a general pool of style phrases. Every item of
+the block is drawn whatever the as-of date; the caller keeps those made by then."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.personas import IntRange
 
 TABLE = "content"
+# A user makes their items over the two years after signing up (a fixed user, the demo
+# admin, in its first four weeks, so it has all of them at any as-of date); the dates are
+# the same at every as-of date, which shows the items made by then.
+SPAN_DAYS = 730
+FIXED_SPAN_DAYS = 28
 KINDS = np.array(["regular", "auto"])
 _ENV = Environment(undefined=StrictUndefined, autoescape=False)
 TEMPLATES = [
@@ -101,9 +107,8 @@ def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
     domains = np.array(spec.domains)[rng.integers(0, len(spec.domains), n)]
     prompts = render_prompts(rng, domains, spec.general_phrases, spec.domain_phrases)
     signup = users["created_at"].to_numpy()[owner].astype("datetime64[s]")
-    end = np.datetime64(persona.date_range.end, "s") + SECONDS_PER_DAY - 1
     earliest = signup + np.timedelta64(SECONDS_PER_DAY, "s")  # room for the job before it
-    span = np.maximum((end - earliest) / np.timedelta64(1, "s"), 1)
+    span = np.where(users["is_fixed"].to_numpy()[owner], FIXED_SPAN_DAYS, SPAN_DAYS)
     ids = ctx.ids(TABLE, n)
     return pd.DataFrame(
         {
@@ -115,6 +120,7 @@ def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
             "tags": _tags(rng, domains, spec.tags_per_item),
             "image_path": (f"images/{persona.name}/" + pd.Series(ids) + ".png").to_numpy(),
             "kind": kind,
-            "created_at": earliest + (rng.random(n) * span).astype("timedelta64[s]"),
+            "created_at": earliest
+            + (rng.random(n) * span * SECONDS_PER_DAY).astype("timedelta64[s]"),
         }
     )

@@ -1,6 +1,8 @@
 """The ``jobs`` table: the generation jobs behind content. Every content item has exactly one
 ``completed`` job with the same prompt that finished before the item was created; extra jobs
-(failed, cancelled, running, pending) bring the status mix to the persona's configuration."""
+(failed, cancelled, running, pending) bring the status mix to the persona's configuration.
+Jobs keep their ids and dates at every as-of date, except those still in flight: they were
+submitted in the as-of date's last hour."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.generate.common import SECONDS_PER_DAY, Context, choice_by_weight
-from synth_assets.generate.content import render_prompts
+from synth_assets.generate.content import SPAN_DAYS, render_prompts
 from synth_assets.personas import JobStatus
 
 TABLE = "jobs"
@@ -68,12 +70,13 @@ def _extra_jobs(
     status = choice_by_weight(rng, mix, n) if n else np.array([], dtype=str)
     owner = rng.integers(0, len(users), n)
     signup = users["created_at"].to_numpy()[owner].astype("datetime64[s]")
-    end = np.datetime64(ctx.persona.date_range.end, "s") + SECONDS_PER_DAY - 1
-    span = np.maximum((end - signup) / np.timedelta64(1, "s") - SECONDS_PER_DAY, 1)
-    created = signup + (rng.random(n) * span).astype("timedelta64[s]")
+    span = (rng.random(n) * SPAN_DAYS * SECONDS_PER_DAY).astype("timedelta64[s]")
+    created = signup + np.timedelta64(SECONDS_PER_DAY, "s") + span
     live = np.isin(status, [JobStatus.RUNNING.value, JobStatus.PENDING.value])
-    # Jobs still queued or running were submitted in the window's last hour.
-    created = np.where(live, end - rng.integers(600, 3600, n).astype("timedelta64[s]"), created)
+    # Jobs still queued or running were submitted in the as-of date's last hour.
+    end = ctx.window.last_second
+    recent = np.maximum(end - rng.integers(600, 3600, n).astype("timedelta64[s]"), signup + 1)
+    created = np.where(live, recent, created)
     started = created + rng.integers(*QUEUE_SECONDS, n).astype("timedelta64[s]")
     ended = started + rng.integers(*RUN_SECONDS, n).astype("timedelta64[s]")
     nat = np.datetime64("NaT", "s")

@@ -1,15 +1,19 @@
 """Discretionary purchases: the persona's category mix, merchants from the catalogue, amounts
-typical of each detailed category, busier weekends and lunch / evening peaks."""
+typical of each detailed category, busier weekends and lunch / evening peaks; card timing as a
+statement shows it: a purchase posts zero to five business days after it is made, a
+restaurant's posts with the tip added, and a hotel or car rental holds a deposit it releases
+unposted."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from synth_assets.generate import calendar
 from synth_assets.generate.catalogue import CATALOGUE
-from synth_assets.generate.common import SECONDS_PER_DAY, Context
+from synth_assets.generate.common import Context
+from synth_assets.generate.flows import NAT_DAY, Flows, concat, flows, take
 from synth_assets.generate.pools import pools
-from synth_assets.generate.streams import stream, window
 
 TABLE = "transactions"
 LOCAL_VARIANTS = 6  # local businesses per "{surname}" merchant template
@@ -20,6 +24,13 @@ HOUR_WEIGHTS = np.array(
     [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 3.5, 4, 5, 6.5, 5.5, 4.5, 4.5, 5, 6, 6.5, 6, 5, 4, 3, 2]
 )
 WEEKDAY_WEIGHTS = np.array([0.85, 0.85, 0.9, 0.95, 1.15, 1.35, 1.1])
+# Business days a card purchase takes to post (0: the same day, if that is a business day).
+POSTING_LAG = np.array([0.25, 0.4, 0.2, 0.08, 0.04, 0.03])
+TIPPED = "FOOD_AND_DRINK_RESTAURANT"  # authorised for the bill; the tip comes on posting
+TIP = (0.15, 0.22)
+HELD = ("TRAVEL_LODGING", "TRAVEL_RENTAL_CARS")  # a deposit is held, then released
+HOLD_SHARE, HOLD_MINIMUM = 0.5, 50.0
+HOLD_BUSINESS_DAYS = (3, 6)
 
 
 def merchant_table(ctx: Context) -> pd.DataFrame:
@@ -55,6 +66,14 @@ def merchant_table(ctx: Context) -> pd.DataFrame:
     return table
 
 
+def expected_monthly_purchases(ctx: Context) -> float:
+    """What a user's purchases add up to in a typical month (the mean of the amounts)."""
+    merchants = merchant_table(ctx)
+    p = merchants["p"] / merchants["p"].sum()
+    mean = (p * merchants["median"] * np.exp(merchants["sigma"] ** 2 / 2)).sum()
+    return float(ctx.persona.spending.transactions_per_month * mean)
+
+
 def _days(rng: np.random.Generator, first: np.ndarray, span_days: np.ndarray) -> np.ndarray:
     """A day in [first, first + span_days) per row, weekends likelier (rejection sampling)."""
     day = np.empty(len(first), dtype="datetime64[D]")
@@ -62,27 +81,30 @@ def _days(rng: np.random.Generator, first: np.ndarray, span_days: np.ndarray) ->
     accept = WEEKDAY_WEIGHTS / WEEKDAY_WEIGHTS.max()
     while len(todo):
         candidate = first[todo] + (rng.random(len(todo)) * span_days[todo]).astype("timedelta64[D]")
-        weekday = (candidate.view("int64") + 3) % 7  # 1970-01-01 was a Thursday
-        ok = rng.random(len(todo)) < accept[weekday]
+        ok = rng.random(len(todo)) < accept[calendar.weekday(candidate)]
         day[todo[ok]] = candidate[ok]
         todo = todo[~ok]
     return day
 
 
-def purchases(ctx: Context, accounts: pd.DataFrame) -> pd.DataFrame:
-    """Discretionary purchases on checking and credit-card accounts."""
-    rng = ctx.rng(TABLE, "purchases")
-    _, end = window(ctx)
+def purchases(
+    ctx: Context, accounts: pd.DataFrame, merchants: pd.DataFrame, month: np.datetime64
+) -> Flows:
+    """The discretionary purchases on checking and credit-card accounts that post in
+    ``month``: those made in it, and in the days before it, that post after a card's delay.
+    ``merchants`` is the persona's ``merchant_table``."""
+    rng = ctx.rng(TABLE, "purchases", month)
+    first, last = calendar.month_days(month)
     spenders = accounts.index[accounts["subtype"].isin(["checking", "credit card"])].to_numpy()
     is_card = accounts["subtype"].to_numpy()[spenders] == "credit card"
     card_holders = accounts.loc[accounts["subtype"] == "credit card", "user_id"]
     has_card = np.isin(accounts["user_id"].to_numpy()[spenders], card_holders)
     share = np.where(is_card, CARD_SHARE, np.where(has_card, 1 - CARD_SHARE, 1.0))
     opened = accounts["created_at"].to_numpy()[spenders].astype("datetime64[s]")
-    active_s = (end - opened) / np.timedelta64(1, "s")
-    per_second = ctx.persona.spending.transactions_per_month * 12 / (365 * SECONDS_PER_DAY)
-    rows = np.repeat(np.arange(len(spenders)), rng.poisson(per_second * active_s * share))
-    merchants = merchant_table(ctx)
+    since = np.maximum(first - calendar.PENDING_REACH_DAYS, opened.astype("datetime64[D]"))
+    span = np.maximum((last - since).astype(np.int64) + 1, 0)
+    per_day = ctx.persona.spending.transactions_per_month * 12 / 365.25
+    rows = np.repeat(np.arange(len(spenders)), rng.poisson(per_day * span * share))
     pick = rng.choice(len(merchants), size=len(rows), p=merchants["p"] / merchants["p"].sum())
     # Index small per-merchant arrays by ``pick``: every row then points at one of a few
     # hundred string objects instead of materialising a million new ones (memory).
@@ -91,14 +113,38 @@ def purchases(ctx: Context, accounts: pd.DataFrame) -> pd.DataFrame:
     }
     spread = np.exp(rng.normal(0, merchants["sigma"].to_numpy()[pick]))
     amount = np.round(merchants["median"].to_numpy()[pick] * spread, 2).clip(min=MIN_AMOUNT)
-    day = _days(rng, opened[rows].astype("datetime64[D]"), active_s[rows] // SECONDS_PER_DAY + 1)
+    day = _days(rng, since[rows], span[rows])
     hour = rng.choice(24, size=len(rows), p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     seconds = (hour * 3600 + rng.integers(0, 3600, len(rows))).astype("timedelta64[s]")
-    when = np.clip(np.maximum(day.astype("datetime64[s]") + seconds, opened[rows] + 1), None, end)
+    when = np.maximum(day.astype("datetime64[s]") + seconds, opened[rows] + 1)
+    lag = rng.choice(len(POSTING_LAG), size=len(rows), p=POSTING_LAG)
+    posted = calendar.add_business_days(when.astype("datetime64[D]"), lag)
+    tipped = column["detailed"][pick] == TIPPED
+    tip = np.where(tipped, rng.uniform(*TIP, len(rows)), 0.0)
+    held = np.isin(column["detailed"][pick], HELD)
+    hold_days = rng.integers(*HOLD_BUSINESS_DAYS, len(rows))
     in_store = ~merchants["online"].to_numpy()[pick]
     channel = np.array(["online", "in store"], dtype=object)[in_store.astype(np.int8)]
-    return stream(
-        spenders[rows], when, amount, name=column["merchant"][pick], merchant_name=column["merchant"][pick],
+    keep = (posted >= first) & (posted <= last)
+    bought = flows(
+        spenders[rows], when, amount * (1 + tip), posted, pending_amount=amount,
+        name=column["merchant"][pick], merchant_name=column["merchant"][pick],
         detailed=column["detailed"][pick], payment_channel=channel, in_store=in_store,
         website=column["website"][pick], confidence="HIGH",
+    )  # fmt: skip
+    dropped = calendar.add_business_days(when.astype("datetime64[D]"), hold_days)
+    holds = held & (dropped >= first) & (dropped <= last)
+    return concat([take(bought, np.flatnonzero(keep)), _holds(take(bought, holds), dropped[holds])])
+
+
+def _holds(rows: Flows, dropped: np.ndarray) -> Flows:
+    """A deposit a hotel or a car rental holds at check-in: pending until it is released a
+    few business days later, never posted (the stay itself posts as its own charge)."""
+    deposit = np.maximum(np.round(rows["pending_amount"] * HOLD_SHARE, -1), HOLD_MINIMUM)
+    return flows(
+        rows["account"], rows["authorized"] - np.timedelta64(60, "s"), deposit,
+        np.full(len(deposit), NAT_DAY), dropped=dropped, name=rows["name"],
+        merchant_name=rows["merchant_name"], detailed=rows["detailed"],
+        payment_channel=rows["payment_channel"], in_store=rows["in_store"],
+        website=rows["website"], confidence="HIGH",
     )  # fmt: skip

@@ -30,14 +30,14 @@ def rng(
     return np.random.default_rng(np.random.SeedSequence(entropy + ([block] if block else [])))
 
 
-def stable_uuids(
+def stable_uuid_bytes(
     seed: int, persona: str, table: str, count: int, block: int = 0
-) -> pd.api.extensions.ExtensionArray:
-    """``count`` version-4 UUID strings; the first k are the same whatever ``count`` is.
+) -> np.ndarray:
+    """``count`` version-4 UUIDs as 36-byte ASCII strings (numpy ``S36``); the first k are
+    the same whatever ``count`` is.
 
     Formatting is vectorised (bytes -> hex digits -> dashes) because a Python loop over
-    ``uuid.UUID`` costs about a second per million rows; the result is an Arrow string array
-    (36 bytes a row, where numpy's fixed-width unicode would take 144).
+    ``uuid.UUID`` costs about a second per million rows.
     """
     raw = rng(seed, persona, table, "ids", block).integers(0, 256, size=(count, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
@@ -48,5 +48,21 @@ def stable_uuids(
     dash = np.full((count, 1), ord("-"), dtype=np.uint8)
     groups = np.split(digits, _GROUP_ENDS, axis=1)
     parts = [part for group in groups for part in (group, dash)][:-1]
-    text = np.ascontiguousarray(np.hstack(parts)).view("S36").ravel()
-    return pd.array(pa.array(text, type=pa.binary(36)).cast(pa.string()), dtype="str")
+    return np.ascontiguousarray(np.hstack(parts)).view("S36").ravel()
+
+
+def uuid_column(
+    uuids: np.ndarray, valid: np.ndarray | None = None
+) -> pd.api.extensions.ExtensionArray:
+    """``S36`` UUIDs as a pandas string column (Arrow-backed: 36 bytes a row, where numpy's
+    fixed-width unicode would take 144), null where ``valid`` is False."""
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    array = pa.array(np.asarray(uuids, dtype="S36"), type=pa.binary(36), mask=mask)
+    return pd.array(array.cast(pa.string()), dtype="str")
+
+
+def stable_uuids(
+    seed: int, persona: str, table: str, count: int, block: int = 0
+) -> pd.api.extensions.ExtensionArray:
+    """``stable_uuid_bytes`` as a pandas string column."""
+    return uuid_column(stable_uuid_bytes(seed, persona, table, count, block))

@@ -1,100 +1,160 @@
-"""The ``transactions`` table (Plaid ``Transaction``): all streams of a persona's accounts,
-ordered by account and time, with Plaid's columns and stable ids.
+"""The ``transactions`` table (Plaid ``Transaction``) at an as-of date, and the day's changes.
+
+A block's ``History`` holds every flow of the months a window needs, each with two stable
+ids: the one it has once posted, and the one it has while pending. At an as-of date D a flow
+is shown
+
+- posted, under its posted id, if it posted inside the window by D; its
+  ``pending_transaction_id`` names its pending id when it was pending on some earlier day
+  (it posted after the day it happened), as Plaid links a posted transaction to the pending
+  one it replaces;
+- pending, under its pending id, if it happened inside the window by D and posts (or, a
+  hold, is released) after D, with the amount authorised (before a tip);
+- not at all otherwise.
+
+So between D - 1 and D the table changes exactly as ``/transactions/sync`` reports it: a
+flow that appears is added, a pending one that posts is removed and its posted row added, a
+hold released or a row older than the window is removed (``changes``).
 
 Amounts follow Plaid's sign convention: positive is money leaving the account.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate import recurring
+from synth_assets.generate.calendar import Window
 from synth_assets.generate.common import Context
-from synth_assets.generate.purchases import purchases
-from synth_assets.generate.streams import index_by_user, window
+from synth_assets.generate.flows import Flows, posted_at, settles_on, take
+from synth_assets.generate.seeding import uuid_column
+from synth_assets.load import schema
 from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY
 
 TABLE = "transactions"
-PENDING_DAYS = 3  # card and online activity of the window's last days has not posted yet
-AUTHORIZATION_LAG_DAYS = 3  # card purchases post 0-2 days after authorisation
+PENDING_TABLE = "transactions-pending"
+ABSENT, PENDING, POSTED = 0, 1, 2
 
 
-def transaction_streams(ctx: Context, users: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
-    """Every stream of the persona, one row per transaction, with a ``pending`` flag."""
-    payer = index_by_user(accounts, "checking")
-    cards = index_by_user(accounts, "credit card")
-    payer.loc[cards.index] = cards.to_numpy()  # subscriptions go on the card when there is one
-    spending = pd.concat(
-        [purchases(ctx, accounts), recurring.subscriptions(ctx, accounts, payer)], ignore_index=True
-    )
-    flows = pd.concat(
-        [
-            recurring.payroll(ctx, users, accounts),
-            recurring.rent(ctx, accounts),
-            recurring.utilities(ctx, accounts),
-            spending,
-            recurring.loan_payments(ctx, accounts),
-            recurring.savings_transfers(ctx, users, accounts),
-            recurring.card_payments(ctx, accounts, spending),
-        ],
-        ignore_index=True,
-    )
-    flows = flows.sort_values(["account_index", "timestamp"], kind="stable").reset_index(drop=True)
-    last_day = window(ctx)[1].astype("datetime64[D]")
-    recent = flows["timestamp"].to_numpy().astype("datetime64[D]") > last_day - PENDING_DAYS
-    flows["pending"] = recent & (flows["payment_channel"] != "other").to_numpy()
-    return flows
+@dataclass(frozen=True)
+class History:
+    """Every flow of a block's months, ordered by account and time, with both ids."""
+
+    rows: Flows
+    posted_id: np.ndarray
+    pending_id: np.ndarray
+
+    @classmethod
+    def of_months(cls, ctx: Context, months: dict[np.datetime64, Flows]) -> History:
+        """Each month's flows (already ordered) keep ids of their own month's stream, so a
+        flow's ids never depend on which other months are generated."""
+        parts, posted, pending = [], [], []
+        for month, rows in months.items():
+            n = len(rows["account"])
+            parts.append(rows)
+            posted.append(ctx.id_bytes(TABLE, n, period=month))
+            pending.append(ctx.id_bytes(PENDING_TABLE, n, period=month))
+        rows = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+        return cls(rows, np.concatenate(posted), np.concatenate(pending))
+
+    def status(self, window: Window | None) -> np.ndarray:
+        """ABSENT, PENDING or POSTED per flow, at ``window``'s end (None: all absent)."""
+        if window is None:
+            return np.full(len(self.posted_id), ABSENT)
+        start, end = np.datetime64(window.start, "D"), np.datetime64(window.end, "D")
+        posted, happened = self.rows["posted"], self.rows["authorized"].astype("datetime64[D]")
+        is_posted = ~np.isnat(posted) & (posted >= start) & (posted <= end)
+        is_pending = (happened >= start) & (happened <= end) & (settles_on(self.rows) > end)
+        return np.where(is_posted, POSTED, np.where(is_pending, PENDING, ABSENT))
 
 
-def plaid_transactions(
-    ctx: Context, flows: pd.DataFrame, users: pd.DataFrame, accounts: pd.DataFrame
+def table(
+    ctx: Context, history: History, users: pd.DataFrame, accounts: pd.DataFrame
 ) -> pd.DataFrame:
-    """The table's rows: Plaid columns from the settled flows, with stable ids."""
-    rng = ctx.rng(TABLE, "finish")
-    n = len(flows)
-    when = flows["timestamp"].to_numpy().astype("datetime64[s]")
-    date = when.astype("datetime64[D]")
-    card_like = (flows["payment_channel"] != "other").to_numpy()
-    pending = flows["pending"].to_numpy()
-    lag = np.where(card_like & ~pending, rng.integers(0, AUTHORIZATION_LAG_DAYS, n), 0).astype(
-        "timedelta64[D]"
-    )
-    account = flows["account_index"].to_numpy()
+    """The table's rows at ``ctx``'s as-of date, by account and date, with Plaid's columns."""
+    status = history.status(ctx.window)
+    shown = np.flatnonzero(status != ABSENT)
+    rows = take(history.rows, shown)
+    posted = status[shown] == POSTED
+    when = np.where(posted, posted_at(rows), rows["authorized"])
+    order = np.lexsort((rows["authorized"], when, rows["account"]))
+    rows, posted, when, shown = take(rows, order), posted[order], when[order], shown[order]
+    happened, date = rows["authorized"], when.astype("datetime64[D]")
+    was_pending = posted & (rows["authorized"].astype("datetime64[D]") < rows["posted"])
+    account = rows["account"]
     # Each account's user row (a few thousand lookups), then one integer take per row.
     user_row = pd.Index(users["id"]).get_indexer(accounts["user_id"])[account]
-    in_store = flows["in_store"].to_numpy()
+    in_store = rows["in_store"]
 
     def where_in_store(column: str) -> np.ndarray:
         return np.where(in_store, users[column].to_numpy()[user_row], None)
 
-    detailed = flows["detailed"].to_numpy(dtype=object)
-    return pd.DataFrame(
+    detailed = rows["detailed"]
+    frame = pd.DataFrame(
         {
-            "transaction_id": ctx.ids(TABLE, n),
+            "transaction_id": uuid_column(
+                np.where(posted, history.posted_id[shown], history.pending_id[shown])
+            ),
             "account_id": accounts["account_id"].to_numpy()[account],
             "persona": ctx.persona.name,
-            "amount": flows["amount"].to_numpy(),
+            "amount": np.where(posted, rows["amount"], rows["pending_amount"]),
             "iso_currency_code": "USD",
             "unofficial_currency_code": None,
             "date": date,
-            "authorized_date": date - lag,
+            "authorized_date": happened.astype("datetime64[D]"),
             "datetime": when,
-            "authorized_datetime": when - lag.astype("timedelta64[s]"),
-            "name": flows["name"].to_numpy(),
-            "merchant_name": flows["merchant_name"].to_numpy(),
-            "payment_channel": flows["payment_channel"].to_numpy(),
-            "pending": pending,
+            "authorized_datetime": happened,
+            "name": rows["name"],
+            "merchant_name": rows["merchant_name"],
+            "payment_channel": rows["payment_channel"],
+            "pending": ~posted,
+            "pending_transaction_id": uuid_column(history.pending_id[shown], was_pending),
             "pfc_primary": _primary(detailed),
             "pfc_detailed": detailed,
-            "pfc_confidence_level": flows["confidence"].to_numpy(),
+            "pfc_confidence_level": rows["confidence"],
             "location_city": where_in_store("city"),
             "location_region": where_in_store("region"),
             "location_postal_code": where_in_store("postal_code"),
             "location_country": np.where(in_store, "US", None),
-            "website": flows["website"].to_numpy(),
+            "website": rows["website"],
         }
     )
+    return frame[schema.columns(TABLE)]
+
+
+def changes(ctx: Context, history: History, accounts: pd.DataFrame) -> pd.DataFrame:
+    """The ``transaction_changes`` rows of the as-of date: what changed in the table since
+    the day before, as ``/transactions/sync`` reports it (``added``, ``removed``)."""
+    before, now = history.status(ctx.previous_window), history.status(ctx.window)
+    added_posted = (now == POSTED) & (before != POSTED)
+    added_pending = (now == PENDING) & (before == ABSENT)
+    removed_pending = (before == PENDING) & (now != PENDING)
+    removed_posted = (before == POSTED) & (now != POSTED)
+    pieces = [
+        (added_posted, history.posted_id, "added"),
+        (added_pending, history.pending_id, "added"),
+        (removed_pending, history.pending_id, "removed"),
+        (removed_posted, history.posted_id, "removed"),
+    ]
+    ids = np.concatenate([ident[mask] for mask, ident, _ in pieces])
+    change = np.concatenate(
+        [np.full(int(mask.sum()), kind, dtype=object) for mask, _, kind in pieces]
+    )
+    account = np.concatenate([history.rows["account"][mask] for mask, _, _ in pieces])
+    frame = pd.DataFrame(
+        {
+            "as_of": np.datetime64(ctx.window.end, "D"),
+            "transaction_id": uuid_column(ids),
+            "account_id": accounts["account_id"].to_numpy()[account],
+            "persona": ctx.persona.name,
+            "change": change,
+        }
+    )
+    return frame.sort_values(["account_id", "change", "transaction_id"], kind="stable")[
+        schema.columns("transaction_changes")
+    ].reset_index(drop=True)
 
 
 def _primary(detailed: np.ndarray) -> np.ndarray:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
+from synth_assets.generate.calendar import SIGNUPS
 from synth_assets.generate.common import (
     BLOCK_USERS,
     Context,
@@ -22,7 +21,6 @@ INCOME_BANDS = np.array(["<25k", "25k-50k", "50k-100k", "100k-200k", "200k+"])
 INCOME_EDGES = np.array([25_000, 50_000, 100_000, 200_000])
 EMAIL_DOMAINS = np.array(["example.com", "example.net", "example.org", "mail.example.com"])
 _DIGITS36 = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
-SIGNUP_SHARE_OF_RANGE = 0.6  # users sign up in the first 60% of the window, so all have history
 
 
 def persona_tag(persona: str) -> str:
@@ -53,7 +51,9 @@ def block_count(ctx: Context) -> int:
 
 def users_block(ctx: Context, block: int) -> pd.DataFrame:
     """The users at positions ``[block * BLOCK_USERS, (block + 1) * BLOCK_USERS)`` of the
-    persona, drawn from that block's own stream: generated users first, fixed users last."""
+    persona, drawn from that block's own stream: generated users first, fixed users last.
+    Every user of the block, whatever the as-of date: who signed up later is left out by
+    the caller, so that no draw depends on the date."""
     persona = ctx.persona
     generated = persona.user_count(ctx.scale)
     first, last = block * BLOCK_USERS, (block + 1) * BLOCK_USERS
@@ -85,8 +85,6 @@ def _generated_users(ctx: Context, positions: np.ndarray) -> pd.DataFrame:
     email = np.char.add(
         np.char.add(username, "@"), EMAIL_DOMAINS[rng.integers(0, len(EMAIL_DOMAINS), count)]
     )
-    start = persona.date_range.start
-    signup_end = start + dt.timedelta(days=int(persona.date_range.days * SIGNUP_SHARE_OF_RANGE))
     income = np.round(lognormal(rng, persona.income.annual, count), -2)
     home = rng.integers(0, len(p.cities), count)
     frame = pd.DataFrame(
@@ -97,7 +95,7 @@ def _generated_users(ctx: Context, positions: np.ndarray) -> pd.DataFrame:
             "email": email,
             "first_name": first,
             "last_name": last,
-            "created_at": timestamps_between(rng, start, signup_end, count),
+            "created_at": timestamps_between(rng, *SIGNUPS, count),
             "annual_income": income,
             "income_band": income_band(income),
             "signup_channel": choice_by_weight(rng, persona.signup_channels, count),
@@ -112,7 +110,7 @@ def _generated_users(ctx: Context, positions: np.ndarray) -> pd.DataFrame:
 
 def _fixed_users(ctx: Context) -> pd.DataFrame:
     persona, p = ctx.persona, pools(ctx.seed)
-    start = pd.Timestamp(persona.date_range.start)
+    start = pd.Timestamp(SIGNUPS[0])
     income = float(persona.income.annual.median)
     rows = [
         {

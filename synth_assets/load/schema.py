@@ -111,6 +111,7 @@ transactions = Table(
     Column("merchant_name", Text),
     Column("payment_channel", Text, nullable=False),
     Column("pending", Boolean, nullable=False),
+    Column("pending_transaction_id", UUID(as_uuid=False)),
     Column("pfc_primary", Text, nullable=False),
     Column("pfc_detailed", Text, nullable=False),
     Column("pfc_confidence_level", Text),
@@ -141,6 +142,8 @@ liabilities = Table(
     _money("origination_principal_amount"),
     Column("maturity_date", Date),
     Column("loan_name", Text),
+    _money("ytd_interest_paid"),
+    _money("ytd_principal_paid"),
     _refers("account_id", "accounts.account_id"),
     **PARTITIONED,
 )
@@ -186,8 +189,25 @@ Index(
     postgresql_where=text("status = 'completed'"),
 )
 
+# What changed in ``transactions`` since the day before the as-of date, as Plaid's
+# /transactions/sync reports it: a removed transaction is no longer in the table, so only the
+# account is a foreign key.
+transaction_changes = Table(
+    "transaction_changes",
+    metadata,
+    Column("as_of", Date, primary_key=True),
+    Column("transaction_id", UUID(as_uuid=False), primary_key=True),
+    Column("account_id", UUID(as_uuid=False), nullable=False, index=True),
+    _persona(),
+    Column("change", Text, primary_key=True),
+    _refers("account_id", "accounts.account_id"),
+    **PARTITIONED,
+)
+
 # Parents before children: the order to COPY in; reversed, the order to delete in.
-TABLES: tuple[Table, ...] = (users, accounts, transactions, liabilities, content, jobs)
+TABLES: tuple[Table, ...] = (
+    users, accounts, transactions, liabilities, content, jobs, transaction_changes,
+)  # fmt: skip
 TABLE_NAMES: tuple[str, ...] = tuple(table.name for table in TABLES)
 
 

@@ -1,0 +1,122 @@
+"""Calendar anchoring, in one place: the window an as-of date gives a persona, the calendar
+months every random stream is anchored on, business days, and the dates of schedules that
+recur on the calendar (a day of the month, a weekday every one or two weeks).
+
+A stream anchored on a calendar month draws the same rows whatever the window, so moving the
+as-of date by a day changes only what is shown: rows of the new day appear, rows older than
+the window drop off, pending rows post. Nothing here depends on the wall clock except
+``today``, the default as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+DAY = np.timedelta64(1, "D")
+SECOND = np.timedelta64(1, "s")
+# Every user signed up in this fixed span of calendar time (so no as-of date changes who they
+# are or when they joined); an as-of date before a user's signup leaves that user out.
+SIGNUPS = (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
+EARLIEST_AS_OF = dt.date(2021, 2, 1)
+LATEST_AS_OF = dt.date(2099, 12, 31)
+POSTING_DAYS = 5  # the most business days a card transaction stays pending
+PENDING_REACH_DAYS = 7  # ... which is at most this many calendar days
+
+
+def today() -> dt.date:
+    """The default as-of date: today in UTC."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (earlier when negative), clipped to the month's end."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    first = dt.date(year, month + 1, 1)
+    last = (np.datetime64(first, "M") + 1).astype("datetime64[D]").item() - dt.timedelta(days=1)
+    return first.replace(day=min(day.day, last.day))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a persona's tables show at one as-of date: ``start`` to ``end`` inclusive.
+
+    ``end`` is the as-of date (or a fixed range's end, when that comes first); rows are
+    shown posted if they posted by ``end``, pending if they happened by then and post later.
+    """
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def first_second(self) -> np.datetime64:
+        return np.datetime64(self.start, "s")
+
+    @property
+    def last_second(self) -> np.datetime64:
+        return np.datetime64(self.end + dt.timedelta(days=1), "s") - 1
+
+    def months(self) -> np.ndarray:
+        """The calendar months whose streams this window needs, in order. The first only
+        gives its card statements, paid in the second (the month before the window's, whose
+        rows the day before may show); then the window's months, and the next one when rows
+        of it can be pending at ``end`` (they post in it)."""
+        first = np.datetime64(self.start, "M") - 2
+        last = np.datetime64(self.end + dt.timedelta(days=PENDING_REACH_DAYS), "M")
+        return np.arange(first, last + 1)
+
+
+def month_days(month: np.datetime64 | np.ndarray) -> tuple:
+    """First and last day of a calendar month (or of each of an array of months)."""
+    month = np.asarray(month, dtype="datetime64[M]")
+    first, last = month.astype("datetime64[D]"), (month + 1).astype("datetime64[D]") - 1
+    return (first[()], last[()]) if month.ndim == 0 else (first, last)
+
+
+def weekday(days: np.ndarray) -> np.ndarray:
+    """Monday 0 ... Sunday 6 (1970-01-01 was a Thursday)."""
+    return (np.asarray(days, dtype="datetime64[D]").view("int64") + 3) % 7
+
+
+def is_business_day(days: np.ndarray) -> np.ndarray:
+    return weekday(days) < 5
+
+
+def add_business_days(days: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``count`` business days after each day (0: the day itself if it is one, else the next
+    business day). Weekends only: banks' holidays are not modelled."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    return np.busday_offset(days, np.asarray(count), roll="forward")
+
+
+def business_day_in_month(days: np.ndarray, before: bool = False) -> np.ndarray:
+    """The business day on or after each day (``before``: on or before), without leaving
+    its month (then the other way)."""
+    roll = "modifiedpreceding" if before else "modifiedfollowing"
+    return np.busday_offset(np.asarray(days, dtype="datetime64[D]"), 0, roll=roll)
+
+
+def day_of_month(month: np.datetime64 | np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Day ``day`` (1-based, clipped to the month's length) of ``month`` (or of each row's
+    month), per row."""
+    first, last = month_days(month)
+    length = (last - first).astype(int) + 1
+    return first + (np.minimum(np.asarray(day), length) - 1).astype("timedelta64[D]")
+
+
+def fortnightly(month: np.datetime64, phase: np.ndarray, step_days: int) -> tuple:
+    """(row, day) of every day in ``month`` that is ``phase`` (mod ``step_days``) days after
+    the calendar's epoch Friday 1970-01-02: weekly and biweekly paydays on fixed Fridays."""
+    first, last = month_days(month)
+    days = np.arange(first, last + 1)
+    since = (days - np.datetime64("1970-01-02")).astype(int)
+    hit = (since[None, :] - np.asarray(phase)[:, None]) % step_days == 0
+    rows, cols = np.nonzero(hit)
+    return rows, days[cols]
