@@ -12,6 +12,7 @@ wrote them, so a folder of someone else's beside them is never touched. The Plai
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import threading
@@ -31,9 +32,11 @@ import pyarrow.parquet as pq
 from synth_assets.load.schema import TABLE_NAMES
 from synth_assets.plaid import json_text, views
 from synth_assets.plaid.sandbox import custom_user_texts
+from synth_assets.plaid.sync import sync_pages
 
 PLAID_DIR = "plaid"
 SANDBOX_DIR = "sandbox"
+SYNC_DIR = "sync"
 TABLES_DIR = "tables"
 PARTS_DIR = ".parts"  # CSV parts, joined into one file per table when the export is finished
 MANIFEST = "manifest.json"
@@ -195,7 +198,7 @@ def start_export(root: Path, persona: str, stamp: str, run_id: str = "") -> Path
         if not is_export(building, persona, stamp):
             raise FileExistsError(f"{building} exists and was not written by synth_assets")
         shutil.rmtree(building)
-    for folder in (PLAID_DIR, SANDBOX_DIR, TABLES_DIR, PARTS_DIR):
+    for folder in (PLAID_DIR, SANDBOX_DIR, SYNC_DIR, TABLES_DIR, PARTS_DIR):
         (building / folder).mkdir(parents=True)
     _mark(building, persona, stamp)
     (building / RUN_FILE).write_text(run_id, encoding="utf-8")
@@ -247,14 +250,34 @@ def _write_tables(building: Path, index: int, frames: Mapping[str, pd.DataFrame]
     return 2 * len(TABLE_NAMES)
 
 
+def _write_sync(building: Path, as_of: dt.date, frames: Mapping[str, pd.DataFrame], check) -> int:
+    """The day's ``/transactions/sync`` pages of each account:
+    ``sync/<as_of>/<account_id>/<page>.json``."""
+    day = building / SYNC_DIR / as_of.isoformat()
+    day.mkdir(exist_ok=True)
+    pages = sync_pages(
+        frames["accounts"], frames["transactions"], frames["transaction_changes"], as_of
+    )
+    written = 0
+    for account_id, number, page in pages:
+        check()
+        folder = day / account_id
+        folder.mkdir(exist_ok=True)
+        _write_json(folder / f"{number:04d}.json", page)
+        written += 1
+    return written
+
+
 def write_part(
     building: Path,
     index: int,
     frames: Mapping[str, pd.DataFrame],
+    as_of: dt.date,
     stopped: Callable[[], bool] = lambda: False,
 ) -> int:
-    """One shard's part of an export: its users' Plaid JSON and Sandbox configs, and its
-    slice of every table (a Parquet part, and a CSV part joined into one file at the end).
+    """One shard's part of an export: its users' Plaid JSON and Sandbox configs, its
+    accounts' ``/transactions/sync`` pages of the as-of date, and its slice of every table
+    (a Parquet part, and a CSV part joined into one file at the end).
     Returns the number of files written; rewriting a part (a retried shard) replaces it.
     ``stopped`` is asked before each file; when it says so, ``Stopped`` is raised.
 
@@ -279,6 +302,7 @@ def write_part(
         documents = pool.submit(plaid)
         try:
             files = _write_documents(building / SANDBOX_DIR, custom_user_texts(*tables), check)
+            files += _write_sync(building, as_of, frames, check)
             files += _write_tables(building, index, frames, check)
         except BaseException as error:
             failed.set()
@@ -342,12 +366,12 @@ def finish_export(
 
 
 def write_exports(
-    frames: Mapping[str, pd.DataFrame], root: Path, persona: str, stamp: str
+    frames: Mapping[str, pd.DataFrame], root: Path, persona: str, stamp: str, as_of: dt.date
 ) -> ExportResult:
     """A persona held whole in memory, exported in one part."""
     building = start_export(root, persona, stamp)
     try:
-        write_part(building, 0, frames)
+        write_part(building, 0, frames, as_of)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise

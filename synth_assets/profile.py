@@ -6,7 +6,6 @@ with ``fidelity.add``, then ``figures``), so it costs the same at any scale."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from synth_assets.checks.fidelity import Sums, add, median_of_counts, user_months

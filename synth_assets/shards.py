@@ -11,6 +11,7 @@ shard's rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import resource
 import threading
@@ -42,6 +43,7 @@ class ShardPlan:
     """Which blocks one shard covers, and where its rows and files go."""
 
     persona: str
+    as_of: dt.date  # the run's: every shard of a run shows the same day
     index: int
     count: int
     first_block: int
@@ -75,7 +77,15 @@ def plan(
     count = -(-blocks // per)
     return [
         ShardPlan(
-            ctx.persona.name, i, count, i * per, min((i + 1) * per, blocks), load, stage, export_dir
+            ctx.persona.name,
+            ctx.as_of,
+            i,
+            count,
+            i * per,
+            min((i + 1) * per, blocks),
+            load,
+            stage,
+            export_dir,
         )
         for i in range(count)
     ]
@@ -163,7 +173,7 @@ def run_shard(
                     phases,
                     "export",
                     lambda: export.write_part(
-                        Path(shard.export_dir), shard.index, tables, stop.is_set
+                        Path(shard.export_dir), shard.index, tables, shard.as_of, stop.is_set
                     ),
                 )
         except BaseException as error:

@@ -21,7 +21,9 @@ from synth_assets.defs.resources import ExportSettings, SynthDatabase, describe
 from synth_assets.defs.tables import TableLoad
 from synth_assets.load import staging
 
-TABLE_INPUTS = ("users", "accounts", "transactions", "liabilities", "content", "jobs")
+TABLE_INPUTS = (
+    "users", "accounts", "transactions", "liabilities", "content", "jobs", "transaction_changes",
+)  # fmt: skip
 
 
 def _same_load(context: AssetExecutionContext, loads: tuple[TableLoad, ...]) -> TableLoad:
@@ -29,7 +31,7 @@ def _same_load(context: AssetExecutionContext, loads: tuple[TableLoad, ...]) -> 
     first = loads[0]
     if any(load.load != first.load for load in loads) or first.persona != context.partition_key:
         raise Failure(
-            description="the six tables come from different runs; materialise them together "
+            description="the tables come from different runs; materialise them together "
             "with this asset (--select '*')",
             allow_retries=False,
         )
@@ -56,8 +58,10 @@ def postgres_tables(
     liabilities: TableLoad,
     content: TableLoad,
     jobs: TableLoad,
+    transaction_changes: TableLoad,
 ) -> Output[None]:
-    load = _same_load(context, (users, accounts, transactions, liabilities, content, jobs))
+    loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
+    load = _same_load(context, loads)
     if not load.staged:
         raise Failure(
             description=f"no rows of {load.persona!r} were staged by run {context.run_id[:8]}: "
@@ -87,6 +91,7 @@ def postgres_tables(
         None,
         metadata={
             "dagster/row_count": total,
+            "as_of": load.as_of.isoformat(),
             "database": where.masked(),
             "database_settings": MetadataValue.json(database.described(resolved, where)),
             "rows_per_table": MetadataValue.md(markdown_table(counts)),
@@ -105,8 +110,9 @@ def postgres_tables(
     description=(
         "Files for teams that ingest through their own API: one Plaid-shaped JSON per user "
         "({user_id, accounts, transactions, liabilities}, from the same views the checks "
-        "validate), one Plaid Sandbox custom-user config per user, and per table one CSV file "
-        "and a Parquet dataset, under <exports>/<persona>/<stamp>/. Each shard writes its "
+        "validate), one Plaid Sandbox custom-user config per user, each account's "
+        "/transactions/sync pages of the as-of date (sync/<as_of>/), and per table one CSV "
+        "file and a Parquet dataset, under <exports>/<persona>/<stamp>/. Each shard writes its "
         "part; this step joins them and puts the export in place. Older exports this project "
         "wrote beyond `keep` are deleted; nothing else in the folder is touched."
     ),
@@ -120,8 +126,10 @@ def exports(
     liabilities: TableLoad,
     content: TableLoad,
     jobs: TableLoad,
+    transaction_changes: TableLoad,
 ) -> Output[None]:
-    load = _same_load(context, (users, accounts, transactions, liabilities, content, jobs))
+    loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
+    load = _same_load(context, loads)
     building = Path(load.export_dir) if load.export_dir else None
     if building is None or not building.is_dir():
         raise Failure(
@@ -143,6 +151,7 @@ def exports(
         None,
         metadata={
             "directory": MetadataValue.path(str(written.directory)),
+            "as_of": load.as_of.isoformat(),
             "files": len(written.files),
             "bytes": sum(p.stat().st_size for p in written.files),
             "rows_per_table": dict(written.rows),

@@ -7,6 +7,7 @@ the run's metadata can say where each value in force came from.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,6 +22,7 @@ from synth_assets.personas import PersonaError, load_personas
 from synth_assets.settings import Setting, Spec
 
 EMBEDDED = "embedded server"
+RUN_START = "the run's start date (UTC)"
 
 
 def _field(spec: Spec) -> Any:
@@ -35,7 +37,11 @@ def _field(spec: Spec) -> Any:
 
 def describe(resolved: dict[str, Setting]) -> dict[str, dict[str, Any]]:
     """Settings as metadata: each value in force and where it came from."""
-    return {name: {"value": s.value, "source": s.source} for name, s in resolved.items()}
+    return {
+        name: {"value": s.value.isoformat() if isinstance(s.value, dt.date) else s.value,
+               "source": s.source}
+        for name, s in resolved.items()
+    }  # fmt: skip
 
 
 class _Resolved(ConfigurableResource):
@@ -57,18 +63,31 @@ class GenerationSettings(_Resolved):
         "seed": settings.SEED,
         "scale": settings.SCALE,
         "shard_users": settings.SHARD_USERS,
+        "as_of": settings.AS_OF,
     }
     seed: settings.Seed | None = _field(settings.SEED)
     scale: settings.Scale | None = _field(settings.SCALE)
     shard_users: settings.ShardUsers | None = _field(settings.SHARD_USERS)
+    as_of: str | None = _field(settings.AS_OF)
 
-    def context(self, persona: str) -> Context:
-        """The generation context of one persona, read from its file now (not at import)."""
+    def as_of_date(self, default: dt.date) -> Setting:
+        """The as-of date in force: configured, else SYNTH_AS_OF, else ``default`` (the
+        run's start date: one date for every step of a run, retries included)."""
+        chosen = self.resolved()["as_of"]
+        return chosen if chosen.value is not None else Setting(default, RUN_START)
+
+    def context(self, persona: str, as_of: dt.date) -> Context:
+        """The generation context of one persona at ``as_of``, read from its file now (not
+        at import); a date before the persona's fixed window is refused here."""
         values = self.resolved()
         personas = load_personas()
         if persona not in personas:
             raise PersonaError(f"unknown persona {persona!r}; known: {sorted(personas)}")
-        return Context(personas[persona], seed=values["seed"].value, scale=values["scale"].value)
+        ctx = Context(
+            personas[persona], seed=values["seed"].value, scale=values["scale"].value, as_of=as_of
+        )
+        ctx.window  # noqa: B018 - judged now, so a refusal names the persona before any work
+        return ctx
 
     def shard_size(self) -> int:
         return int(self.resolved()["shard_users"].value)

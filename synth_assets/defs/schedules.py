@@ -1,12 +1,14 @@
 """The nightly refresh: one run per persona, stopped by default so a fresh install does
 nothing by surprise (turn it on in the UI, or set SYNTH_NIGHTLY_DEFAULT_ON=1)."""
 
+import datetime as dt
 import os
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
 from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.partitions import persona_partitions
+from synth_assets.defs.tables import AS_OF_TAG
 
 NIGHTLY_CRON = os.environ.get("SYNTH_NIGHTLY_CRON", "0 3 * * *")
 
@@ -18,12 +20,23 @@ NIGHTLY_CRON = os.environ.get("SYNTH_NIGHTLY_CRON", "0 3 * * *")
     default_status=DefaultScheduleStatus.RUNNING
     if os.environ.get("SYNTH_NIGHTLY_DEFAULT_ON") == "1"
     else DefaultScheduleStatus.STOPPED,
-    description="Regenerate, check and reload every persona (SYNTH_NIGHTLY_CRON, default 03:00 UTC).",
+    description="Every persona as of the tick's date: generate, check and reload it, so each "
+    "night shows a new day (SYNTH_NIGHTLY_CRON, default 03:00 UTC).",
 )
 def nightly_refresh(context: ScheduleEvaluationContext):
-    """One run request per persona; the run key (date + persona) makes a retried tick idempotent."""
-    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    """One run request per persona, as of the tick's date (UTC): each night shows a new day,
+    and a tick evaluated late or again gives the same day. The run key (date + persona)
+    makes a retried tick idempotent."""
+    day = context.scheduled_execution_time.astimezone(dt.UTC).date().isoformat()
     for persona in persona_partitions.get_partition_keys():
         yield RunRequest(
-            run_key=f"{day}:{persona}", partition_key=persona, tags={"synth/trigger": "nightly"}
+            run_key=f"{day}:{persona}",
+            partition_key=persona,
+            run_config=as_of_config(day),
+            tags={"synth/trigger": "nightly", AS_OF_TAG: day},
         )
+
+
+def as_of_config(day: str) -> dict:
+    """Run config that sets the generation's as-of date."""
+    return {"resources": {"generation": {"config": {"as_of": day}}}}

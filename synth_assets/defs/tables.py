@@ -1,4 +1,4 @@
-"""The six table assets, as one graph: ``plan_shards`` splits the persona into shards,
+"""The table assets, as one graph: ``plan_shards`` splits the persona into shards,
 ``build_shard`` runs once per shard (a Dagster step each, on whatever executor the run uses),
 and ``combine_shards`` turns the shards' results into the tables' materialisations and every
 check of the rule registry. The graph declares the foreign keys as asset edges
@@ -93,9 +93,10 @@ class TableLoad:
     """What a table asset hands the loader and the exports: where its rows went."""
 
     persona: str
+    as_of: dt.date
     load: str
     shards: int
-    rows: dict[str, int]  # all six tables' rows (the loader needs every count)
+    rows: dict[str, int]  # every table's rows (the loader needs every count)
     staged: bool
     export_dir: str | None  # the export being built, finished by the exports asset
     profile: dict[str, float]  # the persona's profile (``synth_assets.profile``)
@@ -118,11 +119,19 @@ def _is_dead(context: OpExecutionContext):
     return is_dead
 
 
-def _stamp(context: OpExecutionContext) -> str:
-    """The export's folder name: the run's creation time (UTC) and id, the same on a retry."""
+def _created(context: OpExecutionContext) -> dt.datetime:
+    """When the run was created (UTC): the same for every step and retry of the run."""
     record = context.instance.get_run_record_by_id(context.run_id)
     created = record.create_timestamp if record else dt.datetime.now(dt.UTC)
-    return f"{created.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}"
+    return created.astimezone(dt.UTC)
+
+
+def _stamp(context: OpExecutionContext) -> str:
+    """The export's folder name: the run's creation time (UTC) and id, the same on a retry."""
+    return f"{_created(context):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}"
+
+
+AS_OF_TAG = "synth/as_of"
 
 
 @op(out=DynamicOut(shards.ShardPlan), retry_policy=LOAD_RETRY, tags={"kind": "plan"})
@@ -135,7 +144,8 @@ def plan_shards(
     """Split the persona into shards; create the load's staging and the export's folder."""
     persona = context.partition_key
     try:
-        ctx = generation.context(persona)
+        as_of = generation.as_of_date(_created(context).date())
+        ctx = generation.context(persona, as_of.value)
         load = staging.load_id(context.run_id)
         stage, export_dir = _selected(context, LOADER), None
         stamp = _stamp(context)
@@ -156,9 +166,11 @@ def plan_shards(
                 context.log.info(f"removed the staging of ended loads {dropped}")
     except (*REFUSALS, staging.StagingError) as error:
         raise Failure(description=str(error), allow_retries=False) from None
+    context.instance.add_run_tags(context.run_id, {AS_OF_TAG: ctx.as_of.isoformat()})
     context.log.info(
-        f"{persona}: {plans[-1].stop_block} blocks of users in {len(plans)} shards of up to "
-        f"{generation.shard_size()} users"
+        f"{persona} as of {ctx.as_of} ({as_of.source}; window {ctx.window.start} to "
+        f"{ctx.window.end}): {plans[-1].stop_block} blocks of users in {len(plans)} shards of "
+        f"up to {generation.shard_size()} users"
     )
     for shard in plans:
         yield DynamicOutput(shard, mapping_key=shard.key)
@@ -174,7 +186,7 @@ def build_shard(
     """Generate one shard's rows of every table, judge every rule, write its export part and
     stage its rows (the last two only if no blocking rule failed)."""
     try:
-        ctx = generation.context(shard.persona)
+        ctx = generation.context(shard.persona, shard.as_of)
         where = database.target() if shard.stage else None
         result = shards.run_shard(ctx, shard, where, database.timeout_s())
     except (*REFUSALS, staging.StagingError) as error:
@@ -255,10 +267,11 @@ def combine_shards(
     """Every table's materialisation and every check, from the shards' results."""
     results = sorted(results, key=lambda r: r.plan.index)
     first = results[0].plan
-    ctx = generation.context(first.persona)
+    ctx = generation.context(first.persona, first.as_of)
     rows = {name: sum(r.rows[name] for r in results) for name in ORDER}
     handed = TableLoad(
         first.persona,
+        first.as_of,
         first.load,
         len(results),
         rows,
@@ -266,8 +279,14 @@ def combine_shards(
         first.export_dir,
         profile.figures(reduce(add, (r.profile for r in results), {})),
     )
-    settings = MetadataValue.json(describe(generation.resolved()))
-    common = {"generation_settings": settings, **_shard_metadata(results)}
+    resolved = {**generation.resolved(), "as_of": generation.as_of_date(first.as_of)}
+    settings = MetadataValue.json(describe(resolved))
+    common = {
+        "as_of": first.as_of.isoformat(),
+        "window": f"{ctx.window.start} to {ctx.window.end}",
+        "generation_settings": settings,
+        **_shard_metadata(results),
+    }
     for name in ORDER:
         preview = results[0].preview.get(name, pd.DataFrame())
         metadata = table_metadata(name, preview)

@@ -5,6 +5,7 @@ naming the table and column, before anything is written."""
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 from sqlalchemy.dialects import postgresql
 
 from synth_assets.load import schema
@@ -52,7 +53,7 @@ def differences(existing: dict[str, dict[str, tuple[str, bool]]]) -> list[str]:
     return problems
 
 
-def check(conn: psycopg.Connection) -> None:
+def _existing(conn: psycopg.Connection) -> dict[str, dict[str, tuple[str, bool]]]:
     rows = conn.execute(
         "SELECT table_name, column_name, udt_name, is_nullable = 'YES' FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = ANY(%s)",
@@ -61,6 +62,51 @@ def check(conn: psycopg.Connection) -> None:
     existing: dict[str, dict[str, tuple[str, bool]]] = {}
     for table, column, udt, nullable in rows:
         existing.setdefault(table, {})[column] = (udt, nullable)
+    return existing
+
+
+def missing_optional(existing: dict[str, dict[str, tuple[str, bool]]]) -> list[tuple[str, str]]:
+    """(table, column) of declared nullable columns an existing table lacks: a newer
+    synth_assets added them, and adding them changes no row."""
+    return [
+        (table, column.name)
+        for table, columns in existing.items()
+        for column in schema.metadata.tables[table].c
+        if column.name not in columns and column.nullable
+    ]
+
+
+def add_missing_optional(conn: psycopg.Connection) -> list[str]:
+    """Add the nullable columns this version declares to the partitioned tables an older one
+    made (``ALTER TABLE ... ADD COLUMN``: nothing is rewritten or lost); returns them."""
+    added = []
+    partitioned = _partitioned(conn)
+    for table, column in missing_optional(_existing(conn)):
+        if table not in partitioned:
+            continue
+        declared = (
+            schema.metadata.tables[table].c[column].type.compile(dialect=postgresql.dialect())
+        )
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
+                sql.Identifier(table), sql.Identifier(column), sql.SQL(declared)
+            )
+        )
+        added.append(f"{table}.{column}")
+    return added
+
+
+def _partitioned(conn: psycopg.Connection) -> set[str]:
+    rows = conn.execute(
+        "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'p' "
+        "AND relnamespace = current_schema()::regnamespace",
+        (list(schema.TABLE_NAMES),),
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def check(conn: psycopg.Connection) -> None:
+    existing = _existing(conn)
     unpartitioned = conn.execute(
         "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' "
         "AND relnamespace = current_schema()::regnamespace",

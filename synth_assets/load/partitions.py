@@ -5,7 +5,7 @@ and a foreign-key lookup per row; building the keys afterwards sorts once, and a
 partition validates each foreign key with one join (benchmarks/load.py measures both). So a
 load (1) creates one bare table per table, (2) COPYs into them (load.staging: shard by shard,
 across steps), (3) adds the declared primary key, unique constraints and indexes, then (4) locks
-the six parents, drops the persona's old partitions and attaches the new ones, which is where
+the parent tables, drops the persona's old partitions and attaches the new ones, which is where
 PostgreSQL checks the partition bound and every foreign key. Steps 3 and 4 are one
 transaction: on any failure the old partitions are untouched, and readers see the old rows
 until the commit.
@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql
 from synth_assets.load import schema
 
 _DIALECT = postgresql.dialect()
-# One attempt at the six parents' locks waits at most this long: while a lock request waits,
+# One attempt at the parent tables' locks waits at most this long: while a lock request waits,
 # PostgreSQL queues every later reader of that table behind it, so a short attempt (given up,
 # then retried with backoff) keeps readers of every persona answering.
 LOCK_ATTEMPT_MS = 200
@@ -112,7 +112,7 @@ def attached(cursor: psycopg.Cursor, table: str, persona: str) -> str | None:
 
 
 def lock_parents(cursor: psycopg.Cursor, persona: str, wait_s: float) -> None:
-    """Lock the six parent tables, always in the same order (so concurrent loads queue instead
+    """Lock the parent tables, always in the same order (so concurrent loads queue instead
     of deadlocking), all of them or none: an attempt that cannot get every lock within
     LOCK_ATTEMPT_MS rolls back to its savepoint, releasing what it got, and is retried with
     exponential backoff until ``wait_s`` has passed."""
@@ -145,7 +145,7 @@ def swap(
     cursor: psycopg.Cursor, persona: str, staged: dict[str, str], wait_s: float
 ) -> dict[str, int]:
     """Replace ``persona``'s partitions with the ``staged`` tables; returns the rows each old
-    partition held. The six parents are locked first (``lock_parents``)."""
+    partition held. The parent tables are locked first (``lock_parents``)."""
     lock_parents(cursor, persona, wait_s)
     replaced: dict[str, int] = {}
     for table in reversed(schema.TABLE_NAMES):  # children first: nothing may refer to a dropped row

@@ -34,13 +34,15 @@ STATEMENT_TIMEOUT_S = 300.0
 
 
 def ensure_schema(target: Target | str) -> None:
-    """Create the target database if it is missing and the guard accepts its name, check
-    existing tables against the declared schema (raising SchemaDriftError, before writing
-    anything), then create the missing tables, keys and indexes. Every connection,
+    """Create the target database if it is missing and the guard accepts its name, add the
+    nullable columns a newer version declares to tables an older one made, check existing
+    tables against the declared schema (raising SchemaDriftError, before writing anything
+    else), then create the missing tables, keys and indexes. Every connection,
     SQLAlchemy's included, is the guard's (``Target.connect``)."""
     target = as_target(target)
     ensure_database(target.url, target.allow_any)
     with target.connect() as conn:
+        drift.add_missing_optional(conn)
         drift.check(conn)
     engine = create_engine("postgresql+psycopg://", creator=target.connect, poolclass=NullPool)
     try:
@@ -59,7 +61,7 @@ def replace_partition(
     and published (``load.staging``) exactly as a sharded load is."""
     missing = set(schema.TABLE_NAMES) - set(frames)
     if missing:
-        raise ValueError(f"replace_partition needs all six tables; missing {sorted(missing)}")
+        raise ValueError(f"replace_partition needs every table; missing {sorted(missing)}")
     load = secrets.token_hex(6)
     staging.prepare(target, persona, load, load, 1, lambda run: False, timeout_s)
     try:

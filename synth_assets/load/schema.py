@@ -201,6 +201,7 @@ transaction_changes = Table(
     _persona(),
     Column("change", Text, primary_key=True),
     _refers("account_id", "accounts.account_id"),
+    info={"short": "changes"},  # staged tables' names (and their keys') fit in 63 bytes
     **PARTITIONED,
 )
 
@@ -209,6 +210,11 @@ TABLES: tuple[Table, ...] = (
     users, accounts, transactions, liabilities, content, jobs, transaction_changes,
 )  # fmt: skip
 TABLE_NAMES: tuple[str, ...] = tuple(table.name for table in TABLES)
+
+
+def short_name(table_name: str) -> str:
+    """The table's name in names PostgreSQL limits to 63 bytes (staged tables, their keys)."""
+    return metadata.tables[table_name].info.get("short", table_name)
 
 
 def columns(table_name: str) -> list[str]:

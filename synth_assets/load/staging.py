@@ -1,7 +1,7 @@
 """Staging and publishing a persona's load across steps (and machines).
 
 A load has an id (from its Dagster run). ``prepare`` creates one bare table per table for it,
-in the ``synth_staging`` schema, where no reader of the six tables looks. Each shard step then
+in the ``synth_staging`` schema, where no reader of the tables looks. Each shard step then
 COPYs its rows into them with ``stage_shard``, in its own transaction, recording the shard in
 a ledger in that same transaction: a retried shard whose rows are already committed finds its
 ledger row and stages nothing more (its rows would be identical), and one that failed before
@@ -68,7 +68,9 @@ def load_id(run_id: str) -> str:
 
 
 def staged_name(table: str, persona: str, load: str) -> str:
-    return f"{partitions.partition_name(table, persona)}__{load}"
+    """A staged table's name; with its keys' suffixes (``_idx0``) it fits PostgreSQL's 63
+    bytes for the longest persona name."""
+    return f"{schema.short_name(table)}__{persona}__{load}"
 
 
 def _staged(table: str, persona: str, load: str) -> sql.Identifier:

@@ -81,6 +81,7 @@ TRANSACTION_COLUMNS: dict[str, tuple[str, Converter]] = {
     "$.website": ("website", values),
     "$.payment_channel": ("payment_channel", values),
     "$.pending": ("pending", values),
+    "$.pending_transaction_id": ("pending_transaction_id", values),
     "$.location.city": ("location_city", values),
     "$.location.region": ("location_region", values),
     "$.location.postal_code": ("location_postal_code", values),
@@ -131,8 +132,8 @@ def counterparties(merchant_name, party, website, level) -> list[PlaidObject]:
 
 def _transaction(
     transaction_id, account_id, amount, iso, unofficial, date, authorized_date, datetime,
-    authorized_datetime, name, merchant_name, website, channel, pending, city, region,
-    postal_code, country, primary, detailed, level, party,
+    authorized_datetime, name, merchant_name, website, channel, pending, pending_id, city,
+    region, postal_code, country, primary, detailed, level, party,
 ) -> PlaidObject:  # fmt: skip
     """One Transaction; parameters in TRANSACTION_COLUMNS order, then the counterparty type."""
     return {
@@ -153,7 +154,7 @@ def _transaction(
         "check_number": None,
         "payment_channel": channel,
         "pending": pending,
-        "pending_transaction_id": None,
+        "pending_transaction_id": pending_id,
         "account_owner": None,
         "transaction_code": None,
         "location": location(channel, city, region, postal_code, country),
@@ -258,6 +259,8 @@ def _credit(rows: pd.DataFrame) -> list[PlaidObject]:
 
 def _loan_columns(rows: pd.DataFrame) -> zip:
     return zip(
+        money(rows["ytd_interest_paid"]),
+        money(rows["ytd_principal_paid"]),
         rows["account_id"].tolist(),
         values(rows["is_overdue"]),
         money(rows["last_payment_amount"]),
@@ -303,10 +306,10 @@ def _student(rows: pd.DataFrame) -> list[PlaidObject]:
             "servicer_address": dict.fromkeys(
                 ("city", "region", "street", "postal_code", "country")
             ),
-            "ytd_interest_paid": None,
-            "ytd_principal_paid": None,
+            "ytd_interest_paid": ytd_interest,
+            "ytd_principal_paid": ytd_principal,
         }
-        for account_id, overdue, paid, paid_on, minimum, due, rate, origination, principal, maturity, name in _loan_columns(
+        for ytd_interest, ytd_principal, account_id, overdue, paid, paid_on, minimum, due, rate, origination, principal, maturity, name in _loan_columns(
             rows
         )
     ]
@@ -335,10 +338,10 @@ def _mortgage(rows: pd.DataFrame) -> list[PlaidObject]:
             "property_address": dict.fromkeys(
                 ("city", "country", "postal_code", "region", "street")
             ),
-            "ytd_interest_paid": None,
-            "ytd_principal_paid": None,
+            "ytd_interest_paid": ytd_interest,
+            "ytd_principal_paid": ytd_principal,
         }
-        for account_id, overdue, paid, paid_on, minimum, due, rate, origination, principal, maturity, name in _loan_columns(
+        for ytd_interest, ytd_principal, account_id, overdue, paid, paid_on, minimum, due, rate, origination, principal, maturity, name in _loan_columns(
             rows
         )
     ]
