@@ -1,7 +1,8 @@
 """Dry run: what a refresh would generate, per persona and table, and every check's verdict
 on it, without writing anything.
 
-    .venv/bin/python -m synth_assets.plan [--scale 10] [--seed 7] [--persona student ...]
+    .venv/bin/python -m synth_assets.plan [--scale 10] [--seed 7] [--as-of 2026-11-20]
+        [--persona student ...]
 
 Counts and verdicts are exact: the persona is generated shard by shard (the same rows a run
 makes, from the same seed), every rule of the registry judges each shard, and the rows are
@@ -11,6 +12,7 @@ discarded; nothing touches the database, Dagster's storage or the export folder.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ import pandas as pd
 
 from synth_assets import settings, shards
 from synth_assets.checks import registry
+from synth_assets.generate import calendar
 from synth_assets.generate.common import Context
 from synth_assets.load import schema
 from synth_assets.personas import PersonaError, load_personas
@@ -52,15 +55,21 @@ def dry_run(ctx: Context, shard_users: int) -> Dry:
 
 
 def plan(
-    seed: int, scale: float, names: list[str] | None = None, shard_users: int = 250
+    seed: int,
+    scale: float,
+    names: list[str] | None = None,
+    shard_users: int = 250,
+    as_of: dt.date | None = None,
 ) -> dict[str, Dry]:
-    """Each persona's dry run (rows per table, every rule's verdict) at these settings."""
+    """Each persona's dry run (rows per table, every rule's verdict) at these settings (as
+    of ``as_of``, default today)."""
+    as_of = as_of or calendar.today()
     personas = load_personas()
     unknown = sorted(set(names or []) - set(personas))
     if unknown:
         raise PersonaError(f"unknown personas {unknown}; known: {sorted(personas)}")
     return {
-        name: dry_run(Context(persona, seed, scale), shard_users)
+        name: dry_run(Context(persona, seed, scale, as_of=as_of), shard_users)
         for name, persona in sorted(personas.items())
         if not names or name in names
     }
@@ -80,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="default: SYNTH_SEED, else 42")
     parser.add_argument("--scale", type=float, help="default: SYNTH_SCALE, else 1")
     parser.add_argument("--shard-users", type=int, help="default: SYNTH_SHARD_USERS, else 250")
+    parser.add_argument("--as-of", help="YYYY-MM-DD; default: SYNTH_AS_OF, else today (UTC)")
     parser.add_argument("--persona", action="append", help="limit to these personas (repeatable)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -87,14 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         seed = settings.resolve(settings.SEED, args.seed).value
         scale = settings.resolve(settings.SCALE, args.scale).value
         shard_users = settings.resolve(settings.SHARD_USERS, args.shard_users).value
-        dry = plan(seed, scale, args.persona, shard_users)
+        as_of = settings.resolve(settings.AS_OF, args.as_of).value or calendar.today()
+        dry = plan(seed, scale, args.persona, shard_users, as_of)
     except (PersonaError, settings.SettingError) as error:
         print(error, file=sys.stderr)
         return 2
     table = counts(dry)
     table.loc["TOTAL"] = table.sum()
     print(
-        f"Dry run (seed {seed}, scale {scale:g}): rows each table would receive; nothing written."
+        f"Dry run (seed {seed}, scale {scale:g}, as of {as_of}): rows each table would receive; "
+        "nothing written."
     )
     print(table.to_string())
     blocking = False

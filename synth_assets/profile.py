@@ -6,13 +6,15 @@ with ``fidelity.add``, then ``figures``), so it costs the same at any scale."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from synth_assets.checks.fidelity import Sums, add, median_of_counts, user_months
 from synth_assets.generate.calendar import Window
-from synth_assets.personas import Persona
 
 DAYS_PER_MONTH = 365.25 / 12
+# The month-end sweep to (or from) the user's account at another bank, and the cover-ups.
+SWEEPS = ("TRANSFER_OUT_ACCOUNT_TRANSFER", "TRANSFER_IN_ACCOUNT_TRANSFER")
 
 
 def _counts(prefix: str, values: pd.Series, weights: pd.Series | None = None) -> Sums:
@@ -25,9 +27,18 @@ def sums(window: Window, frames: dict[str, pd.DataFrame]) -> Sums:
     users, accounts, tx = frames["users"], frames["accounts"], frames["transactions"]
     jobs = frames["jobs"]
     # Only the columns each figure needs: a filtered copy of the whole table costs seconds.
-    spent = (tx["amount"] > 0) & ~tx["pfc_primary"].isin(["LOAN_PAYMENTS", "TRANSFER_OUT"])
+    # Money out of pocket: not moved between the user's own accounts, not a loan's repayment
+    # (nor the interest the lender charges inside it).
+    spent = (
+        (tx["amount"] > 0)
+        & ~tx["pfc_primary"].isin(["LOAN_PAYMENTS", "TRANSFER_OUT"])
+        & (tx["pfc_detailed"] != "BANK_FEES_INTEREST_CHARGE")
+    )
     recurring = (tx["pfc_confidence_level"] == "VERY_HIGH") & (tx["payment_channel"] == "online")
     subscriptions = tx.loc[recurring, ["account_id", "merchant_name"]]
+    card = (tx["payment_channel"] != "other").to_numpy() & ~tx["pending"].to_numpy(dtype=bool)
+    lag = tx["date"].to_numpy()[card] - tx["authorized_date"].to_numpy()[card]
+    detailed = tx["pfc_detailed"]
     return {
         "users": float(len(users)),
         "user months": user_months(window, users),
@@ -40,6 +51,12 @@ def sums(window: Window, frames: dict[str, pd.DataFrame]) -> Sums:
         "content": float(len(frames["content"])),
         "jobs": float(len(jobs)),
         "failed jobs": float((jobs["status"] == "failed").sum()),
+        "pending": float(tx["pending"].sum()),
+        "card posted": float(card.sum()),
+        "card posting days": float((lag / np.timedelta64(1, "D")).sum()),
+        "savings interest": float(-tx.loc[detailed == "INCOME_INTEREST_EARNED", "amount"].sum()),
+        "loan interest": float(tx.loc[detailed == "BANK_FEES_INTEREST_CHARGE", "amount"].sum()),
+        "sweeps": float(detailed.isin(SWEEPS).sum()),
         **_counts("income=", users["annual_income"].astype(float)),
         **_counts("spend=", tx.loc[spent, "pfc_primary"], tx.loc[spent, "amount"]),
         **_counts("accounts=", accounts["subtype"]),
@@ -55,6 +72,7 @@ def figures(total: Sums) -> dict[str, float]:
     n = max(total.get("users", 0.0), 1.0)
     months = max(total.get("user months", 0.0), 1e-9)
     jobs = total.get("jobs", 0.0)
+    transactions = max(total.get("transactions", 0.0), 1.0)
     return {
         "users": int(total.get("users", 0)),
         "median annual income": median_of_counts(_prefixed("income=", total)),
@@ -72,12 +90,21 @@ def figures(total: Sums) -> dict[str, float]:
         },
         "content per user": round(total.get("content", 0.0) / n, 2),
         "failed jobs share": round(total.get("failed jobs", 0.0) / jobs if jobs else 0.0, 4),
+        "pending share of transactions": round(total.get("pending", 0.0) / transactions, 4),
+        "days from card purchase to posting": round(
+            total.get("card posting days", 0.0) / max(total.get("card posted", 0.0), 1.0), 2
+        ),
+        "savings interest per user-month": round(total.get("savings interest", 0.0) / months, 2),
+        "loan interest per user-month": round(total.get("loan interest", 0.0) / months, 2),
+        "transfers to or from another bank per user-month": round(
+            total.get("sweeps", 0.0) / months, 2
+        ),
     }
 
 
-def profile(persona: Persona, frames: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """The profile of a persona held whole in memory."""
-    return figures(add({}, sums(persona, frames)))
+def profile(window: Window, frames: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """The profile of a persona held whole in memory (its window at the as-of date)."""
+    return figures(add({}, sums(window, frames)))
 
 
 def markdown(figures: dict[str, float]) -> str:

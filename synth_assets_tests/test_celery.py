@@ -22,7 +22,7 @@ from dagster import AssetKey, DagsterInstance, DagsterRunStatus, materialize
 from synth_assets.definitions import TABLE_ASSETS, filesystem_transport
 from synth_assets.defs import assets
 from synth_assets.load import staging
-from synth_assets_tests.conftest import checksums, other_database, query, resources_for
+from synth_assets_tests.conftest import AS_OF, checksums, other_database, query, resources_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -85,6 +85,7 @@ class Deployment:
             "SYNTH_CELERY_FOLDER": str(broker),
             "SYNTH_DATABASE_URL": url,
             "SYNTH_SCALE": str(SCALE),
+            "SYNTH_AS_OF": AS_OF.isoformat(),
             "SYNTH_SHARD_USERS": "250",
             "SYNTH_EXPORT_DIR": str(tmp_path / "exports"),
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",

@@ -28,6 +28,7 @@ def test_definitions_load_with_all_assets_checks_and_jobs():
         ("transactions", rule)
         for rule in ("balance_consistency", "card_payment_pairing", "recurring_regularity")
     }
+    expected |= {("liabilities", "follows_transactions")}
     assert checks == expected
     blocking = {
         (k.asset_key.path[-1], k.name)
@@ -66,6 +67,7 @@ def test_dependencies_mirror_foreign_keys():
     assert "accounts" in parents["liabilities"]
     assert parents["content"] == {"users"}
     assert {"content", "users"} <= parents["jobs"]
+    assert parents["transaction_changes"] == {"accounts", "transactions"}
     assert parents["postgres_tables"] == set(schema.TABLE_NAMES)
 
 
@@ -80,7 +82,7 @@ def test_partitions_are_the_persona_files():
     assert persona_partitions.get_partition_keys() == sorted(load_personas())
 
 
-def test_exports_read_the_same_six_tables_as_the_loader():
+def test_exports_read_the_same_tables_as_the_loader():
     graph = defs.resolve_asset_graph()
     parents = {
         key.path[-1]: {p.path[-1] for p in graph.get(key).parent_keys}

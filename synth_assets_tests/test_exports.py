@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
@@ -19,8 +20,8 @@ from synth_assets.definitions import TABLE_ASSETS
 from synth_assets.defs import assets
 from synth_assets.defs.resources import ExportSettings, default_resources
 from synth_assets.export import MARKER, ExportResult, prune_exports, write_exports
-from synth_assets.load.schema import TABLE_NAMES, metadata
-from synth_assets.plaid import json_text, views
+from synth_assets.load.schema import TABLE_NAMES
+from synth_assets.plaid import json_text, sync, views
 from synth_assets.plaid.sandbox import (
     account_number,
     custom_user_configs,
@@ -29,6 +30,7 @@ from synth_assets.plaid.sandbox import (
 )
 from synth_assets.plaid.validate import validate, validate_liabilities
 from synth_assets.settings import SettingError
+from synth_assets_tests.conftest import AS_OF, PKS
 
 STAMP = "20250101T030000Z"
 LARGEST = "young_professional"
@@ -39,7 +41,7 @@ SMALLEST = "retiree"
 def exports(tmp_path_factory, personas, frames) -> dict[str, ExportResult]:
     """Every persona exported once into one root."""
     root = tmp_path_factory.mktemp("exports")
-    return {name: write_exports(frames[name], root, name, STAMP) for name in personas}
+    return {name: write_exports(frames[name], root, name, STAMP, AS_OF) for name in personas}
 
 
 def read_json(path: Path) -> Any:
@@ -52,7 +54,7 @@ def read_documents(directory: Path) -> dict[str, Any]:
 
 
 def key_column(table: str) -> str:
-    return next(iter(metadata.tables[table].primary_key.columns)).name
+    return PKS[table][0]
 
 
 def comparable(frame: pd.DataFrame, dtypes: dict) -> pd.DataFrame:
@@ -98,12 +100,17 @@ def test_manifest_and_result_match_the_files(exports, frames):
     for persona, result in exports.items():
         users = len(frames[persona]["users"])
         rows = {name: len(frames[persona][name]) for name in TABLE_NAMES}
+        updates = frames[persona]["transaction_changes"].groupby("account_id").size()
+        updates = updates.reindex(frames[persona]["accounts"]["account_id"], fill_value=0)
+        pages = int(np.maximum(np.ceil(updates / sync.PAGE_SIZE), 1).sum())
         assert read_json(result.directory / "manifest.json") == {
             "persona": persona,
             "stamp": STAMP,
-            "files": {"plaid": users, "sandbox": users, "tables": 2 * len(TABLE_NAMES)},
+            "files": {
+                "plaid": users, "sandbox": users, "sync": pages, "tables": 2 * len(TABLE_NAMES)
+            },
             "rows": rows,
-        }
+        }  # fmt: skip
         assert list(result.files) == sorted(p for p in result.directory.rglob("*") if p.is_file())
         assert dict(result.rows) == rows
         assert result.directory == result.directory.parent.parent / persona / STAMP
@@ -245,7 +252,7 @@ def test_corrupted_plaid_file_fails_validation(exports, tmp_path):
 def test_prune_keeps_the_newest_and_spares_other_personas(tmp_path, frames):
     stamps = ["20250101T030000Z", "20250102T030000Z", "20250103T030000Z"]
     for stamp in reversed(stamps):  # written out of order: age is read from the name
-        write_exports(frames[SMALLEST], tmp_path, SMALLEST, stamp)
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, stamp, AS_OF)
     other = [tmp_path / "family" / stamp for stamp in stamps]
     for directory in other:
         directory.mkdir(parents=True)
@@ -278,11 +285,11 @@ def test_prune_touches_only_marked_exports_and_never_the_current_one(tmp_path, f
     (persona / "2024-backup" / "data.csv").write_text("mine")
     (persona / "notes").mkdir()
     (persona / "zz-copied-export").mkdir()  # a copy whose marker names another stamp
-    old = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z")
+    old = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z", AS_OF)
     shutil.copy(old.directory / MARKER, persona / "zz-copied-export" / MARKER)
     (persona / "20250102T030000Z").symlink_to(persona / "2024-backup")
     # The newest export sorts before the oldest: pruning must still spare it.
-    current = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "1999-current")
+    current = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "1999-current", AS_OF)
 
     assert prune_exports(tmp_path, SMALLEST, keep=1, current=current.directory) == [old.directory]
     assert sorted(p.name for p in persona.iterdir()) == [
@@ -303,11 +310,11 @@ def test_export_is_atomic(tmp_path, frames):
     (stale / MARKER).write_text(json.dumps(marker))  # what a crashed attempt leaves first
     (stale / "leftover").write_text("from a crashed run")
 
-    result = write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP)
+    result = write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, AS_OF)
     assert [p.name for p in persona_dir.iterdir()] == [STAMP]
     assert not (result.directory / "leftover").exists()
     with pytest.raises(FileExistsError):
-        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP)
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, AS_OF)
     assert sorted(p for p in result.directory.rglob("*") if p.is_file()) == list(result.files)
 
     # The last table cannot be written to Parquet: the files before it must vanish too.
@@ -316,7 +323,7 @@ def test_export_is_atomic(tmp_path, frames):
     unwritable = jobs.assign(prompt=mixed)
     broken = {**frames[SMALLEST], "jobs": unwritable}
     with pytest.raises(Exception, match="prompt"):
-        write_exports(broken, tmp_path, SMALLEST, "20250102T030000Z")
+        write_exports(broken, tmp_path, SMALLEST, "20250102T030000Z", AS_OF)
     assert [p.name for p in persona_dir.iterdir()] == [STAMP]
 
 
@@ -325,7 +332,7 @@ def test_stale_build_folder_not_ours_is_refused_and_kept(tmp_path, frames):
     stale.mkdir(parents=True)
     (stale / "thesis.tex").write_text("someone's")
     with pytest.raises(FileExistsError, match="not written by synth_assets"):
-        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP)
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, AS_OF)
     assert (stale / "thesis.tex").read_text() == "someone's"
 
 
@@ -368,8 +375,8 @@ def test_export_keep_from_the_environment_is_validated(tmp_path, monkeypatch, ke
 
 
 def test_prune_refuses_a_current_export_of_another_persona(tmp_path, frames):
-    mine = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z")
-    other = write_exports(frames[LARGEST], tmp_path, LARGEST, "20250101T030000Z")
+    mine = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z", AS_OF)
+    other = write_exports(frames[LARGEST], tmp_path, LARGEST, "20250101T030000Z", AS_OF)
     with pytest.raises(ValueError, match="is not an export"):
         prune_exports(tmp_path, SMALLEST, keep=1, current=other.directory)
     assert mine.directory.is_dir()
@@ -415,7 +422,7 @@ def test_a_failing_half_of_an_export_part_raises_its_own_error(tmp_path, frames,
     (building / blocked).rmdir()
     (building / blocked).write_text("not a folder")
     with pytest.raises(NotADirectoryError, match=blocked):
-        export.write_part(building, 0, frames[SMALLEST])
+        export.write_part(building, 0, frames[SMALLEST], AS_OF)
 
 
 def test_the_plaid_half_failing_first_is_what_is_raised(tmp_path, frames):
@@ -431,7 +438,7 @@ def test_the_plaid_half_failing_first_is_what_is_raised(tmp_path, frames):
         return False
 
     with pytest.raises(NotADirectoryError, match=export.PLAID_DIR):
-        export.write_part(building, 0, frames[SMALLEST], slow_on_this_thread)
+        export.write_part(building, 0, frames[SMALLEST], AS_OF, slow_on_this_thread)
     assert len(list((building / export.SANDBOX_DIR).iterdir())) < len(frames[SMALLEST]["users"])
 
 

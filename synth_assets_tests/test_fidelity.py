@@ -7,6 +7,7 @@ import pytest
 
 from synth_assets.checks import fidelity
 from synth_assets.personas import Persona
+from synth_assets_tests.conftest import AS_OF
 
 NAME = "family"
 
@@ -16,7 +17,7 @@ def _all(persona: Persona, f: dict) -> list[fidelity.Metric]:
         *fidelity.job_status_mix(persona, f["jobs"]),
         *fidelity.account_mix(persona, f["users"], f["accounts"]),
         *fidelity.income_level(persona, f["users"]),
-        *fidelity.spending(persona, f["users"], f["transactions"]),
+        *fidelity.spending(persona, persona.window(AS_OF), f["users"], f["transactions"]),
     ]
 
 
@@ -55,15 +56,16 @@ def test_income_level_catches_a_shifted_median(personas, frames):
 def test_spending_catches_missing_purchases_and_a_wrong_category_mix(personas, frames):
     f = frames[NAME]
     tx = f["transactions"]
+    window = personas[NAME].window(AS_OF)
     purchases = tx.index[tx["payment_channel"] != "other"]
     halved = tx.drop(index=purchases[::2])
     assert "purchases per user per month" in _failed(
-        fidelity.spending(personas[NAME], f["users"], halved)
+        fidelity.spending(personas[NAME], window, f["users"], halved)
     )
     food = tx.index[(tx["payment_channel"] != "other") & (tx["pfc_primary"] == "FOOD_AND_DRINK")]
     skewed = tx.drop(index=food)
     assert "FOOD_AND_DRINK share of purchases" in _failed(
-        fidelity.spending(personas[NAME], f["users"], skewed)
+        fidelity.spending(personas[NAME], window, f["users"], skewed)
     )
 
 

@@ -53,7 +53,11 @@ def test_shipped_personas_are_valid_and_contrasting():
             "income.pay_frequency",
             "BIWEEKLY",
         ),
-        (lambda d: d["date_range"].update(end="2024-01-01"), "date_range", "must be after"),
+        (
+            lambda d: d.update(date_range={"start": "2025-01-01", "end": "2024-01-01"}),
+            "date_range",
+            "must be after",
+        ),
         (
             lambda d: d["content"].update(domains=["underwater_basket_weaving"]),
             "content.domains",
@@ -132,8 +136,21 @@ def _swap(old: str, new: str):
 
 SIGNUP = "signup_channels: {organic: 0.3, referral: 0.45, paid_ads: 0.2, partner: 0.05}"
 CATEGORY = "FOOD_AND_DRINK: 0.38"
+RANGE = "date_range: {months: 12}"
 HOSTILE_TEXT = [
-    (_swap("start: 2025-01-01", "start: 2025-02-30"), "date_range.start"),
+    (_swap(RANGE, "date_range: {start: 2025-02-30, end: 2025-12-31}"), "date_range.start"),
+    (_swap(RANGE, "date_range: {months: 0}"), "date_range.months"),
+    (_swap(RANGE, "date_range: {months: -12}"), "date_range.months"),
+    (_swap(RANGE, "date_range: {months: 121}"), "date_range.months"),
+    (_swap(RANGE, "date_range: {months: .nan}"), "date_range.months"),
+    (_swap(RANGE, "date_range: {months: twelve}"), "date_range.months"),
+    (_swap(RANGE, "date_range: {months: 1.5}"), "date_range.months"),
+    (_swap(RANGE, "date_range: {days: 99999}"), "date_range.days"),
+    (_swap(RANGE, "date_range: {months: 12, days: 30}"), "date_range"),
+    (_swap(RANGE, "date_range: {start: 2025-01-01, months: 12}"), "date_range"),
+    (_swap(RANGE, "date_range: {}"), "date_range"),
+    (_swap(RANGE, "date_range: {weeks: 3}"), "date_range.weeks"),
+    (_swap(RANGE, "date_range: 12"), "date_range"),
     (_swap("users: 60", "users: 60\nusers: 5"), "found the key 'users' twice"),
     (_swap("  auto_share: 0.35", "  auto_share: 0.35\n  auto_share: 0.1"), "'auto_share' twice"),
     (_swap(SIGNUP, "signup_channels: {organic: -1, referral: 2}"), "signup_channels.organic"),
@@ -144,7 +161,7 @@ HOSTILE_TEXT = [
     (_swap("transactions_per_month: 34", "transactions_per_month: .inf"), "transactions_per_month"),
     (_swap("transactions_per_month: 34", "transactions_per_month: 5000"), "transactions_per_month"),
     (_swap("users: 60", "users: 2000000"), "users"),
-    (_swap("end: 2025-12-31", "end: 2045-12-31"), "date_range"),
+    (_swap(RANGE, "date_range: {start: 2025-01-01, end: 2045-12-31}"), "date_range"),
     (
         _swap("items_per_user: {min: 2, max: 12}", "items_per_user: {min: 2, max: 99999}"),
         "items_per_user.max",
@@ -203,8 +220,8 @@ def test_plan_reports_a_bad_file_without_a_traceback(tmp_path):
 @pytest.mark.parametrize(
     "edit",
     [
-        _swap("start: 2025-01-01", "start: !!timestamp 2025-02-30"),
-        _swap("start: 2025-01-01", "start: !!timestamp garbage"),
+        _swap(RANGE, "date_range: {start: !!timestamp 2025-02-30, end: 2025-12-31}"),
+        _swap(RANGE, "date_range: {start: !!timestamp garbage, end: 2025-12-31}"),
         _swap("users: 60", "users: !!int abc"),
         _swap("users: 60", "users: !!bool maybe"),
         _swap("users: 60", "users: " + "9" * 5000),

@@ -10,19 +10,30 @@ from synth_assets.checks import realism
 from synth_assets.generate.catalogue import CATALOGUE
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.personas import Frequency
+from synth_assets_tests.conftest import AS_OF
 
 
 def _passed(findings):
     return all(f.passed for f in findings), [f for f in findings if not f.passed]
 
 
+def _window(persona):
+    window = persona.window(AS_OF)
+    return window.start, window.end
+
+
 def _rule_checks(persona, f):
-    start, end = persona.date_range.start, persona.date_range.end
+    start, end = _window(persona)
     yearly = {s.name for s in persona.spending.subscriptions if s.frequency is Frequency.ANNUALLY}
+    income = persona.income
     return [
         *realism.balance_consistency(f["accounts"], f["transactions"]),
         *realism.card_payment_pairing(f["accounts"], f["transactions"]),
-        *realism.recurring_regularity(f["transactions"], persona.income.pay_frequency, yearly),
+        *realism.recurring_regularity(
+            f["transactions"], income.pay_frequency, income.category, yearly
+        ),
+        *realism.loan_amortisation(f["accounts"], f["transactions"], f["liabilities"]),
+        *realism.card_statements(f["accounts"], f["transactions"], f["liabilities"], start),
         *realism.accounts_time(f["users"], f["accounts"], start, end),
         *realism.transactions_time(f["accounts"], f["transactions"], start, end),
         *realism.content_time(f["users"], f["content"], start, end),
@@ -63,17 +74,20 @@ def test_regularity_rule_catches_a_moved_bill_and_a_second_payer(personas, frame
     tx.loc[bill, "date"] = tx.loc[bill, "date"] + pd.Timedelta(days=9)
     payday = tx.index[tx["pfc_primary"] == "INCOME"][2]
     tx.loc[payday, "merchant_name"] = "Another Employer LLC"
-    ok, failed = _passed(realism.recurring_regularity(tx, persona.income.pay_frequency, set()))
+    income = persona.income
+    ok, failed = _passed(
+        realism.recurring_regularity(tx, income.pay_frequency, income.category, set())
+    )
     assert not ok
     assert {f.rule for f in failed} >= {
         "one payer per account",
-        "monthly bills recur every 28-31 days",
+        "monthly bills recur every 26-33 days",
     }
 
 
 def test_time_rules_catch_children_before_parents(personas, frames):
     persona, f = personas["student"], frames["student"]
-    start, end = persona.date_range.start, persona.date_range.end
+    start, end = _window(persona)
     tx = f["transactions"].copy()
     tx.loc[tx.index[0], "datetime"] = pd.Timestamp(start) - pd.Timedelta(days=1)
     assert not _passed(realism.transactions_time(f["accounts"], tx, start, end))[0]
@@ -85,15 +99,20 @@ def test_time_rules_catch_children_before_parents(personas, frames):
 
 def test_income_is_regular_negative_and_from_one_payer(personas, frames):
     for name, f in frames.items():
-        income = f["transactions"][f["transactions"]["pfc_primary"] == "INCOME"]
+        tx = f["transactions"]
+        income = tx[tx["pfc_primary"] == "INCOME"]
         assert (income["amount"] < 0).all(), name
-        assert income["pfc_detailed"].eq(personas[name].income.category).all(), name
-        assert (income.groupby("account_id")["merchant_name"].nunique() == 1).all(), name
+        pay = income[income["pfc_detailed"] == personas[name].income.category]
+        interest = income[income["pfc_detailed"] == "INCOME_INTEREST_EARNED"]
+        assert len(pay) + len(interest) == len(income), name
+        assert (pay.groupby("account_id")["merchant_name"].nunique() == 1).all(), name
+        savings = f["accounts"].loc[f["accounts"]["subtype"] == "savings", "account_id"]
+        assert set(interest["account_id"]) <= set(savings), name
 
 
 def test_salaried_pay_rises_once_by_the_configured_raise(personas, frames):
     f, persona = frames["young_professional"], personas["young_professional"]
-    pay = f["transactions"][f["transactions"]["pfc_primary"] == "INCOME"]
+    pay = f["transactions"][f["transactions"]["pfc_detailed"] == persona.income.category]
     ratios = pay.groupby("account_id")["amount"].agg(lambda a: a.min() / a.max())
     assert np.allclose(ratios[ratios != 1], 1 + persona.income.annual_raise, atol=0.001)
     assert (ratios != 1).mean() > 0.5
@@ -103,7 +122,10 @@ def test_rent_monthly_fixed_and_bills_vary_a_little(frames):
     tx = frames["family"]["transactions"]
     rent = tx[tx["pfc_detailed"] == "RENT_AND_UTILITIES_RENT"]
     assert not rent.empty and (rent.groupby("account_id")["amount"].nunique() == 1).all()
-    assert (pd.to_datetime(rent["date"]).dt.day == 1).all()
+    assert (pd.to_datetime(rent["authorized_date"]).dt.day == 1).all()  # due on the 1st
+    # ... and posted then, or on the Monday after when the 1st fell on a weekend
+    late = (pd.to_datetime(rent["date"]) - pd.to_datetime(rent["authorized_date"])).dt.days
+    assert late.between(0, 2).all() and (late > 0).any()
     power = tx[tx["merchant_name"] == "Duke Energy"]
     spread = power.groupby("account_id")["amount"].agg(lambda a: a.max() / a.min())
     assert (spread > 1).all() and (spread < 2.5).all()
@@ -161,7 +183,7 @@ def test_merchants_keep_one_channel_and_category(frames):
 def test_activity_has_a_weekday_and_hour_shape(frames):
     purchases = frames["family"]["transactions"]
     purchases = purchases[purchases["pfc_confidence_level"] == "HIGH"]
-    when = pd.to_datetime(purchases["datetime"])
+    when = pd.to_datetime(purchases["authorized_datetime"])  # when people shop, not post
     by_day = when.dt.day_of_week.value_counts(normalize=True)
     assert by_day[5] > by_day[1] * 1.3  # Saturday busier than Tuesday
     by_hour = when.dt.hour.value_counts(normalize=True)
@@ -171,23 +193,30 @@ def test_activity_has_a_weekday_and_hour_shape(frames):
 def test_pending_only_at_the_end_and_authorized_first(personas, frames):
     for name, f in frames.items():
         tx = f["transactions"]
-        end = pd.Timestamp(personas[name].date_range.end)
-        assert (pd.to_datetime(tx.loc[tx["pending"], "date"]) > end - pd.Timedelta(days=3)).all(), (
-            name
-        )
+        end = pd.Timestamp(_window(personas[name])[1])
+        pending = pd.to_datetime(tx.loc[tx["pending"], "date"])
+        assert (pending > end - pd.Timedelta(days=7)).all() and len(pending), name
         assert (tx["authorized_date"] <= tx["date"]).all(), name
 
 
 def test_liabilities_follow_their_stated_rules(personas, frames):
     for name, f in frames.items():
         liabilities, tx = f["liabilities"], f["transactions"]
+        end = pd.Timestamp(_window(personas[name])[1])
         credit = liabilities[liabilities["liability_type"] == "credit"]
+        paid = credit["next_payment_due_date"] > credit["last_statement_issue_date"] + pd.Timedelta(
+            days=31
+        )
         floor = np.minimum(credit["last_statement_balance"], 25)
-        assert (credit["minimum_payment_amount"] >= floor - 0.005).all(), name
-        assert (
-            credit["minimum_payment_amount"] <= credit["last_statement_balance"] + 0.005
-        ).all(), name
-        assert (credit["next_payment_due_date"] > credit["last_statement_issue_date"]).all(), name
+        owing = credit[~paid]
+        assert (owing["minimum_payment_amount"] >= floor[~paid] - 0.005).all(), name
+        assert (owing["minimum_payment_amount"] <= owing["last_statement_balance"] + 0.005).all(), (
+            name
+        )
+        assert (credit.loc[paid, "minimum_payment_amount"] == 0).all(), name
+        assert (credit["last_statement_issue_date"].dt.is_month_end).all(), name
+        assert (credit["next_payment_due_date"].dt.day == 21).all(), name
+        assert (credit["next_payment_due_date"] > end).all(), name
         card_payments = tx[
             (tx["pfc_detailed"] == "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT") & (tx["amount"] < 0)
         ]
@@ -198,10 +227,10 @@ def test_liabilities_follow_their_stated_rules(personas, frames):
         assert liabilities["apr_percentage"].between(0.5, 40).all(), name
         credit_apr = credit["apr_percentage"]
         assert credit_apr.empty or credit_apr.min() > 10, name  # percent, not a fraction
-        assert (
-            liabilities["is_overdue"]
-            == (liabilities["next_payment_due_date"] < pd.Timestamp(personas[name].date_range.end))
-        ).all()
+        assert (liabilities["is_overdue"] == (liabilities["next_payment_due_date"] < end)).all()
+        loans = liabilities[liabilities["liability_type"] != "credit"]
+        assert (loans["next_payment_due_date"] > end).all(), name
+        assert (loans["ytd_interest_paid"] > 0).all() and (loans["ytd_principal_paid"] > 0).all()
 
 
 def test_prompt_pools_and_shapes(personas, frames):
@@ -221,7 +250,7 @@ def test_prompt_pools_and_shapes(personas, frames):
 
 
 def test_profiles_differ_as_the_persona_files_say(personas, frames):
-    figures = {name: profile.profile(personas[name], f) for name, f in frames.items()}
+    figures = {name: profile.profile(personas[name].window(AS_OF), f) for name, f in frames.items()}
     income = {name: p["median annual income"] for name, p in figures.items()}
     assert income["family"] > income["young_professional"] > income["student"]
     busy = {name: p["transactions per user-month"] for name, p in figures.items()}

@@ -25,6 +25,7 @@ from synth_assets.generate.frames import generate_all
 from synth_assets.load import drift, embedded, postgres, schema, target
 from synth_assets.personas import PersonaError
 from synth_assets_tests.conftest import (
+    AS_OF,
     checksums,
     drop_tables,
     other_database,
@@ -35,13 +36,14 @@ from synth_assets_tests.conftest import (
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_ONE = """
+import datetime
 import sys
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import postgres
 from synth_assets.personas import load_personas
 url, persona = sys.argv[1], sys.argv[2]
-frames = generate_all(Context(load_personas()[persona]))
+frames = generate_all(Context(load_personas()[persona], as_of=datetime.date(2026, 11, 23)))
 postgres.replace_partition(url, persona, frames)
 print("loaded", persona)
 """
@@ -71,7 +73,7 @@ def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
     """Kill the loader's backend while it COPYs ~400k rows: the persona keeps exactly its
     previous rows, and the next load succeeds."""
     before = checksums(loaded, "retiree")
-    big = generate_all(Context(personas["retiree"], scale=30))
+    big = generate_all(Context(personas["retiree"], scale=30, as_of=AS_OF))
     outcome: dict[str, BaseException] = {}
 
     def load() -> None:
@@ -99,7 +101,9 @@ def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
     assert killed, "never caught the loader in the middle of a COPY"
     assert "error" in outcome
     assert checksums(loaded, "retiree") == before
-    postgres.replace_partition(loaded, "retiree", generate_all(Context(personas["retiree"])))
+    postgres.replace_partition(
+        loaded, "retiree", generate_all(Context(personas["retiree"], as_of=AS_OF))
+    )
     assert checksums(loaded, "retiree") == before
 
 
@@ -139,14 +143,20 @@ def test_second_load_of_the_same_persona_waits_for_the_first(loaded):
     with target.connect(loaded, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
         waiting = _load_in_process(loaded, "student")
-        time.sleep(4)
+
+        def waits() -> int:
+            return holder.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = %s",
+                (postgres.APPLICATION_NAME,),
+            ).fetchone()[0]
+
+        deadline = time.monotonic() + 120  # it generates and stages first
+        while waits() == 0 and waiting.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
         assert waiting.poll() is None, waiting.communicate()[1][-2000:]
-        waits = holder.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-            "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = %s",
-            (postgres.APPLICATION_NAME,),
-        ).fetchone()[0]
-        assert waits == 1
+        assert waits() == 1
         assert checksums(loaded, "student") == before
         holder.execute("SELECT pg_advisory_unlock(hashtext(%s))", (postgres.lock_key("student"),))
     _, err = waiting.communicate(timeout=120)
@@ -183,7 +193,7 @@ def test_lock_wait_gives_up_cleanly_after_the_timeout(loaded, frames):
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
         error = _outcome_within(
             30,
-            lambda: postgres.replace_partition(loaded, "student", frames["student"], timeout_s=1),
+            lambda: postgres.replace_partition(loaded, "student", frames["student"], timeout_s=5),
             lambda: holder.execute("SELECT pg_advisory_unlock_all()"),
         )
     assert isinstance(error, postgres.PartitionBusyError) and "student" in str(error)
@@ -320,7 +330,7 @@ def test_schema_drift_names_table_and_column_and_writes_nothing(
 
 def test_unknown_persona_is_a_clear_error():
     with pytest.raises(PersonaError, match="unknown persona 'nobody'"):
-        GenerationSettings().context("nobody")
+        GenerationSettings().context("nobody", AS_OF)
 
 
 def test_server_down_names_host_and_database_and_is_retried():

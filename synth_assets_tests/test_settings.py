@@ -4,6 +4,8 @@ embedded server), and the run's metadata says what was in force and where it cam
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from dagster import DagsterInstance, materialize
 
@@ -50,7 +52,8 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
-    expected = generate_users(Context(personas[PERSONA], seed=7, scale=2))
+    today = dt.datetime.now(dt.UTC).date()  # no as-of configured: the run's start date
+    expected = generate_users(Context(personas[PERSONA], seed=7, scale=2, as_of=today))
     assert stored_rows(fault, "users", PERSONA) == len(expected)
     assert not (tmp_path / "home" / "pgdata").exists()
     loaded = _metadata(result, "postgres_tables")["database_settings"].value
@@ -63,6 +66,7 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
         "seed": {"value": 7, "source": "config"},
         "scale": {"value": 2.0, "source": "SYNTH_SCALE"},
         "shard_users": {"value": 250, "source": "default"},
+        "as_of": {"value": today.isoformat(), "source": "the run's start date (UTC)"},
     }
 
 
@@ -101,12 +105,20 @@ def test_an_empty_or_unusable_configured_target_fails_without_falling_back(
         ("SYNTH_SEED", "-1"),
         ("SYNTH_SEED", "4.5"),
         ("SYNTH_SEED", "99999999999999999999999"),
+        ("SYNTH_AS_OF", "2026-02-30"),
+        ("SYNTH_AS_OF", "yesterday"),
+        ("SYNTH_AS_OF", ""),
+        ("SYNTH_AS_OF", "2026-12-02T00:00"),
+        ("SYNTH_AS_OF", "1999-01-01"),
+        ("SYNTH_AS_OF", "2150-01-01"),
+        ("SYNTH_AS_OF", "20261202"),
     ],
 )
 def test_bad_generation_settings_in_the_environment_name_the_variable(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingError, match=variable):
-        GenerationSettings().context(PERSONA)
+        settings = GenerationSettings()
+        settings.context(PERSONA, settings.as_of_date(dt.date(2026, 11, 20)).value)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from synth_assets.generate.common import BLOCK_USERS, Context
 from synth_assets.generate.frames import generate_all, shard_tables
 from synth_assets.load import postgres, staging
 from synth_assets_tests.conftest import (
+    AS_OF,
     checksums,
     other_database,
     query,
@@ -35,7 +36,7 @@ BLOCKS = 3
 
 @pytest.fixture(scope="module")
 def ctx(personas) -> Context:
-    return Context(personas[PERSONA], scale=SCALE)
+    return Context(personas[PERSONA], scale=SCALE, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,7 @@ def test_multiprocess_executor_runs_shards_in_processes_of_their_own(database_ur
         "SYNTH_EXECUTOR": "multiprocess",
         "SYNTH_DATABASE_URL": url,
         "SYNTH_SCALE": str(SCALE),
+        "SYNTH_AS_OF": AS_OF.isoformat(),
         "SYNTH_SHARD_USERS": str(BLOCK_USERS),
         "SYNTH_EXPORT_DIR": str(tmp_path / "exports"),
     }

@@ -19,6 +19,7 @@ import pandas as pd
 
 from synth_assets.generate.accounts import PRODUCTS
 from synth_assets.generate.calendar import Window
+from synth_assets.membership import is_in
 from synth_assets.personas import Persona
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -82,7 +83,7 @@ def job_status_metrics(persona: Persona, sums: Sums) -> list[Metric]:
 
 def account_mix_sums(persona: Persona, users: pd.DataFrame, accounts: pd.DataFrame) -> Sums:
     generated = users.loc[~users["is_fixed"], "id"]
-    held = accounts[accounts["user_id"].isin(generated)].groupby("kind")["user_id"].nunique()
+    held = accounts[is_in(accounts["user_id"], generated)].groupby("kind")["user_id"].nunique()
     holders = {f"holders={kind}": float(n) for kind, n in held.items()}
     return {"generated users": float(len(generated)), **holders}
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from synth_assets.membership import is_in
+
 EXAMPLES = 5
 
 
@@ -38,7 +40,7 @@ def foreign_key(
 ) -> Finding:
     """Every non-null ``child[column]`` exists in ``parent[key]`` (and none is null unless allowed)."""
     values = child[column]
-    bad = ~values.isin(parent[key])
+    bad = ~is_in(values, parent[key])
     if nullable:
         bad &= values.notna()
     return Finding(f"{column} -> {key}", len(child), int(bad.sum()), examples(values[bad]))
@@ -90,7 +92,7 @@ def pending_links(transactions: pd.DataFrame) -> list[Finding]:
     ids = transactions["transaction_id"]
     on_pending = named & transactions["pending"].to_numpy(dtype=bool)
     twice = named & link.duplicated(keep=False).to_numpy()
-    still_there = named & link.isin(ids).to_numpy()
+    still_there = named & is_in(link, ids)
     return [
         Finding(f"{rule}", len(transactions), int(bad.sum()), examples(ids[bad]))
         for rule, bad in (
@@ -114,13 +116,13 @@ def changes_integrity(
     account_of = pd.Series(
         transactions["account_id"].to_numpy(), index=transactions["transaction_id"]
     )
-    present = ids.isin(transactions["transaction_id"]).to_numpy()
+    present = is_in(ids, transactions["transaction_id"])
     moved = (
         added & present & (account_of.reindex(ids).to_numpy() != changes["account_id"].to_numpy())
     )
     gone = changes.loc[removed].set_index("transaction_id")["account_id"]
-    posted = transactions[transactions["transaction_id"].isin(ids[added])]
-    linked = posted["pending_transaction_id"].isin(gone.index).to_numpy()
+    posted = transactions[is_in(transactions["transaction_id"], ids[added])]
+    linked = is_in(posted["pending_transaction_id"], gone.index)
     crossed = linked & (
         gone.reindex(posted["pending_transaction_id"]).to_numpy() != posted["account_id"].to_numpy()
     )

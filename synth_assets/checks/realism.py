@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.checks.integrity import Finding, examples
+from synth_assets.membership import is_in
 from synth_assets.personas import PayFrequency
 
 CENT = 0.005
@@ -288,7 +289,7 @@ def _loan_rows(accounts: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFra
     """Posted rows of loan accounts, in order, with the balance owed before each."""
     loans = accounts.loc[accounts["type"] == "loan", ["account_id", "opening_balance"]]
     rows = transactions.loc[
-        transactions["account_id"].isin(loans["account_id"]) & ~transactions["pending"],
+        is_in(transactions["account_id"], loans["account_id"]) & ~transactions["pending"],
         ["transaction_id", "account_id", "datetime", "amount", "pfc_detailed"],
     ].sort_values(["account_id", "datetime"], kind="stable")
     opening = loans.set_index("account_id")["opening_balance"].astype(float)
@@ -344,7 +345,7 @@ def card_statements(
     closed = credit["last_statement_issue_date"].to_numpy().astype("datetime64[M]")
     whole = closed.astype("datetime64[D]") >= np.datetime64(start, "D")
     charges = transactions[
-        transactions["account_id"].isin(credit["account_id"])
+        is_in(transactions["account_id"], credit["account_id"])
         & ~transactions["pending"]
         & (transactions["amount"] > 0)
     ]

@@ -130,6 +130,8 @@ def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
     pieces = []
     for order, kind in enumerate(ctx.persona.accounts):
         held = np.flatnonzero(rng.random(n_users) < ctx.persona.accounts[kind].probability)
+        if not len(held):  # nobody holds it (a small block, a low probability)
+            continue
         later = 0 if kind is AccountKind.CHECKING else OPENING_WINDOW_DAYS * SECONDS_PER_DAY
         opened = checking_opened[held] + rng.integers(0, later + 1, len(held)).astype(
             "timedelta64[s]"

@@ -20,6 +20,7 @@ from synth_assets.generate.common import Context
 from synth_assets.generate.content import generate_content
 from synth_assets.generate.jobs import generate_jobs
 from synth_assets.generate.users import block_count, users_block
+from synth_assets.membership import is_in
 
 Tables = dict[str, pd.DataFrame]
 ORDER = (
@@ -43,7 +44,7 @@ def block_tables(ctx: Context, block: int) -> Tables:
     jobs = generate_jobs(ctx, everyone, content)
     made = _by(content, "created_at", end)
     jobs = _by(jobs, "created_at", end)
-    jobs = jobs[jobs["content_id"].isna() | jobs["content_id"].isin(made["id"])]
+    jobs = jobs[jobs["content_id"].isna().to_numpy() | is_in(jobs["content_id"], made["id"])]
     return {
         "users": _by(everyone, "created_at", end),
         "accounts": banking.accounts,

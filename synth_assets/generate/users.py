@@ -65,9 +65,11 @@ def users_block(ctx: Context, block: int) -> pd.DataFrame:
 
 
 def generate_users(ctx: Context) -> pd.DataFrame:
-    """Every user of the persona, block by block (a block's users never depend on another's)."""
-    blocks = [users_block(ctx, block) for block in range(block_count(ctx))]
-    return blocks[0] if len(blocks) == 1 else pd.concat(blocks, ignore_index=True)
+    """The persona's users who signed up by the as-of date, block by block (a block's users
+    never depend on another's)."""
+    users = pd.concat([users_block(ctx, b) for b in range(block_count(ctx))], ignore_index=True)
+    signed_up = users["created_at"].to_numpy().astype("datetime64[s]") <= ctx.window.last_second
+    return users[signed_up].reset_index(drop=True)
 
 
 def _generated_users(ctx: Context, positions: np.ndarray) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from synth_assets.membership import is_in
 from synth_assets.plaid import views
 
 PAGE_SIZE = 500
@@ -46,7 +47,7 @@ def sync_pages(
     """(account id, page number from 1, page) for every account, in account order: an
     account with no change that day gets one empty page, as Plaid answers it."""
     added_ids = changes.loc[changes["change"] == "added", "transaction_id"]
-    added_rows = transactions[transactions["transaction_id"].isin(added_ids)]
+    added_rows = transactions[is_in(transactions["transaction_id"], added_ids)]
     added = pd.Series(
         views.transaction_objects(added_rows),
         index=added_rows["account_id"].to_numpy(),
