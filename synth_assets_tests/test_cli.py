@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from synth_assets.load import schema
-from synth_assets_tests.conftest import stored_rows
+from synth_assets_tests.conftest import AS_OF, stored_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -20,6 +20,7 @@ def _run(args: list[str], database_url: str, home: Path) -> subprocess.Completed
         **os.environ,
         "DAGSTER_HOME": str(home),
         "SYNTH_DATABASE_URL": database_url,
+        "SYNTH_AS_OF": AS_OF.isoformat(),
         "SYNTH_EXPORT_DIR": str(home / "exports"),
     }
     return subprocess.run(

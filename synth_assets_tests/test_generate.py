@@ -8,16 +8,17 @@ from synth_assets.generate.frames import generate_all
 from synth_assets.generate.seeding import stable_uuids
 from synth_assets.generate.users import persona_tag
 from synth_assets.load import schema
+from synth_assets_tests.conftest import AS_OF
 
 
 def test_same_seed_gives_identical_frames(personas, frames):
-    again = generate_all(Context(personas["family"], seed=42))
+    again = generate_all(Context(personas["family"], seed=42, as_of=AS_OF))
     for table, frame in frames["family"].items():
         pd.testing.assert_frame_equal(frame, again[table], obj=table)
 
 
 def test_other_seed_gives_other_data(personas, frames):
-    other = generate_all(Context(personas["family"], seed=7))
+    other = generate_all(Context(personas["family"], seed=7, as_of=AS_OF))
     assert not set(other["users"]["id"]) & set(frames["family"]["users"]["id"])
     assert not other["transactions"]["amount"].equals(frames["family"]["transactions"]["amount"])
 
@@ -28,7 +29,7 @@ def test_persona_streams_are_independent(personas, frames):
     assert sum(map(len, ids)) == len(set().union(*ids))
     changed = personas["student"].model_copy(update={"users": 7})
     assert len(generate_all(Context(changed))["users"]) == 7
-    family_again = generate_all(Context(personas["family"]))
+    family_again = generate_all(Context(personas["family"], as_of=AS_OF))
     pd.testing.assert_frame_equal(family_again["transactions"], frames["family"]["transactions"])
 
 

@@ -4,10 +4,11 @@ from synth_assets import plan
 from synth_assets.checks import registry
 from synth_assets.checks.integrity import Finding
 from synth_assets.load import schema
+from synth_assets_tests.conftest import AS_OF
 
 
 def test_plan_counts_equal_what_generation_produces(frames):
-    counts = plan.counts(plan.plan(seed=42, scale=1.0, names=["student", "family"]))
+    counts = plan.counts(plan.plan(seed=42, scale=1.0, names=["student", "family"], as_of=AS_OF))
     assert list(counts.index) == ["family", "student"]
     for persona in counts.index:
         for table in schema.TABLE_NAMES:
@@ -27,7 +28,7 @@ def test_plan_cli_prints_totals_and_rejects_unknown_personas(capsys, tmp_path, m
 def test_dry_run_judges_every_rule_and_exits_non_zero_on_a_blocking_failure(
     personas, capsys, monkeypatch
 ):
-    dry = plan.plan(seed=42, scale=1.0, names=["retiree"])["retiree"]
+    dry = plan.plan(seed=42, scale=1.0, names=["retiree"], as_of=AS_OF)["retiree"]
     assert set(dry.verdicts) == {rule.key for rule in registry.RULES}
     assert dry.failed(blocking=True) == []
     broken = registry.Rule(

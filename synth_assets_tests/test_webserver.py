@@ -18,7 +18,7 @@ import pytest
 
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.load import schema
-from synth_assets_tests.conftest import stored_rows
+from synth_assets_tests.conftest import AS_OF, stored_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBSERVER = str(Path(sys.executable).parent / "dagster-webserver")
@@ -78,6 +78,7 @@ def webserver(
         **os.environ,
         "DAGSTER_HOME": str(home),
         "SYNTH_DATABASE_URL": database_url,
+        "SYNTH_AS_OF": AS_OF.isoformat(),
         "SYNTH_EXPORT_DIR": str(home / "exports"),
     }
     log = (home / "webserver.log").open("w")

@@ -28,7 +28,7 @@ PAY_GAPS = {
 }
 MONTHLY_GAP = (26, 33)
 YEARLY_GAP = (363, 368)
-PENDING_REACH_DAYS = 7  # five business days
+PENDING_REACH_DAYS = 9  # five business days after the next one, from a Saturday
 INTEREST_CHARGE = "BANK_FEES_INTEREST_CHARGE"
 INTEREST_EARNED = "INCOME_INTEREST_EARNED"
 

@@ -127,8 +127,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "transactions", "time_integrity", True,
         "Transactions happen after their account opens, inside the window, authorised first; "
-        "pending rows are the last seven days'; card purchases and paychecks post on business "
-        "days.",
+        "pending rows are the last nine days' (five business days); card purchases and "
+        "paychecks post on business days.",
         findings=lambda ctx, t: realism.transactions_time(
             t["accounts"], t["transactions"], *_window(ctx)
         ),

@@ -23,7 +23,8 @@ SIGNUPS = (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
 EARLIEST_AS_OF = dt.date(2021, 2, 1)
 LATEST_AS_OF = dt.date(2099, 12, 31)
 POSTING_DAYS = 5  # the most business days a card transaction stays pending
-PENDING_REACH_DAYS = 7  # ... which is at most this many calendar days
+# ... which is at most this many calendar days (made on a Saturday: Monday, then five more)
+PENDING_REACH_DAYS = 9
 
 
 def today() -> dt.date:

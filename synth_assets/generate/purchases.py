@@ -17,6 +17,9 @@ from synth_assets.generate.pools import pools
 
 TABLE = "transactions"
 LOCAL_VARIANTS = 6  # local businesses per "{surname}" merchant template
+OUTLETS = 3  # stores of a chain (or order references of an online shop) a persona buys at
+REFERENCE_CHARS = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"))
+READERS = np.array(["SQ *", "TST* ", "", ""])  # Square, Toast, or the shop's own terminal
 CARD_SHARE = 0.65  # share of purchases on the credit card, for users who have one
 MIN_AMOUNT = 0.5
 # Relative activity by hour of day (local time) and by weekday (Monday first).
@@ -63,7 +66,38 @@ def merchant_table(ctx: Context) -> pd.DataFrame:
     )
     slug = table["merchant"].str.lower().str.replace(r"[^a-z0-9]", "", regex=True) + ".com"
     table["website"] = slug.where(table["online"] | table["chain"], None)
-    return table
+    return _descriptors(table, rng)
+
+
+def _descriptors(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """How each purchase reads on a statement (Plaid's ``name``; ``merchant_name`` stays the
+    clean name): a chain's store and number ("SHELL #04521"), an online order's merchant and
+    reference ("NETFLIX.COM*K2D81Q"), a local shop through its card reader ("SQ *HARRIS
+    GRILL"). A chain or online merchant has ``OUTLETS`` of them (stores, order references),
+    each a share of its purchases."""
+    label = (
+        table["merchant"]
+        .str.upper()
+        .str.replace(r"[^A-Z0-9 &'.-]", "", regex=True)
+        .str.slice(0, 22)
+    )
+    several = (table["chain"] | table["online"]).to_numpy()
+    copies = np.where(several, OUTLETS, 1)
+    out = table.loc[table.index.repeat(copies)].reset_index(drop=True)
+    label = label.loc[table.index.repeat(copies)].reset_index(drop=True)
+    out["p"] = out["p"] / np.repeat(copies, copies)
+    n = len(out)
+    number = pd.Series(rng.integers(0, 10_000, n)).astype(str).str.zfill(5)
+    reference = pd.Series(
+        ["".join(c) for c in REFERENCE_CHARS[rng.integers(0, len(REFERENCE_CHARS), (n, 6))]]
+    )
+    reader = pd.Series(READERS[rng.integers(0, len(READERS), n)])
+    out["descriptor"] = np.select(
+        [out["online"].to_numpy(), out["chain"].to_numpy()],
+        [(label + "*" + reference).to_numpy(), (label + " #" + number).to_numpy()],
+        (reader + label).to_numpy(),
+    )
+    return out
 
 
 def expected_monthly_purchases(ctx: Context) -> float:
@@ -109,7 +143,8 @@ def purchases(
     # Index small per-merchant arrays by ``pick``: every row then points at one of a few
     # hundred string objects instead of materialising a million new ones (memory).
     column = {
-        name: merchants[name].to_numpy(dtype=object) for name in ("merchant", "detailed", "website")
+        name: merchants[name].to_numpy(dtype=object)
+        for name in ("merchant", "descriptor", "detailed", "website")
     }
     spread = np.exp(rng.normal(0, merchants["sigma"].to_numpy()[pick]))
     amount = np.round(merchants["median"].to_numpy()[pick] * spread, 2).clip(min=MIN_AMOUNT)
@@ -128,7 +163,7 @@ def purchases(
     keep = (posted >= first) & (posted <= last)
     bought = flows(
         spenders[rows], when, amount * (1 + tip), posted, pending_amount=amount,
-        name=column["merchant"][pick], merchant_name=column["merchant"][pick],
+        name=column["descriptor"][pick], merchant_name=column["merchant"][pick],
         detailed=column["detailed"][pick], payment_channel=channel, in_store=in_store,
         website=column["website"][pick], confidence="HIGH",
     )  # fmt: skip
