@@ -328,6 +328,33 @@ def test_schema_drift_names_table_and_column_and_writes_nothing(
     assert {table: stored_rows(drifted, table, "retiree") for table in schema.TABLE_NAMES} == before
 
 
+def test_tables_of_the_version_before_living_data_are_upgraded_in_place(database_url, frames):
+    """Tables an older synth_assets made lack the columns and table this one added: the
+    nullable columns are added (no row rewritten or lost), the new table created, and the
+    next load works."""
+    older = other_database(database_url, "synth_upgrade_test")
+    postgres.ensure_schema(older)
+    postgres.replace_partition(older, "retiree", frames["retiree"])
+    with target.connect(older, autocommit=True) as conn:
+        conn.execute("ALTER TABLE transactions DROP COLUMN pending_transaction_id")
+        conn.execute("ALTER TABLE liabilities DROP COLUMN ytd_interest_paid")
+        conn.execute("ALTER TABLE liabilities DROP COLUMN ytd_principal_paid")
+        conn.execute("DROP TABLE transaction_changes")
+    kept = {t: stored_rows(older, t, "retiree") for t in ("users", "transactions", "liabilities")}
+    postgres.ensure_schema(older)
+    assert {t: stored_rows(older, t, "retiree") for t in kept} == kept
+    columns = query(
+        older,
+        "SELECT table_name || '.' || column_name FROM information_schema.columns "
+        "WHERE column_name IN ('pending_transaction_id', 'ytd_interest_paid', 'ytd_principal_paid') "
+        "AND table_name IN ('transactions', 'liabilities')",
+    )
+    assert len(columns) == 3
+    postgres.replace_partition(older, "retiree", frames["retiree"])
+    for table in schema.TABLE_NAMES:
+        assert stored_rows(older, table, "retiree") == len(frames["retiree"][table])
+
+
 def test_unknown_persona_is_a_clear_error():
     with pytest.raises(PersonaError, match="unknown persona 'nobody'"):
         GenerationSettings().context("nobody", AS_OF)
