@@ -51,6 +51,7 @@ class ShardPlan:
     load: str  # the load id its rows are staged under
     stage: bool  # stage rows for the publish step (the run loads the database)
     export_dir: str | None  # the export being built (the run writes exports), else None
+    home: str | None = None  # ``database.schema`` the rows are published into
 
     @property
     def label(self) -> str:
@@ -67,7 +68,12 @@ class ShardPlan:
 
 
 def plan(
-    ctx: Context, shard_users: int, load: str, stage: bool, export_dir: str | None
+    ctx: Context,
+    shard_users: int,
+    load: str,
+    stage: bool,
+    export_dir: str | None,
+    home: str | None = None,
 ) -> list[ShardPlan]:
     """The persona's shards: ``shard_users`` users each (a multiple of the block), the last
     one taking what is left."""
@@ -86,6 +92,7 @@ def plan(
             load,
             stage,
             export_dir,
+            home,
         )
         for i in range(count)
     ]

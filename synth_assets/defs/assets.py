@@ -95,6 +95,7 @@ def postgres_tables(
             "database": where.masked(),
             "database_settings": MetadataValue.json(database.described(resolved, where)),
             "rows_per_table": MetadataValue.md(markdown_table(counts)),
+            "tables": MetadataValue.json({t: f"{load.home}.{t}" for t in result.rows}),
             "shards": load.shards,
             "persona_profile": MetadataValue.md(profile.markdown(load.profile)),
             "profile": MetadataValue.json(load.profile),

@@ -24,11 +24,15 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def column_schema(table: str) -> TableSchema:
+    """The table's columns as the UI shows them: type and the description declared on the
+    schema (``comment``, also PostgreSQL's COMMENT ON COLUMN)."""
     columns = schema.metadata.tables[table].columns
     return TableSchema(
         columns=[
             TableColumn(
-                c.name, str(c.type).lower(), description="primary key" if c.primary_key else None
+                c.name,
+                str(c.type).lower(),
+                description=f"{c.comment} (primary key)" if c.primary_key else c.comment,
             )
             for c in columns
         ]

@@ -100,6 +100,7 @@ class TableLoad:
     staged: bool
     export_dir: str | None  # the export being built, finished by the exports asset
     profile: dict[str, float]  # the persona's profile (``synth_assets.profile``)
+    home: str | None = None  # ``database.schema`` the loader publishes into
 
 
 def _selected(context: OpExecutionContext, key: AssetKey) -> bool:
@@ -154,10 +155,13 @@ def plan_shards(
             for abandoned in export.remove_abandoned(root, persona, _is_dead(context)):
                 context.log.info(f"removed {abandoned}, the unfinished export of an ended run")
             export_dir = str(export.start_export(root, persona, stamp, context.run_id))
-        plans = shards.plan(ctx, generation.shard_size(), load, stage, export_dir)
+        home = None
         if stage:
             where = database.target()
             postgres.ensure_schema(where)
+            home = staging.home(where)
+        plans = shards.plan(ctx, generation.shard_size(), load, stage, export_dir, home)
+        if stage:
             dropped = staging.prepare(
                 where, persona, load, context.run_id, len(plans), _is_dead(context),
                 database.timeout_s(),
@@ -278,6 +282,7 @@ def combine_shards(
         all(r.staged or not r.plan.stage for r in results) and first.stage,
         first.export_dir,
         profile.figures(reduce(add, (r.profile for r in results), {})),
+        first.home,
     )
     resolved = {**generation.resolved(), "as_of": generation.as_of_date(first.as_of)}
     settings = MetadataValue.json(describe(resolved))
@@ -291,6 +296,8 @@ def combine_shards(
         preview = results[0].preview.get(name, pd.DataFrame())
         metadata = table_metadata(name, preview)
         metadata["dagster/row_count"] = rows[name]
+        if first.home:  # where the loader publishes it
+            metadata["dagster/table_name"] = f"{first.home}.{name}"
         yield Output(handed, output_name=name, metadata={**metadata, **common})
     yield from _check_results(ctx.persona, results)
 

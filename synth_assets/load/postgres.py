@@ -49,6 +49,35 @@ def ensure_schema(target: Target | str) -> None:
         schema.metadata.create_all(engine)
     finally:
         engine.dispose()
+    with target.connect() as conn:
+        document(conn)
+
+
+def document(conn) -> list[str]:
+    """Set each column's description (``COMMENT ON COLUMN``, what ``\\d+`` and database IDEs
+    show) where the database's differs from the schema's: tables an older version made
+    get them too, and an unchanged database takes no lock. Returns the columns set."""
+    rows = conn.execute(
+        "SELECT c.relname, a.attname, col_description(c.oid, a.attnum) FROM pg_class c "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE c.relname = ANY(%s) AND c.relnamespace = current_schema()::regnamespace",
+        (list(schema.TABLE_NAMES),),
+    ).fetchall()
+    present = {(table, column): comment for table, column, comment in rows}
+    changed = []
+    for table in schema.TABLES:
+        for column in table.columns:
+            if (table.name, column.name) in present and present[
+                table.name, column.name
+            ] != column.comment:
+                conn.execute(
+                    sql.SQL("COMMENT ON COLUMN {}.{} IS {}").format(
+                        sql.Identifier(table.name), sql.Identifier(column.name),
+                        sql.Literal(column.comment),
+                    )
+                )  # fmt: skip
+                changed.append(f"{table.name}.{column.name}")
+    return changed
 
 
 def replace_partition(

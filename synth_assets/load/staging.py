@@ -236,6 +236,15 @@ def publish(
     return LoadResult(persona, rows, deleted)
 
 
+def home(target: Target | str) -> str:
+    """``database.schema`` the tables are published into, as the server says."""
+    with _transaction(target, 60.0) as conn:
+        database, where = conn.execute(
+            "SELECT pg_catalog.current_database(), pg_catalog.current_schema()"
+        ).fetchone()
+    return f"{database}.{where}"
+
+
 def cleanup(
     target: Target | str, is_dead: Callable[[str], bool], persona: str | None = None
 ) -> list[str]:

@@ -1,0 +1,91 @@
+"""The CI recipes in examples/ci run as written: their `run:` (GitHub Actions) and `script:`
+(GitLab CI) steps, in order, against this suite's PostgreSQL in place of the service
+container; and their SQL assertions fail on a database that breaks them."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from synth_assets_tests.conftest import other_database, query
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPES = ROOT / "examples" / "ci"
+ASSERTIONS = "examples/ci/assertions.sql"
+
+
+def _psql_folder() -> str:
+    """Where psql is: the machine's, else the one the embedded server ships."""
+    found = shutil.which("psql")
+    if found:
+        return str(Path(found).parent)
+    import pgserver
+
+    return str(Path(pgserver.__file__).parent / "pginstall" / "bin")
+
+
+def github_steps(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The job's environment and its `run:` steps, in order."""
+    [job] = yaml.safe_load(path.read_text())["jobs"].values()
+    return dict(job["env"]), [step["run"] for step in job["steps"] if "run" in step]
+
+
+def gitlab_steps(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The job's variables and its `script:` lines, in order (`before_script` installs the
+    PostgreSQL client, which the test finds on its own)."""
+    [job] = [v for k, v in yaml.safe_load(path.read_text()).items() if isinstance(v, dict)]
+    return dict(job["variables"]), list(job["script"])
+
+
+def _service_replaced(recipe_url: str, server_url: str) -> str:
+    """The recipe's URL on the test's own server: its database, this server's address."""
+    database = make_url(recipe_url).database
+    return other_database(server_url, database)
+
+
+def _environment(variables: dict[str, str], workspace: Path, url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNTH_", "DAGSTER_"))}
+    env |= {k: str(v) for k, v in variables.items()}
+    env["SYNTH_DATABASE_URL"] = url
+    env["CI_PROJECT_DIR"] = str(workspace)
+    env["DAGSTER_HOME"] = env["DAGSTER_HOME"].replace("${{ github.workspace }}", str(workspace))
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), _psql_folder(), env["PATH"]])
+    return env
+
+
+def _run(step: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", "-e", "-c", step], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.mark.parametrize(
+    ("recipe", "read"), [("github-actions.yml", github_steps), ("gitlab-ci.yml", gitlab_steps)]
+)
+def test_a_ci_recipe_seeds_and_asserts_as_written(database_url, tmp_path, recipe, read):
+    variables, steps = read(RECIPES / recipe)
+    assert any("asset materialize" in s for s in steps) and any(ASSERTIONS in s for s in steps)
+    url = _service_replaced(variables["SYNTH_DATABASE_URL"], database_url)
+    env = _environment(variables, tmp_path, url)
+    for step in steps:
+        done = _run(step, env)
+        assert done.returncode == 0, (step, done.stdout[-2000:], done.stderr[-3000:])
+    assert re.search(r"seeded: \d+ users, \d+ transactions", done.stdout)
+    [[users]] = query(url, "SELECT count(*) FROM users WHERE persona = 'student'")
+    assert users >= 50
+    # The assertions can fail: a content item that lost its completed job is caught.
+    query(
+        url,
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'completed' LIMIT 1) RETURNING id",
+    )
+    broken = _run(next(s for s in steps if ASSERTIONS in s), env)
+    assert broken.returncode != 0
+    assert "a content item without its completed job" in broken.stderr

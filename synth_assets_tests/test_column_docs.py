@@ -1,0 +1,63 @@
+"""Column documentation, declared once on the schema: every column has a description, the
+UI's column schema shows it, PostgreSQL holds it (COMMENT ON COLUMN, also on an older
+database's tables), and the loader names the tables it wrote."""
+
+from __future__ import annotations
+
+from dagster import DagsterInstance, materialize
+
+from synth_assets.definitions import ALL_ASSETS
+from synth_assets.load import postgres, schema, target
+from synth_assets_tests.conftest import other_database, query, resources_for
+
+
+def test_every_column_has_a_one_line_description():
+    for table in schema.TABLES:
+        for column in table.columns:
+            assert column.comment and "\n" not in column.comment, (table.name, column.name)
+            assert len(column.comment) <= 120, (table.name, column.name)
+
+
+def _comments(url: str) -> dict[tuple[str, str], str | None]:
+    rows = query(
+        url,
+        "SELECT c.relname, a.attname, col_description(c.oid, a.attnum) FROM pg_class c "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "WHERE c.relname = ANY(%s) AND c.relnamespace = 'public'::regnamespace",
+        (list(schema.TABLE_NAMES),),
+    )
+    return {(table, column): comment for table, column, comment in rows}
+
+
+def test_postgres_holds_the_descriptions_and_an_older_database_gets_them(database_url):
+    url = other_database(database_url, "synth_comments_test")
+    postgres.ensure_schema(url)
+    declared = {(t.name, c.name): c.comment for t in schema.TABLES for c in t.columns}
+    assert _comments(url) == declared
+    with target.connect(url, autocommit=True) as conn:  # as a version without them left it
+        conn.execute("COMMENT ON COLUMN transactions.amount IS NULL")
+        conn.execute("COMMENT ON COLUMN users.email IS 'something else'")
+        assert sorted(postgres.document(conn)) == ["transactions.amount", "users.email"]
+        assert postgres.document(conn) == []  # unchanged: nothing to set, no lock taken
+    assert _comments(url) == declared
+
+
+def test_the_ui_shows_the_descriptions_and_the_tables_written(database_url):
+    url = other_database(database_url, "synth_docs_test")
+    result = materialize(
+        ALL_ASSETS, partition_key="retiree", resources=resources_for(url),
+        instance=DagsterInstance.ephemeral(),
+    )  # fmt: skip
+    assert result.success
+    events = {e.asset_key.path[-1]: e for e in result.get_asset_materialization_events()}
+    for table in schema.TABLES:
+        metadata = events[table.name].event_specific_data.materialization.metadata
+        columns = metadata["dagster/column_schema"].value.columns
+        assert [c.description.removesuffix(" (primary key)") for c in columns] == [
+            c.comment for c in table.columns
+        ]
+        assert metadata["dagster/table_name"].value == f"synth_docs_test.public.{table.name}"
+    loader = events["postgres_tables"].event_specific_data.materialization.metadata
+    assert loader["tables"].value == {
+        name: f"synth_docs_test.public.{name}" for name in schema.TABLE_NAMES
+    }
