@@ -52,12 +52,16 @@ def _service_replaced(recipe_url: str, server_url: str) -> str:
 
 
 def _environment(variables: dict[str, str], workspace: Path, url: str) -> dict[str, str]:
+    """The job's environment as the runner makes it: the workspace for ${{ github.workspace }}
+    and $CI_PROJECT_DIR, GitLab's $VAR references expanded, the service's URL replaced."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNTH_", "DAGSTER_"))}
-    env |= {k: str(v) for k, v in variables.items()}
-    env["SYNTH_DATABASE_URL"] = url
     env["CI_PROJECT_DIR"] = str(workspace)
-    env["DAGSTER_HOME"] = env["DAGSTER_HOME"].replace("${{ github.workspace }}", str(workspace))
+    for name, value in variables.items():
+        value = str(value).replace("${{ github.workspace }}", str(workspace))
+        env[name] = re.sub(r"\$\{?(\w+)\}?", lambda m: env.get(m.group(1), m.group(0)), value)
+    env["SYNTH_DATABASE_URL"] = url
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), _psql_folder(), env["PATH"]])
+    assert Path(env["DAGSTER_HOME"]).is_absolute(), env["DAGSTER_HOME"]
     return env
 
 
