@@ -27,7 +27,7 @@ from synth_assets.personas import load_personas
 
 
 def bare_seconds(url: str, scale: float) -> float:
-    """Generate the persona block by block and COPY its six tables into unconstrained
+    """Generate the persona block by block and COPY its tables into unconstrained
     copies: the least any pipeline making these rows can do."""
     start = time.perf_counter()
     ctx = Context(load_personas()["family"], scale=scale)

@@ -82,7 +82,7 @@ def main() -> None:
         f"run in a fresh process, not counted, is slower while memory is first touched)"
     )
     print(
-        f"all six tables: {total / generate_s:,.0f} rows/s; transactions: {tx_rate:,.0f} rows/s (whole partition's time)"
+        f"all tables: {total / generate_s:,.0f} rows/s; transactions: {tx_rate:,.0f} rows/s (whole partition's time)"
     )
     print(f"Faker-per-row baseline (same transaction columns, median): {baseline_rate:,.0f} rows/s")
     print(f"ratio, transactions vs baseline: {tx_rate / baseline_rate:.0f}x (target >= 100x)")
