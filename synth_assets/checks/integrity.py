@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from synth_assets.membership import is_in
 
@@ -31,8 +33,17 @@ class Finding:
 def unique(frame: pd.DataFrame, column: str) -> Finding:
     """``column`` is non-null and unique (a primary key or a unique constraint)."""
     values = frame[column]
+    if distinct_and_whole(values):  # the common case, counted by Arrow
+        return Finding(f"{column} unique and not null", len(frame), 0)
     dupes = values[values.duplicated(keep=False) | values.isna()]
     return Finding(f"{column} unique and not null", len(frame), len(dupes), examples(dupes))
+
+
+def distinct_and_whole(values: pd.Series) -> bool:
+    """No value missing and none twice (pandas' own count of a million strings takes a
+    second; Arrow's, milliseconds)."""
+    array = pa.array(values, from_pandas=True)
+    return array.null_count == 0 and len(pc.unique(array)) == len(array)
 
 
 def foreign_key(
@@ -91,7 +102,10 @@ def pending_links(transactions: pd.DataFrame) -> list[Finding]:
     named = link.notna().to_numpy()
     ids = transactions["transaction_id"]
     on_pending = named & transactions["pending"].to_numpy(dtype=bool)
-    twice = named & link.duplicated(keep=False).to_numpy()
+    linked = link[named]
+    twice = np.zeros(len(link), dtype=bool)
+    if not distinct_and_whole(linked):
+        twice[named] = linked.duplicated(keep=False).to_numpy()
     still_there = named & is_in(link, ids)
     return [
         Finding(f"{rule}", len(transactions), int(bad.sum()), examples(ids[bad]))
@@ -113,15 +127,14 @@ def changes_integrity(
     key = ids + "|" + changes["change"]
     added = (changes["change"] == "added").to_numpy()
     removed = (changes["change"] == "removed").to_numpy()
-    account_of = pd.Series(
-        transactions["account_id"].to_numpy(), index=transactions["transaction_id"]
-    )
     present = is_in(ids, transactions["transaction_id"])
+    involved = transactions[is_in(transactions["transaction_id"], ids)]  # a day's few rows
+    account_of = pd.Series(involved["account_id"].to_numpy(), index=involved["transaction_id"])
     moved = (
         added & present & (account_of.reindex(ids).to_numpy() != changes["account_id"].to_numpy())
     )
     gone = changes.loc[removed].set_index("transaction_id")["account_id"]
-    posted = transactions[is_in(transactions["transaction_id"], ids[added])]
+    posted = involved[is_in(involved["transaction_id"], ids[added])]
     linked = is_in(posted["pending_transaction_id"], gone.index)
     crossed = linked & (
         gone.reindex(posted["pending_transaction_id"]).to_numpy() != posted["account_id"].to_numpy()

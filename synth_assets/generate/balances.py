@@ -132,10 +132,7 @@ def _fees(book: Book, mine: Flows, who, lifted, at) -> Flows:
 
 
 def _names(book: Book, slots: np.ndarray, direction: str) -> np.ndarray:
-    external = book.external.iloc[slots]
-    return (
-        f"ONLINE TRANSFER {direction} " + external["bank"].str.upper() + " XXXX" + external["mask"]
-    ).to_numpy(dtype=object)
+    return book.external[direction][slots]
 
 
 def _transfers(book: Book, month, cover: dict) -> Flows:

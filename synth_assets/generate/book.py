@@ -83,9 +83,14 @@ class Book:
     def of_kind(self, subtype: str) -> np.ndarray:
         return self.accounts.index[self.accounts["subtype"] == subtype].to_numpy()
 
+    @cached_property
+    def _checking_of(self) -> np.ndarray:
+        owner = pd.Index(self.checking.index).get_indexer(self.accounts["user_id"].to_numpy())
+        return self.checking.to_numpy()[owner]
+
     def checking_of(self, rows: np.ndarray) -> np.ndarray:
         """The owner's checking account row of each account row."""
-        return self.checking.loc[self.accounts["user_id"].to_numpy()[rows]].to_numpy()
+        return self._checking_of[rows]
 
     @cached_property
     def pay(self) -> pd.DataFrame:
@@ -176,11 +181,14 @@ class Book:
         return bills
 
     @cached_property
-    def external(self) -> pd.DataFrame:
-        """Per checking account: the user's account at another bank, where the month's surplus
-        is swept (and a shortfall comes from)."""
+    def external(self) -> dict[str, np.ndarray]:
+        """Per checking account: how transfers to and from the user's account at another bank
+        read (where the month's surplus is swept, and a shortfall comes from)."""
         rng = self.rng("external")
         n = len(self.checking)
-        bank = EXTERNAL_BANKS[rng.integers(0, len(EXTERNAL_BANKS), n)]
+        bank = np.char.upper(EXTERNAL_BANKS[rng.integers(0, len(EXTERNAL_BANKS), n)])
         mask = np.char.zfill(rng.integers(0, 10_000, n).astype(str), 4)
-        return pd.DataFrame({"account": self.checking.to_numpy(), "bank": bank, "mask": mask})
+        at = np.char.add(np.char.add(bank, " XXXX"), mask)
+        return {
+            way: np.char.add(f"ONLINE TRANSFER {way} ", at).astype(object) for way in ("TO", "FROM")
+        }

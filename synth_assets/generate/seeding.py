@@ -39,7 +39,8 @@ def stable_uuid_bytes(
     Formatting is vectorised (bytes -> hex digits -> dashes) because a Python loop over
     ``uuid.UUID`` costs about a second per million rows.
     """
-    raw = rng(seed, persona, table, "ids", block).integers(0, 256, size=(count, 16), dtype=np.uint8)
+    stream = rng(seed, persona, table, "ids", block)
+    raw = np.frombuffer(stream.bytes(count * 16), dtype=np.uint8).reshape(count, 16).copy()
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
     digits = np.empty((count, 32), dtype=np.uint8)
