@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from synth_assets.checks import registry
 from synth_assets.load import schema
 from synth_assets_tests.conftest import AS_OF, stored_rows
 
@@ -66,7 +67,8 @@ def test_dg_checks_and_lists_the_definitions(database_url, tmp_path):
     assets = {asset["asset_key"] for asset in defs["assets"]}
     assert assets == {*schema.TABLE_NAMES, "postgres_tables", "exports"}
     assert "refresh_all_personas" in {job["name"] for job in defs["jobs"]}
-    assert len(defs["asset_checks"]) == 23
+    checks = {(check["asset_key"], check["name"]) for check in defs["asset_checks"]}
+    assert checks == {(rule.table, rule.check) for rule in registry.RULES}
 
 
 def test_dg_launch_loads_one_persona(database_url, frames, tmp_path):
