@@ -26,6 +26,7 @@ BENCHMARKS = [
     ("Shard size: the same tables, and the time", ["shard_sizes.py"]),
     ("Executors", ["executors.py", "--scales", "1", "10"]),
     ("Celery: two workers against one", ["celery_workers.py"]),
+    ("Test databases: the pytest plugin's clone and drop", ["test_databases.py"]),
 ]
 PACKAGES = ["dagster", "pandas", "numpy", "pyarrow", "psycopg", "jsonschema-rs", "faker"]
 
