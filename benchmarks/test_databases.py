@@ -23,9 +23,9 @@ from synth_assets.testing import _create, _drop, load_template
 AS_OF = dt.date(2026, 11, 20)
 
 
-def timed(action: Callable[[], None]) -> float:
+def timed(action: Callable[..., None], *args, **kwargs) -> float:
     start = time.perf_counter()
-    action()
+    action(*args, **kwargs)
     return time.perf_counter() - start
 
 
@@ -34,8 +34,8 @@ def clone_and_drop(server: str, template: str | None, runs: int) -> tuple[float,
     created, dropped = [], []
     for _ in range(runs):
         name = f"synth_bench_{uuid.uuid4().hex[:8]}_test"
-        created.append(timed(lambda: _create(server, name, template=template)))
-        dropped.append(timed(lambda: _drop(server, name)))
+        created.append(timed(_create, server, name, template=template))
+        dropped.append(timed(_drop, server, name))
     return statistics.median(created), statistics.median(dropped)
 
 
@@ -57,7 +57,9 @@ def main() -> None:
     print(f"persona {args.persona}, as of {AS_OF}; medians of {args.runs}")
     print(f"template: generated, judged and loaded once per session: {loaded:.1f} s")
     print(f"per test: clone {clone[0] * 1000:.0f} ms, drop {clone[1] * 1000:.0f} ms")
-    print(f"baseline: empty database create {empty[0] * 1000:.0f} ms, drop {empty[1] * 1000:.0f} ms")
+    print(
+        f"baseline: empty database create {empty[0] * 1000:.0f} ms, drop {empty[1] * 1000:.0f} ms"
+    )
     print(f"clone / empty create: {clone[0] / empty[0]:.2f}x")
 
 
