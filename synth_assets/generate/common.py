@@ -9,6 +9,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from synth_assets.generate import calendar, seeding
 from synth_assets.personas import LogNormal, Persona
@@ -107,3 +108,25 @@ def timestamps_between(
 
 def to_date(timestamps: np.ndarray | pd.Series) -> np.ndarray:
     return np.asarray(timestamps, dtype="datetime64[s]").astype("datetime64[D]")
+
+
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default ``str``
+
+
+def text(values: np.ndarray, valid: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+    """Python strings (None for null) as a pandas ``str`` column, converted by Arrow in one
+    pass: pandas' own constructor checks every element first and takes twice as long."""
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    array = pa.array(values, type=pa.large_string(), mask=mask, from_pandas=True)
+    return pd.arrays.ArrowStringArray(array, dtype=TEXT_DTYPE)
+
+
+def text_take(
+    choices: np.ndarray, index: np.ndarray, valid: np.ndarray | None = None
+) -> pd.api.extensions.ExtensionArray:
+    """``choices[index]`` as a ``str`` column (null where ``valid`` is False), the few
+    choices converted once and the rows gathered by Arrow."""
+    mask = None if valid is None else ~np.asarray(valid, dtype=bool)
+    rows = pa.array(np.asarray(index, dtype=np.int64), mask=mask)
+    array = pa.array(choices, type=pa.large_string(), from_pandas=True).take(rows)
+    return pd.arrays.ArrowStringArray(array, dtype=TEXT_DTYPE)

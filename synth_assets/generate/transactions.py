@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.generate.calendar import Window
-from synth_assets.generate.common import Context
+from synth_assets.generate.common import Context, text, text_take
 from synth_assets.generate.flows import Flows, posted_at, settles_on, take
 from synth_assets.generate.seeding import uuid_column
 from synth_assets.load import schema
@@ -88,16 +88,17 @@ def table(
     user_row = pd.Index(users["id"]).get_indexer(accounts["user_id"])[account]
     in_store = rows["in_store"]
 
-    def where_in_store(column: str) -> np.ndarray:
-        return np.where(in_store, users[column].to_numpy()[user_row], None)
+    def where_in_store(column: str) -> pd.api.extensions.ExtensionArray:
+        return text_take(users[column].to_numpy(), user_row, in_store)
 
-    detailed = rows["detailed"]
+    # Hash-factorised, a few dozen categories: a string sort of 1M rows costs seconds.
+    category, categories = pd.factorize(rows["detailed"])
     frame = pd.DataFrame(
         {
             "transaction_id": uuid_column(
                 np.where(posted, history.posted_id[shown], history.pending_id[shown])
             ),
-            "account_id": accounts["account_id"].to_numpy()[account],
+            "account_id": text_take(accounts["account_id"].to_numpy(), account),
             "persona": ctx.persona.name,
             "amount": np.where(posted, rows["amount"], rows["pending_amount"]),
             "iso_currency_code": "USD",
@@ -106,19 +107,19 @@ def table(
             "authorized_date": happened.astype("datetime64[D]"),
             "datetime": when,
             "authorized_datetime": happened,
-            "name": rows["name"],
-            "merchant_name": rows["merchant_name"],
-            "payment_channel": rows["payment_channel"],
+            "name": text(rows["name"]),
+            "merchant_name": text(rows["merchant_name"]),
+            "payment_channel": text(rows["payment_channel"]),
             "pending": ~posted,
             "pending_transaction_id": uuid_column(history.pending_id[shown], was_pending),
-            "pfc_primary": _primary(detailed),
-            "pfc_detailed": detailed,
-            "pfc_confidence_level": rows["confidence"],
+            "pfc_primary": text_take(_primary(categories), category),
+            "pfc_detailed": text_take(categories, category),
+            "pfc_confidence_level": text(rows["confidence"]),
             "location_city": where_in_store("city"),
             "location_region": where_in_store("region"),
             "location_postal_code": where_in_store("postal_code"),
-            "location_country": np.where(in_store, "US", None),
-            "website": rows["website"],
+            "location_country": text_take(np.array(["US"]), np.zeros(len(in_store), int), in_store),
+            "website": text(rows["website"]),
         }
     )
     return frame[schema.columns(TABLE)]
@@ -158,6 +159,4 @@ def changes(ctx: Context, history: History, accounts: pd.DataFrame) -> pd.DataFr
 
 
 def _primary(detailed: np.ndarray) -> np.ndarray:
-    """Primary category per row: hash-factorised (a string sort of 1M rows costs seconds)."""
-    codes, uniques = pd.factorize(detailed)
-    return np.array([DETAILED_TO_PRIMARY[d] for d in uniques], dtype=object)[codes]
+    return np.array([DETAILED_TO_PRIMARY[d] for d in detailed], dtype=object)
