@@ -1,23 +1,25 @@
 """Celery: shard throughput of one worker against two, on this machine, with the same
 deployment the test suite starts (kombu's filesystem broker, two `dagster-celery` worker
 processes, --concurrency=1 each). Each figure is `dagster asset materialize --select
-'*postgres_tables'` of a persona (default ~2M transactions in 500-user shards: a Celery step
-costs about a second of its own). Shard throughput is shard steps per minute from the first
+'*postgres_tables'` of a persona split into an even number of shards (default 6 of 500 users,
+~2.4M transactions: a Celery step costs about a second of its own; with an odd count the last
+shard runs alone on one worker, which measures the split, not the workers). Shard throughput is shard steps per minute from the first
 shard step's start to the last one's end (the run's events); the command's wall time, which adds
 the process start, the plan step and the publish, is printed beside it.
 
-    .venv/bin/python benchmarks/celery_workers.py [--rows 2000000] [--shard-users 500]
+    .venv/bin/python benchmarks/celery_workers.py [--shards 6] [--shard-users 500]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, bench_database, scale_for
+from common import ROOT, bench_database, machine_busy_seconds, scale_for
 from dagster import DagsterEventType
 
 from synth_assets.generate.common import Context
@@ -28,15 +30,17 @@ sys.path.insert(0, str(ROOT))
 from synth_assets_tests.test_celery import PERSONA, Deployment
 
 
-def timed_run(deployed: Deployment) -> tuple[float, float, int]:
-    """(the command's wall seconds, the seconds from the first shard step's start to the last
-    one's end, and the shard steps that succeeded; both read from the run's events)."""
-    start = time.perf_counter()
+def timed_run(deployed: Deployment) -> tuple[float, float, float, int]:
+    """(the command's wall seconds, the machine's cores in use over it, the seconds from the
+    first shard step's start to the last one's end, and the shard steps that succeeded; the
+    last two read from the run's events)."""
+    start, busy = time.perf_counter(), machine_busy_seconds()
     run = deployed.materialize()
     output = run.communicate(timeout=3600)[0].decode()
     if run.returncode:
         raise SystemExit(output[-3000:])
     wall = time.perf_counter() - start
+    cores = (machine_busy_seconds() - busy) / wall
     instance = deployed.instance()
     [record] = instance.get_run_records(limit=1)
     kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS}
@@ -48,23 +52,29 @@ def timed_run(deployed: Deployment) -> tuple[float, float, int]:
     ]
     stamps = [entry.timestamp for entry in entries]
     done = {e.step_key for e in entries if e.dagster_event_type == DagsterEventType.STEP_SUCCESS}
-    return wall, max(stamps) - min(stamps), len(done)
+    return wall, cores, max(stamps) - min(stamps), len(done)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--shards", type=int, default=6)
     parser.add_argument("--shard-users", type=int, default=500)
     args = parser.parse_args()
-    scale = scale_for(args.rows, PERSONA)
-    ctx = Context(load_personas()[PERSONA], scale=scale)
+    spec = load_personas()[PERSONA]
+    # The persona's fixed users come on top of its scaled ones: whole shards of both.
+    scale = (args.shards * args.shard_users - len(spec.fixed_users)) / spec.users
+    ctx = Context(spec, scale=scale)
     shards = len(plan(ctx, args.shard_users, "bench", stage=False, export_dir=None))
+    rows = scale_for(1, PERSONA)  # the scale of one transaction: rows = scale / this
     print(
-        f"{PERSONA} at scale {scale:.1f} (~{args.rows:,} transactions), "
+        f"{PERSONA} at scale {scale:.1f} (~{scale / rows:,.0f} transactions), "
         f"{args.shard_users:,} users per shard, {shards} shards"
     )
-    print("| workers | command s | shard steps s (first start to last end) | shards per minute |")
-    print("|---:|---:|---:|---:|")
+    print(
+        "| workers | command s | cores in use (whole machine) | shard steps s (first start to "
+        "last end) | shards per minute |"
+    )
+    print("|---:|---:|---:|---:|---:|")
     seconds = {}
     with bench_database() as url:
         for workers in (1, 2):
@@ -76,13 +86,17 @@ def main() -> None:
                 try:
                     for n in range(workers):
                         deployed.start_worker(f"w{n + 1}")
-                    wall, seconds[workers], ran = timed_run(deployed)
+                    wall, cores, seconds[workers], ran = timed_run(deployed)
                     if ran != shards:
                         raise SystemExit(f"planned {shards} shard steps, the run ran {ran}")
                 finally:
                     deployed.stop()
             rate = shards / seconds[workers] * 60
-            print(f"| {workers} | {wall:.1f} | {seconds[workers]:.1f} | {rate:.1f} |", flush=True)
+            print(
+                f"| {workers} | {wall:.1f} | {cores:.2f} of {os.cpu_count()} | "
+                f"{seconds[workers]:.1f} | {rate:.1f} |",
+                flush=True,
+            )
     print(f"two workers / one: {seconds[1] / seconds[2]:.2f}x shard throughput (target >= 1.6x)")
 
 

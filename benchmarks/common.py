@@ -89,3 +89,14 @@ def scale_for(rows: int, persona: str = "family") -> float:
     probe = Context(spec, scale=2 * BLOCK_USERS / spec.users)
     sample = len(shard_tables(probe, range(2))["transactions"])
     return rows / sample * probe.scale
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy since boot, all cores (Linux
+    /proc/stat: everything but idle and iowait): over an interval, busy seconds / wall seconds
+    is how many cores were in use, this process's children, the database server and anything
+    else together."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(value) for value in fields]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")

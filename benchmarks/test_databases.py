@@ -34,8 +34,10 @@ def clone_and_drop(server: str, template: str | None, runs: int) -> tuple[float,
     created, dropped = [], []
     for _ in range(runs):
         name = f"synth_bench_{uuid.uuid4().hex[:8]}_test"
-        created.append(timed(_create, server, name, template=template))
-        dropped.append(timed(_drop, server, name))
+        try:
+            created.append(timed(_create, server, name, template=template))
+        finally:
+            dropped.append(timed(_drop, server, name))
     return statistics.median(created), statistics.median(dropped)
 
 

@@ -12,9 +12,10 @@ into a template database; each test gets a database PostgreSQL clones from it
 
 - ``synth_persona`` / ``SYNTH_TEST_PERSONA`` (default ``student``), ``synth_scale`` /
   ``SYNTH_SCALE``, ``synth_seed`` / ``SYNTH_SEED``, ``synth_as_of`` / ``SYNTH_AS_OF``;
-- ``synth_server_url`` / ``SYNTH_TEST_DATABASE_URL``: the PostgreSQL server to use (its
-  database is only where the plugin connects to create and drop the others); unset, an
-  embedded server starts in a temporary folder for the session.
+- ``synth_server_url`` / ``SYNTH_TEST_DATABASE_URL``: the PostgreSQL server to use (the
+  database it names is not touched: the plugin creates and drops its own from the server's
+  ``postgres`` database); unset, an embedded server starts in a temporary folder for the
+  session and is stopped and removed at its end.
 
 It is registered as a pytest plugin when synth_assets is installed; importing it imports
 neither Dagster nor the persona files.
@@ -24,10 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -57,7 +59,7 @@ def _setting(config: pytest.Config, name: str) -> str:
 class Template:
     """The session's template database and the server it lives on."""
 
-    server: str  # a URL to the server (its maintenance database)
+    server: str = field(repr=False)  # a URL to the server (may hold a password)
     name: str
     persona: str
     as_of: dt.date
@@ -67,9 +69,14 @@ class Template:
 
 
 def _on(url: str, database: str) -> str:
+    """``url`` naming ``database`` (libpq's ``?dbname=`` would override the path: dropped),
+    in the plain ``postgresql://`` form psycopg and libpq accept."""
     from sqlalchemy.engine import make_url
 
-    return make_url(url).set(database=database).render_as_string(hide_password=False)
+    address = make_url(url).difference_update_query(["dbname"])
+    return address.set(drivername="postgresql", database=database).render_as_string(
+        hide_password=False
+    )
 
 
 def _admin(server: str):
@@ -105,12 +112,18 @@ def _context(config: pytest.Config):
         raise pytest.UsageError(
             f"synth_persona: unknown persona {persona!r}; known: {sorted(personas)}"
         )
-    as_of = settings.resolve(settings.AS_OF, _setting(config, "synth_as_of") or None).value
+
+    def resolved(name: str, setting: settings.Spec):
+        try:
+            return settings.resolve(setting, _setting(config, name) or None).value
+        except settings.SettingError as error:
+            raise pytest.UsageError(f"{name} (or ${INI[name][0]}): {error}") from None
+
     return Context(
         personas[persona],
-        seed=settings.resolve(settings.SEED, _setting(config, "synth_seed")).value,
-        scale=settings.resolve(settings.SCALE, _setting(config, "synth_scale")).value,
-        as_of=as_of or dt.datetime.now(dt.UTC).date(),
+        seed=resolved("synth_seed", settings.SEED),
+        scale=resolved("synth_scale", settings.SCALE),
+        as_of=resolved("synth_as_of", settings.AS_OF) or dt.datetime.now(dt.UTC).date(),
     )
 
 
@@ -127,10 +140,12 @@ def load_template(server: str, ctx) -> Template:
         raise pytest.UsageError(
             f"synth_assets: {ctx.persona.name}'s blocking rules failed: {failed}"
         )
-    name = f"{TEMPLATE_PREFIX}{ctx.persona.name}_{uuid.uuid4().hex[:8]}_test"
+    # Not named for the persona: a long name would overflow PostgreSQL's 63 bytes.
+    name = f"{TEMPLATE_PREFIX}{uuid.uuid4().hex[:12]}_test"
     template = Template(server, name, ctx.persona.name, ctx.as_of)
     _create(server, name)
     try:
+        _expect(template.url(name), name)
         postgres.ensure_schema(template.url(name))
         postgres.replace_partition(template.url(name), ctx.persona.name, tables)
     except BaseException:
@@ -139,24 +154,28 @@ def load_template(server: str, ctx) -> Template:
     return template
 
 
+def _expect(url: str, name: str) -> None:
+    """Refuse to write unless ``url`` reaches the database this plugin just created (an
+    environment variable or a service file could send libpq elsewhere)."""
+    from synth_assets.load import target
+
+    with target.connect(url) as conn:
+        reached = target.current_database(conn)
+    if reached != name:
+        raise pytest.UsageError(
+            f"synth_server_url: a connection meant for {name!r} reached {reached!r}; "
+            "nothing was written"
+        )
+
+
 @pytest.fixture(scope="session")
 def synth_template(request: pytest.FixtureRequest) -> Iterator[Template]:
     """The session's template database, loaded once with the chosen persona."""
-    from synth_assets.settings import SettingError
-
-    try:
-        ctx = _context(request.config)
-    except SettingError as error:
-        pytest.fail(f"synth_assets: {error}", pytrace=False)
+    ctx = _context(request.config)
     configured = _setting(request.config, "synth_server_url")
     folder = None if configured else Path(tempfile.mkdtemp(prefix="synth_pg_"))
-    if folder is None:
-        server = configured
-    else:
-        from synth_assets.load import embedded
-
-        server = embedded.embedded_url(folder, "postgres")
     try:
+        server = configured or _embedded(folder)
         template = load_template(server, ctx)
         try:
             yield template
@@ -167,6 +186,14 @@ def synth_template(request: pytest.FixtureRequest) -> Iterator[Template]:
             from synth_assets.load import embedded
 
             embedded.stop(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _embedded(folder: Path) -> str:
+    """A server of the session's own in ``folder`` (stopped and removed when it ends)."""
+    from synth_assets.load import embedded
+
+    return embedded.embedded_url(folder, "synth_plugin_test")
 
 
 @pytest.fixture

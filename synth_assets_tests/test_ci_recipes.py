@@ -9,12 +9,16 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from synth_assets.load import target
 from synth_assets_tests.conftest import other_database, query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,10 +49,18 @@ def gitlab_steps(path: Path) -> tuple[dict[str, str], list[str]]:
     return dict(job["variables"]), list(job["script"])
 
 
-def _service_replaced(recipe_url: str, server_url: str) -> str:
-    """The recipe's URL on the test's own server: its database, this server's address."""
-    database = make_url(recipe_url).database
-    return other_database(server_url, database)
+@pytest.fixture
+def service_database(database_url) -> Iterator[str]:
+    """A database of this test's own standing in for the recipe's service container (never
+    the recipe's own name, which a developer's server may hold), dropped afterwards."""
+    name = f"synth_ci_{uuid.uuid4().hex[:8]}_test"
+    url = other_database(database_url, name)
+    try:
+        yield url
+    finally:
+        server = make_url(database_url).set(database="postgres")
+        with target.connect(server.render_as_string(hide_password=False), autocommit=True) as c:
+            c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _environment(variables: dict[str, str], workspace: Path, url: str) -> dict[str, str]:
@@ -74,10 +86,11 @@ def _run(step: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("recipe", "read"), [("github-actions.yml", github_steps), ("gitlab-ci.yml", gitlab_steps)]
 )
-def test_a_ci_recipe_seeds_and_asserts_as_written(database_url, tmp_path, recipe, read):
+def test_a_ci_recipe_seeds_and_asserts_as_written(service_database, tmp_path, recipe, read):
     variables, steps = read(RECIPES / recipe)
     assert any("asset materialize" in s for s in steps) and any(ASSERTIONS in s for s in steps)
-    url = _service_replaced(variables["SYNTH_DATABASE_URL"], database_url)
+    assert make_url(variables["SYNTH_DATABASE_URL"]).database.endswith("_test")
+    url = service_database
     env = _environment(variables, tmp_path, url)
     for step in steps:
         done = _run(step, env)
@@ -85,11 +98,25 @@ def test_a_ci_recipe_seeds_and_asserts_as_written(database_url, tmp_path, recipe
     assert re.search(r"seeded: \d+ users, \d+ transactions", done.stdout)
     [[users]] = query(url, "SELECT count(*) FROM users WHERE persona = 'student'")
     assert users >= 50
-    # The assertions can fail: a content item that lost its completed job is caught.
-    query(
-        url,
-        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'completed' LIMIT 1) RETURNING id",
-    )
-    broken = _run(next(s for s in steps if ASSERTIONS in s), env)
-    assert broken.returncode != 0
-    assert "a content item without its completed job" in broken.stderr
+    # The assertions can fail: each breakage below is caught by its own rule.
+    assertions = next(s for s in steps if ASSERTIONS in s)
+    for breakage, message in BREAKAGES:
+        query(url, breakage)
+        broken = _run(assertions, env)
+        assert broken.returncode != 0, breakage
+        assert message in broken.stderr, (breakage, broken.stderr[-2000:])
+
+
+# Applied in turn; each one's rule runs before those of the breakages already applied.
+BREAKAGES = [
+    (
+        "UPDATE accounts SET balance_current = NULL WHERE account_id = (SELECT account_id "
+        "FROM accounts WHERE type = 'depository' LIMIT 1) RETURNING account_id",
+        "a bank balance that does not add up",
+    ),
+    (
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'completed' LIMIT 1) "
+        "RETURNING id",
+        "a content item without its completed job",
+    ),
+]

@@ -16,33 +16,38 @@ END $$;
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM accounts a
-             WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = a.user_id)) THEN
+             WHERE NOT EXISTS (SELECT 1 FROM users u
+                               WHERE u.persona = a.persona AND u.id = a.user_id)) THEN
     RAISE EXCEPTION 'an account without its user';
   END IF;
   IF EXISTS (SELECT 1 FROM transactions t
-             WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = t.account_id)) THEN
+             WHERE NOT EXISTS (SELECT 1 FROM accounts a
+                               WHERE a.persona = t.persona AND a.account_id = t.account_id)) THEN
     RAISE EXCEPTION 'a transaction without its account';
   END IF;
   IF EXISTS (SELECT 1 FROM content c
              WHERE NOT EXISTS (SELECT 1 FROM jobs j
-                               WHERE j.content_id = c.id AND j.status = 'completed')) THEN
+                               WHERE j.persona = c.persona AND j.content_id = c.id
+                                 AND j.status = 'completed')) THEN
     RAISE EXCEPTION 'a content item without its completed job';
   END IF;
 END $$;
 
--- What the blocking checks guarantee, as the app sees it: unique emails, balances that add up,
--- pending rows only at the end, each pending row replaced at most once.
+-- What the blocking checks guarantee, as the app sees it: emails unique within a persona,
+-- balances that add up (a missing one does not), pending rows only at the end, each pending
+-- row replaced at most once.
 DO $$
 BEGIN
-  IF EXISTS (SELECT email FROM users GROUP BY email HAVING count(*) > 1) THEN
+  IF EXISTS (SELECT 1 FROM users GROUP BY persona, email HAVING count(*) > 1) THEN
     RAISE EXCEPTION 'two users share an email';
   END IF;
   IF EXISTS (
       SELECT 1 FROM accounts a
-      LEFT JOIN (SELECT account_id, sum(amount) AS flows FROM transactions
-                 WHERE NOT pending GROUP BY account_id) t USING (account_id)
+      LEFT JOIN (SELECT persona, account_id, sum(amount) AS flows FROM transactions
+                 WHERE NOT pending GROUP BY persona, account_id) t USING (persona, account_id)
       WHERE a.type = 'depository'
-        AND abs(a.opening_balance - coalesce(t.flows, 0) - a.balance_current) > 0.005) THEN
+        AND coalesce(abs(a.opening_balance - coalesce(t.flows, 0) - a.balance_current), 1) > 0.005)
+  THEN
     RAISE EXCEPTION 'a bank balance that does not add up';
   END IF;
   IF EXISTS (SELECT 1 FROM transactions WHERE pending
