@@ -27,7 +27,9 @@ from synth_assets.personas import load_personas
 from synth_assets.shards import plan
 
 sys.path.insert(0, str(ROOT))
-from synth_assets_tests.test_celery import PERSONA, Deployment
+from synth_assets_tests.test_celery import Deployment
+
+PERSONA = "young_professional"
 
 
 def timed_run(deployed: Deployment) -> tuple[float, float, float, int]:
@@ -79,7 +81,7 @@ def main() -> None:
     with bench_database() as url:
         for workers in (1, 2):
             with tempfile.TemporaryDirectory() as tmp:
-                deployed = Deployment(Path(tmp), url)
+                deployed = Deployment(Path(tmp), url, PERSONA)
                 deployed.env["SYNTH_SCALE"] = str(scale)
                 deployed.env["SYNTH_SHARD_USERS"] = str(args.shard_users)
                 deployed.instance()
