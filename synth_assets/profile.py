@@ -90,7 +90,7 @@ def figures(total: Sums) -> dict[str, float]:
         },
         "content per user": round(total.get("content", 0.0) / n, 2),
         "failed jobs share": round(total.get("failed jobs", 0.0) / jobs if jobs else 0.0, 4),
-        "pending share of transactions": round(total.get("pending", 0.0) / transactions, 4),
+        "pending transactions, % of all": round(100 * total.get("pending", 0.0) / transactions, 2),
         "days from card purchase to posting": round(
             total.get("card posting days", 0.0) / max(total.get("card posted", 0.0), 1.0), 2
         ),
