@@ -2,10 +2,11 @@
 deployment the test suite starts (kombu's filesystem broker, two `dagster-celery` worker
 processes, --concurrency=1 each). Each figure is `dagster asset materialize --select
 '*postgres_tables'` of a persona split into an even number of shards (default 6 of 500 users,
-~2.4M transactions: a Celery step costs about a second of its own; with an odd count the last
-shard runs alone on one worker, which measures the split, not the workers). Shard throughput is shard steps per minute from the first
-shard step's start to the last one's end (the run's events); the command's wall time, which adds
-the process start, the plan step and the publish, is printed beside it.
+~2.9M transactions: a Celery step costs about a second of its own; with an odd count the last
+shard runs alone on one worker, which measures the split, not the workers). Shard throughput
+is shard steps per minute from the first shard step's start to the last one's end (the run's
+events); the command's wall time, which adds the process start, the plan step and the
+publish, is printed beside it, and so are the cores the whole machine kept busy over it.
 
     .venv/bin/python benchmarks/celery_workers.py [--shards 6] [--shard-users 500]
 """
@@ -67,9 +68,9 @@ def main() -> None:
     scale = (args.shards * args.shard_users - len(spec.fixed_users)) / spec.users
     ctx = Context(spec, scale=scale)
     shards = len(plan(ctx, args.shard_users, "bench", stage=False, export_dir=None))
-    rows = scale_for(1, PERSONA)  # the scale of one transaction: rows = scale / this
+    per_transaction = scale_for(1, PERSONA)  # the scale that makes about one transaction
     print(
-        f"{PERSONA} at scale {scale:.1f} (~{scale / rows:,.0f} transactions), "
+        f"{PERSONA} at scale {scale:.1f} (~{scale / per_transaction:,.0f} transactions), "
         f"{args.shard_users:,} users per shard, {shards} shards"
     )
     print(

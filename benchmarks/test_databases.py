@@ -18,7 +18,7 @@ from common import bench_database
 
 from synth_assets.generate.common import Context
 from synth_assets.personas import load_personas
-from synth_assets.testing import _create, _drop, load_template
+from synth_assets.testing import create_database, drop_database, load_template
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -35,9 +35,9 @@ def clone_and_drop(server: str, template: str | None, runs: int) -> tuple[float,
     for _ in range(runs):
         name = f"synth_bench_{uuid.uuid4().hex[:8]}_test"
         try:
-            created.append(timed(_create, server, name, template=template))
+            created.append(timed(create_database, server, name, template=template))
         finally:
-            dropped.append(timed(_drop, server, name))
+            dropped.append(timed(drop_database, server, name))
     return statistics.median(created), statistics.median(dropped)
 
 
@@ -55,7 +55,7 @@ def main() -> None:
             clone = clone_and_drop(server, template.name, args.runs)
             empty = clone_and_drop(server, None, args.runs)
         finally:
-            _drop(server, template.name)
+            drop_database(server, template.name)
     print(f"persona {args.persona}, as of {AS_OF}; medians of {args.runs}")
     print(f"template: generated, judged and loaded once per session: {loaded:.1f} s")
     print(f"per test: clone {clone[0] * 1000:.0f} ms, drop {clone[1] * 1000:.0f} ms")

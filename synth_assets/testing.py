@@ -86,7 +86,8 @@ def _admin(server: str):
     return target.connect(_on(server, "postgres"), autocommit=True)
 
 
-def _create(server: str, name: str, template: str | None = None) -> None:
+def create_database(server: str, name: str, template: str | None = None) -> None:
+    """Create database ``name`` on ``server``, empty or cloned from ``template``."""
     statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template:
         statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
@@ -94,8 +95,9 @@ def _create(server: str, name: str, template: str | None = None) -> None:
         conn.execute(statement)
 
 
-def _drop(server: str, name: str) -> None:
-    """Drop a database this plugin created (its connections closed first)."""
+def drop_database(server: str, name: str) -> None:
+    """Drop database ``name`` on ``server`` if it exists, its connections closed first: only
+    ever called with a name its caller created."""
     with _admin(server) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -143,13 +145,13 @@ def load_template(server: str, ctx) -> Template:
     # Not named for the persona: a long name would overflow PostgreSQL's 63 bytes.
     name = f"{TEMPLATE_PREFIX}{uuid.uuid4().hex[:12]}_test"
     template = Template(server, name, ctx.persona.name, ctx.as_of)
-    _create(server, name)
+    create_database(server, name)
     try:
         _expect(template.url(name), name)
         postgres.ensure_schema(template.url(name))
         postgres.replace_partition(template.url(name), ctx.persona.name, tables)
     except BaseException:
-        _drop(server, name)
+        drop_database(server, name)
         raise
     return template
 
@@ -180,7 +182,7 @@ def synth_template(request: pytest.FixtureRequest) -> Iterator[Template]:
         try:
             yield template
         finally:
-            _drop(server, template.name)
+            drop_database(server, template.name)
     finally:
         if folder is not None:
             from synth_assets.load import embedded
@@ -201,8 +203,8 @@ def synth_database(synth_template: Template) -> Iterator[str]:
     """A URL to a database of this test's own, cloned by PostgreSQL from the session's
     template (the persona's rows, keys and constraints), dropped when the test ends."""
     name = f"synth_{uuid.uuid4().hex[:12]}_test"
-    _create(synth_template.server, name, template=synth_template.name)
+    create_database(synth_template.server, name, template=synth_template.name)
     try:
         yield synth_template.url(name)
     finally:
-        _drop(synth_template.server, name)
+        drop_database(synth_template.server, name)

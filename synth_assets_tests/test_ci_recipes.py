@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from synth_assets.load import target
+from synth_assets.testing import drop_database
 from synth_assets_tests.conftest import other_database, query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,9 +57,7 @@ def service_database(database_url) -> Iterator[str]:
     try:
         yield url
     finally:
-        server = make_url(database_url).set(database="postgres")
-        with target.connect(server.render_as_string(hide_password=False), autocommit=True) as c:
-            c.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_database(database_url, name)
 
 
 def _environment(variables: dict[str, str], workspace: Path, url: str) -> dict[str, str]:
