@@ -178,7 +178,7 @@ def synth_template(request: pytest.FixtureRequest) -> Iterator[Template]:
     folder = None if configured else Path(tempfile.mkdtemp(prefix="synth_pg_"))
     try:
         server = configured or _embedded(folder)
-        template = load_template(server, ctx)
+        template = _template_on(server, ctx)
         try:
             yield template
         finally:
@@ -189,6 +189,23 @@ def synth_template(request: pytest.FixtureRequest) -> Iterator[Template]:
 
             embedded.stop(folder)
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _template_on(server: str, ctx) -> Template:
+    """``load_template``, its failures reported by their message alone: a traceback would
+    show the server URL, password included, among the frames' arguments (the messages quote
+    no secret). A URL the plugin cannot use is named by its setting."""
+    from sqlalchemy.exc import ArgumentError
+
+    from synth_assets.load.target import DatabaseUnavailableError, TargetError
+
+    try:
+        return load_template(server, ctx)
+    except (ArgumentError, TargetError, DatabaseUnavailableError) as error:
+        message = f"synth_server_url (or $SYNTH_TEST_DATABASE_URL): {error}"
+    except Exception as error:
+        message = f"synth_assets: the template database was not prepared: {error}"
+    pytest.fail(message, pytrace=False)
 
 
 def _embedded(folder: Path) -> str:

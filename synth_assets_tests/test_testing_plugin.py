@@ -110,3 +110,17 @@ def test_a_bad_setting_is_refused_by_its_name(pytester, database_url):
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*synth_scale (or $SYNTH_SCALE):*"])
     assert _plugin_databases(database_url) == before
+
+
+def test_an_unusable_server_url_is_refused_by_its_name(pytester):
+    secret = "s3cr3t-pw"
+    pytester.makeini(
+        f"[pytest]\nsynth_server_url = postgresql://app:{secret}@127.0.0.1:1/postgres\n"
+    )
+    pytester.makepyfile("def test_x(synth_database):\n    assert synth_database\n")
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*synth_server_url (or $SYNTH_TEST_DATABASE_URL): cannot connect*"]
+    )
+    assert secret not in result.stdout.str() + result.stderr.str()
