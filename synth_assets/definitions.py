@@ -1,16 +1,24 @@
 """The code location: every asset, check, job and resource of synth_assets."""
 
 import os
+from collections.abc import Mapping
 
-from dagster import Definitions, in_process_executor, multiprocess_executor
+from dagster import AssetsDefinition, Definitions, in_process_executor, multiprocess_executor
 from dagster_celery import celery_executor
 
 from synth_assets.defs import assets, tables
+from synth_assets.defs.failure_policy import RETRIES, Retries
 from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.resources import default_resources
 from synth_assets.defs.schedules import nightly_refresh
 from synth_assets.defs.sensors import persona_file_changes
 from synth_assets.settings import SettingError
+
+
+def all_assets(retries: Retries = RETRIES) -> list[AssetsDefinition]:
+    """The tables, the loader and the exports, their steps retried by ``retries``."""
+    return [tables.table_assets(retries), assets.loader_asset(retries), assets.exports]
+
 
 TABLE_ASSETS = [tables.tables]
 ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables, assets.exports]
@@ -18,7 +26,7 @@ ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables, assets.exports]
 BROKER, BACKEND, FOLDER = "SYNTH_CELERY_BROKER", "SYNTH_CELERY_BACKEND", "SYNTH_CELERY_FOLDER"
 
 
-def celery_config(env: dict[str, str] = os.environ) -> dict:
+def celery_config(env: Mapping[str, str] = os.environ) -> dict:
     """The Celery executor's config: the broker (and result backend) named by environment
     variables, never written here; SYNTH_CELERY_FOLDER selects kombu's filesystem transport
     (a broker without a server, for one machine or a shared folder)."""
@@ -51,9 +59,10 @@ EXECUTORS = {
 }
 
 
-def executor(name: str | None = None):
-    """The executor SYNTH_EXECUTOR names (default in_process); an unknown name is refused."""
-    name = os.environ.get("SYNTH_EXECUTOR", "in_process") if name is None else name
+def executor(env: Mapping[str, str] = os.environ):
+    """The executor ``env``'s SYNTH_EXECUTOR names (default in_process); an unknown name is
+    refused."""
+    name = env.get("SYNTH_EXECUTOR", "in_process")
     if name not in EXECUTORS:
         raise SettingError(f"SYNTH_EXECUTOR={name!r} is not one of {sorted(EXECUTORS)}")
     return EXECUTORS[name]

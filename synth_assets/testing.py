@@ -28,7 +28,8 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,9 +51,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(name, f"{help_text}; else ${variable}, else {default or 'unset'}", default="")
 
 
-def _setting(config: pytest.Config, name: str) -> str:
-    variable, default, _ = INI[name]
-    return config.getini(name) or os.environ.get(variable, "") or default
+def settings_from(config: pytest.Config) -> dict[str, str]:
+    """Each of the plugin's settings: the ini file's, else its variable's, else its default."""
+    return {
+        name: config.getini(name) or os.environ.get(variable, "") or default
+        for name, (variable, default, _) in INI.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,14 @@ def drop_database(server: str, name: str) -> None:
         )
 
 
-def _context(config: pytest.Config):
+def generation_context(chosen: Mapping[str, str]):
+    """The persona and generation settings ``chosen`` names (``settings_from``); a value it
+    cannot use is a usage error naming the setting."""
     from synth_assets import settings
     from synth_assets.generate.common import Context
     from synth_assets.personas import load_personas
 
-    personas, persona = load_personas(), _setting(config, "synth_persona")
+    personas, persona = load_personas(), chosen["synth_persona"]
     if persona not in personas:
         raise pytest.UsageError(
             f"synth_persona: unknown persona {persona!r}; known: {sorted(personas)}"
@@ -117,7 +123,7 @@ def _context(config: pytest.Config):
 
     def resolved(name: str, setting: settings.Spec):
         try:
-            return settings.resolve(setting, _setting(config, name) or None).value
+            return settings.resolve(setting, chosen[name] or None).value
         except settings.SettingError as error:
             raise pytest.UsageError(f"{name} (or ${INI[name][0]}): {error}") from None
 
@@ -130,24 +136,25 @@ def _context(config: pytest.Config):
 
 
 def load_template(server: str, ctx) -> Template:
-    """Generate the persona, judge its blocking rules, and load it into a new template
-    database on ``server`` (named for this session: nothing else's is touched)."""
+    """Create a new template database on ``server`` (named for this session: nothing else's
+    is touched; a server it cannot use fails first), generate the persona, judge its
+    blocking rules, and load it."""
     from synth_assets.checks import registry
     from synth_assets.generate.frames import generate_all
     from synth_assets.load import postgres
 
-    tables = generate_all(ctx)
-    failed = registry.blocking_failures(registry.judge(ctx, tables))
-    if failed:
-        raise pytest.UsageError(
-            f"synth_assets: {ctx.persona.name}'s blocking rules failed: {failed}"
-        )
     # Not named for the persona: a long name would overflow PostgreSQL's 63 bytes.
     name = f"{TEMPLATE_PREFIX}{uuid.uuid4().hex[:12]}_test"
     template = Template(server, name, ctx.persona.name, ctx.as_of)
     create_database(server, name)
     try:
         _expect(template.url(name), name)
+        tables = generate_all(ctx)
+        failed = registry.blocking_failures(registry.judge(ctx, tables))
+        if failed:
+            raise pytest.UsageError(
+                f"synth_assets: {ctx.persona.name}'s blocking rules failed: {failed}"
+            )
         postgres.ensure_schema(template.url(name))
         postgres.replace_partition(template.url(name), ctx.persona.name, tables)
     except BaseException:
@@ -170,11 +177,12 @@ def _expect(url: str, name: str) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def synth_template(request: pytest.FixtureRequest) -> Iterator[Template]:
-    """The session's template database, loaded once with the chosen persona."""
-    ctx = _context(request.config)
-    configured = _setting(request.config, "synth_server_url")
+@contextmanager
+def template_database(chosen: Mapping[str, str]) -> Iterator[Template]:
+    """The template database of ``chosen`` settings (``settings_from``), loaded once; dropped
+    at the end, with the embedded server it started when no server was chosen."""
+    ctx = generation_context(chosen)
+    configured = chosen["synth_server_url"]
     folder = None if configured else Path(tempfile.mkdtemp(prefix="synth_pg_"))
     try:
         server = configured or _embedded(folder)
@@ -215,13 +223,28 @@ def _embedded(folder: Path) -> str:
     return embedded.embedded_url(folder, "synth_plugin_test")
 
 
+@contextmanager
+def cloned_database(template: Template) -> Iterator[str]:
+    """A URL to a new database cloned by PostgreSQL from ``template`` (the persona's rows,
+    keys and constraints), dropped at the end."""
+    name = f"synth_{uuid.uuid4().hex[:12]}_test"
+    create_database(template.server, name, template=template.name)
+    try:
+        yield template.url(name)
+    finally:
+        drop_database(template.server, name)
+
+
+@pytest.fixture(scope="session")
+def synth_template(request: pytest.FixtureRequest) -> Iterator[Template]:
+    """The session's template database, loaded once with the chosen persona."""
+    with template_database(settings_from(request.config)) as template:
+        yield template
+
+
 @pytest.fixture
 def synth_database(synth_template: Template) -> Iterator[str]:
     """A URL to a database of this test's own, cloned by PostgreSQL from the session's
-    template (the persona's rows, keys and constraints), dropped when the test ends."""
-    name = f"synth_{uuid.uuid4().hex[:12]}_test"
-    create_database(synth_template.server, name, template=synth_template.name)
-    try:
-        yield synth_template.url(name)
-    finally:
-        drop_database(synth_template.server, name)
+    template, dropped when the test ends: write to it freely."""
+    with cloned_database(synth_template) as url:
+        yield url

@@ -3,22 +3,16 @@
 from dagster import DagsterInstance, materialize
 
 from synth_assets.checks import registry
-from synth_assets.definitions import ALL_ASSETS, TABLE_ASSETS
+from synth_assets.definitions import TABLE_ASSETS
 from synth_assets.defs import assets
 from synth_assets.defs.io_managers import ARROW_MAGIC, read_frame, write_frame
 from synth_assets.load import schema
-from synth_assets_tests.conftest import query, resources_for, stored_rows
+from synth_assets_tests.support.database import other_database, query, stored_rows
+from synth_assets_tests.support.runs import resources_for
 
 
-def test_materialize_one_persona_with_checks(database_url, frames):
-    persona = "small_business_owner"
-    result = materialize(
-        ALL_ASSETS,
-        partition_key=persona,
-        resources=resources_for(database_url, seed=42),
-        instance=DagsterInstance.ephemeral(),
-    )
-    assert result.success
+def test_materialize_one_persona_with_checks(retiree_run, frames):
+    persona, result = retiree_run.persona, retiree_run.result
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == len(registry.RULES)
     assert all(e.passed for e in evaluations)
@@ -35,24 +29,24 @@ def test_materialize_one_persona_with_checks(database_url, frames):
             table
         )
         assert metadata["preview"].md_str.startswith("| ")
-        assert stored_rows(database_url, table, persona) == len(frames[persona][table]), table
+        assert stored_rows(retiree_run.url, table, persona) == len(frames[persona][table]), table
     loaded = by_asset["postgres_tables"].metadata
     assert loaded["dagster/row_count"].value == sum(len(f) for f in frames[persona].values())
 
 
 def test_run_config_seed_changes_the_data(database_url, frames):
+    """A run of its own: its run config is what is tested."""
     persona = "retiree"
+    url = other_database(database_url, "synth_seed_test")
     result = materialize(
         [*TABLE_ASSETS, assets.postgres_tables],
         partition_key=persona,
-        resources=resources_for(database_url),
+        resources=resources_for(url),
         run_config={"resources": {"generation": {"config": {"seed": 7, "scale": 2.0}}}},
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
-    ids = {
-        row[0] for row in query(database_url, "SELECT id FROM users WHERE persona = %s", (persona,))
-    }
+    ids = {row[0] for row in query(url, "SELECT id FROM users WHERE persona = %s", (persona,))}
     assert len(ids) == 2 * len(frames[persona]["users"])
     assert not ids & set(frames[persona]["users"]["id"])
 

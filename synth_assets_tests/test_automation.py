@@ -1,12 +1,10 @@
 """Jobs, the nightly schedule and the persona-file sensor: what they request and that it runs."""
 
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 
 from dagster import (
+    DefaultScheduleStatus,
     build_schedule_context,
     build_sensor_context,
     validate_run_config,
@@ -14,7 +12,7 @@ from dagster import (
 
 from synth_assets.definitions import defs
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.schedules import nightly_refresh
+from synth_assets.defs.schedules import nightly_refresh, nightly_schedule
 from synth_assets.defs.sensors import persona_file_changes
 from synth_assets.personas import DEFAULT_PERSONAS_DIR
 
@@ -40,33 +38,22 @@ def test_nightly_schedule_requests_one_valid_run_per_persona_as_of_the_tick():
     assert nightly_refresh.execution_timezone == "UTC"
 
 
-SCHEDULE_SETTINGS = (
-    "from synth_assets.defs.schedules import nightly_refresh as s; "
-    "print(s.cron_schedule, s.default_status.value, sep='|')"
-)
-
-
-def _schedule_settings(**env: str) -> list[str]:
-    """The nightly schedule's cron and default status as loaded under exactly ``env`` (the
-    two variables removed unless given)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SYNTH_NIGHTLY_")}
-    done = subprocess.run(
-        [sys.executable, "-c", SCHEDULE_SETTINGS],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip().split("|")
-
-
 def test_nightly_schedule_defaults_to_3am_and_stopped():
-    assert _schedule_settings() == ["0 3 * * *", "STOPPED"]
+    schedule = nightly_schedule({})
+    assert (schedule.cron_schedule, schedule.default_status) == (
+        "0 3 * * *",
+        DefaultScheduleStatus.STOPPED,
+    )
+    assert nightly_refresh.name == schedule.name == "nightly_refresh"
 
 
 def test_nightly_schedule_cron_and_status_follow_the_environment():
     settings = {"SYNTH_NIGHTLY_CRON": "15 4 * * 1", "SYNTH_NIGHTLY_DEFAULT_ON": "1"}
-    assert _schedule_settings(**settings) == ["15 4 * * 1", "RUNNING"]
+    schedule = nightly_schedule(settings)
+    assert (schedule.cron_schedule, schedule.default_status) == (
+        "15 4 * * 1",
+        DefaultScheduleStatus.RUNNING,
+    )
 
 
 def test_sensor_requests_a_refresh_of_the_changed_persona(tmp_path, monkeypatch):

@@ -1,9 +1,9 @@
 """A real Celery deployment: two `dagster-celery` worker processes the test starts itself, on
 kombu's filesystem transport (a broker that needs no server, so the test runs on a fresh
 machine too) with Celery's file result backend, and the command a user types with
-SYNTH_EXECUTOR=celery. A four-shard persona's shard steps run in both workers, the tables
-equal an in-process run's, and a worker killed mid-run leaves the previous rows intact and a
-re-run succeeds."""
+SYNTH_EXECUTOR=celery. A three-shard persona's shard steps run in both workers, the tables
+equal a plain load of the same rows, and a worker killed mid-shard leaves the previous rows
+intact and a re-run succeeds."""
 
 from __future__ import annotations
 
@@ -11,60 +11,30 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus, materialize
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 
-from synth_assets.definitions import TABLE_ASSETS, filesystem_transport
-from synth_assets.defs import assets
-from synth_assets.load import staging
-from synth_assets_tests.conftest import AS_OF, checksums, other_database, query, resources_for
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-PERSONA = "student"  # the lightest users: the test is about the workers, not the rows
-SCALE = 16.5  # 990 users: four blocks, so four shards of 250
-SHARDS = 4
+from synth_assets.definitions import filesystem_transport
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
+from synth_assets.load import postgres, staging, target
+from synth_assets_tests.support.database import checksums, other_database, query
+from synth_assets_tests.support.processes import BIN, ROOT, descendants, wait_for
+from synth_assets_tests.support.runs import AS_OF, LIGHT, LIGHT_BLOCKS, LIGHT_DIR, light_persona
 
 pytestmark = pytest.mark.slow
 
 
-def _descendants(pid: int) -> set[int]:
-    """``pid`` and every process below it (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, stack = set(), [pid]
-    while stack:
-        current = stack.pop()
-        found.add(current)
-        stack.extend(children.get(current, []))
-    return found
-
-
-def _wait_for(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
-
-
 class Deployment:
-    """DAGSTER_HOME, the broker folder and the environment every process of the test shares."""
+    """DAGSTER_HOME, the broker folder and the environment every process of the test shares;
+    the light persona (the test is about the workers, not the rows), three shards of 250."""
 
-    def __init__(self, tmp_path: Path, url: str, persona: str = PERSONA) -> None:
-        self.persona = persona
+    def __init__(self, tmp_path: Path, url: str) -> None:
         self.home = tmp_path / "home"
         self.home.mkdir()
         broker, results = tmp_path / "broker", tmp_path / "results"
@@ -85,7 +55,7 @@ class Deployment:
             "SYNTH_CELERY_BACKEND": f"file://{results}",
             "SYNTH_CELERY_FOLDER": str(broker),
             "SYNTH_DATABASE_URL": url,
-            "SYNTH_SCALE": str(SCALE),
+            "SYNTH_PERSONAS_DIR": str(LIGHT_DIR),
             "SYNTH_AS_OF": AS_OF.isoformat(),
             "SYNTH_SHARD_USERS": "250",
             "SYNTH_EXPORT_DIR": str(tmp_path / "exports"),
@@ -113,9 +83,10 @@ class Deployment:
         for name in list(self.workers):
             self.kill_worker(name)
 
-    def materialize(self, *extra: str) -> subprocess.Popen:
+    def materialize(self, seed: int) -> subprocess.Popen:
         command = [BIN / "dagster", "asset", "materialize", "-m", "synth_assets"]
-        command += ["--select", "*postgres_tables", "--partition", self.persona, *extra]
+        command += ["--select", "*postgres_tables", "--partition", LIGHT]
+        command += ["--config-json", json.dumps(_seed(seed))]
         return subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
@@ -134,54 +105,75 @@ def deployment(tmp_path, database_url, monkeypatch):
     deployed.stop()
 
 
-def _in_process_checksums(url: str, seed: int) -> dict[str, str]:
-    result = materialize(
-        [*TABLE_ASSETS, assets.postgres_tables],
-        partition_key=PERSONA,
-        resources=resources_for(url, scale=SCALE, seed=seed),
-        instance=DagsterInstance.ephemeral(),
-    )
-    assert result.success
-    return checksums(url, PERSONA)
+def _loaded_checksums(url: str, seed: int) -> dict[str, str]:
+    """The rows of ``seed``, loaded in one piece (a sharded publish gives the same rows:
+    test_shards), as checksums."""
+    ctx = Context(light_persona(), seed=seed, as_of=AS_OF)
+    postgres.ensure_schema(url)
+    postgres.replace_partition(url, LIGHT, generate_all(ctx))
+    return checksums(url, LIGHT)
+
+
+@contextmanager
+def _shards_held_at_staging(url: str) -> Iterator[None]:
+    """Hold the staging ledger: every shard step blocks once its rows are generated, before
+    it stages them, until the block ends (a real lock, so a step is known to be mid-shard)."""
+    staging.pending_loads(url)  # the ledger exists
+    with target.connect(url) as holder:
+        holder.execute(f"LOCK TABLE {staging.SCHEMA}.shards IN ACCESS EXCLUSIVE MODE")
+        yield
+        holder.rollback()
+
+
+def _shards_waiting(url: str) -> int:
+    return query(
+        url,
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+        "WHERE NOT l.granted AND a.application_name = %s",
+        (staging.APPLICATION_NAME,),
+    )[0][0]
 
 
 def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     deployed, url = deployment
     project_files = set(ROOT.iterdir())
-    expected = _in_process_checksums(url, seed=7)
-    baseline = _in_process_checksums(url, seed=42)
+    expected = _loaded_checksums(url, seed=7)
+    baseline = _loaded_checksums(url, seed=42)
 
     instance = deployed.instance()  # its storage is created before any process shares it
     workers = [deployed.start_worker(name) for name in ("w1", "w2")]
-    run = deployed.materialize("--config-json", json.dumps(_seed(7)))
+    with _shards_held_at_staging(url):
+        run = deployed.materialize(seed=7)
+        # Each worker runs one shard at a time: two held shards are one in each worker.
+        wait_for(lambda: _shards_waiting(url) == 2, 300, "a shard held in each worker")
     output = run.communicate(timeout=600)[0].decode()
     assert run.returncode == 0, output[-4000:]
-    assert checksums(url, PERSONA) == expected
+    assert checksums(url, LIGHT) == expected
     metadata = instance.get_latest_materialization_event(
         AssetKey("transactions")
     ).asset_materialization.metadata
-    assert metadata["shards"].value == SHARDS
+    assert metadata["shards"].value == LIGHT_BLOCKS
     pids = set(metadata["shard_pids"].value)
-    ran_in = {w.pid for w in workers if pids & _descendants(w.pid)}
-    assert ran_in == {w.pid for w in workers}, (pids, [_descendants(w.pid) for w in workers])
+    ran_in = {w.pid for w in workers if pids & descendants(w.pid)}
+    assert ran_in == {w.pid for w in workers}, (pids, [descendants(w.pid) for w in workers])
 
-    # Back to the baseline, then a run of other data that loses a worker mid-run.
-    assert _in_process_checksums(url, seed=42) == baseline
-    run = deployed.materialize("--config-json", json.dumps(_seed(7)))
-    _wait_for(lambda: _staged_shards(url) >= 1, 300, "a first shard staged on the workers")
-    deployed.kill_worker("w2")
-    time.sleep(3)
-    run.send_signal(signal.SIGINT)  # the run waits on the lost step: the user stops it
-    run.communicate(timeout=120)
-    assert checksums(url, PERSONA) == baseline, "a run that lost a worker changed the tables"
+    # Back to the baseline, then a run of other data that loses a worker mid-shard.
+    assert _loaded_checksums(url, seed=42) == baseline
+    with _shards_held_at_staging(url):
+        run = deployed.materialize(seed=7)
+        wait_for(lambda: _shards_waiting(url) == 2, 300, "a shard held in each worker")
+        deployed.kill_worker("w2")
+        deployed.start_worker("w3")  # for the re-run (it starts while this run ends)
+        run.send_signal(signal.SIGINT)  # the run would wait on the lost step: the user stops it
+    run.communicate(timeout=120)  # once w1's shard is let go (the run waits for it)
+    assert checksums(url, LIGHT) == baseline, "a run that lost a worker changed the tables"
     [interrupted] = instance.get_runs(limit=1)
     assert interrupted.status in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
-    deployed.start_worker("w3")
-    rerun = deployed.materialize("--config-json", json.dumps(_seed(7)))
+    rerun = deployed.materialize(seed=7)
     output = rerun.communicate(timeout=600)[0].decode()
     assert rerun.returncode == 0, output[-4000:]
-    assert checksums(url, PERSONA) == expected
+    assert checksums(url, LIGHT) == expected
     assert staging.pending_loads(url) == [], "the interrupted run's staging was not removed"
     # The broker's files (kombu's control folder too) stay in the deployment's folder.
     assert set(ROOT.iterdir()) == project_files
@@ -189,8 +181,3 @@ def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
 
 def _seed(seed: int) -> dict:
     return {"resources": {"generation": {"config": {"seed": seed}}}}
-
-
-def _staged_shards(url: str) -> int:
-    exists = query(url, "SELECT to_regclass('synth_staging.shards') IS NOT NULL")[0][0]
-    return query(url, "SELECT count(*) FROM synth_staging.shards")[0][0] if exists else 0

@@ -8,7 +8,8 @@ from synth_assets.checks import integrity
 from synth_assets.definitions import ALL_ASSETS
 from synth_assets.generate import frames as generation
 from synth_assets.load import staging
-from synth_assets_tests.conftest import query, resources_for, stored_rows
+from synth_assets_tests.support.database import query, stored_rows
+from synth_assets_tests.support.runs import resources_for
 
 
 def test_unique_reports_duplicates_and_nulls():

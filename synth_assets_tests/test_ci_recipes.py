@@ -1,6 +1,7 @@
-"""The CI recipes in examples/ci run as written: their `run:` (GitHub Actions) and `script:`
-(GitLab CI) steps, in order, against this suite's PostgreSQL in place of the service
-container; and their SQL assertions fail on a database that breaks them."""
+"""The CI recipes in examples/ci: GitHub Actions' `run:` steps run as written, in order,
+against this suite's PostgreSQL in place of the service container, and its SQL assertions
+fail on a database that breaks them; GitLab CI's `script:` runs the same commands with the
+same settings."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from synth_assets.testing import drop_database
-from synth_assets_tests.conftest import other_database, query
+from synth_assets_tests.support.database import other_database, query
+from synth_assets_tests.support.processes import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RECIPES = ROOT / "examples" / "ci"
 ASSERTIONS = "examples/ci/assertions.sql"
 
@@ -80,11 +81,8 @@ def _run(step: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize(
-    ("recipe", "read"), [("github-actions.yml", github_steps), ("gitlab-ci.yml", gitlab_steps)]
-)
-def test_a_ci_recipe_seeds_and_asserts_as_written(service_database, tmp_path, recipe, read):
-    variables, steps = read(RECIPES / recipe)
+def test_the_github_recipe_seeds_and_asserts_as_written(service_database, tmp_path):
+    variables, steps = github_steps(RECIPES / "github-actions.yml")
     assert any("asset materialize" in s for s in steps) and any(ASSERTIONS in s for s in steps)
     assert make_url(variables["SYNTH_DATABASE_URL"]).database.endswith("_test")
     url = service_database
@@ -102,6 +100,26 @@ def test_a_ci_recipe_seeds_and_asserts_as_written(service_database, tmp_path, re
         broken = _run(assertions, env)
         assert broken.returncode != 0, breakage
         assert message in broken.stderr, (breakage, broken.stderr[-2000:])
+
+
+def _commands(steps: list[str]) -> list[str]:
+    """Each shell command of the steps, in order, its spacing normalised."""
+    parts = (part for step in steps for line in step.splitlines() for part in line.split("&&"))
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
+def test_the_gitlab_recipe_runs_the_same_commands_with_the_same_settings(tmp_path):
+    """What the GitHub recipe's test ran is what GitLab runs: the same commands in the same
+    order, the same as-of date and database, DAGSTER_HOME in the job's workspace."""
+    github_vars, github = github_steps(RECIPES / "github-actions.yml")
+    gitlab_vars, gitlab = gitlab_steps(RECIPES / "gitlab-ci.yml")
+    assert _commands(gitlab) == _commands(github)
+    assert gitlab_vars["SYNTH_AS_OF"] == github_vars["SYNTH_AS_OF"]
+    github_url, gitlab_url = (make_url(v["SYNTH_DATABASE_URL"]) for v in (github_vars, gitlab_vars))
+    assert (gitlab_url.database, gitlab_url.port) == (github_url.database, github_url.port)
+    for variables in (github_vars, gitlab_vars):
+        env = _environment(variables, tmp_path, "postgresql://unused@127.0.0.1/x_test")
+        assert env["DAGSTER_HOME"] == str(tmp_path / ".dagster_home")
 
 
 # Applied in turn; each one's rule runs before those of the breakages already applied.

@@ -5,65 +5,90 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from synth_assets.checks import registry
-from synth_assets.load import schema
-from synth_assets_tests.conftest import AS_OF, stored_rows
+import pytest
+from click.testing import CliRunner
+from dagster import DagsterInstance, materialize
+from dagster_dg_cli.cli import cli as dg_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from synth_assets.checks import registry
+from synth_assets.definitions import ALL_ASSETS
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
+from synth_assets.load import schema
+from synth_assets_tests.support.database import other_database, stored_rows
+from synth_assets_tests.support.processes import BIN, ROOT
+from synth_assets_tests.support.runs import AS_OF, LIGHT, LIGHT_DIR, light_persona, resources_for
 
 
 def _run(
-    program: str, args: list[str], database_url: str, home: Path
+    program: str, args: list[str], database_url: str, home: Path, **env: str
 ) -> subprocess.CompletedProcess:
+    """``program`` as a user runs it from the project: DAGSTER_HOME with the shipped
+    instance config, the light persona's folder (the commands, not the rows, are tested)."""
     home.mkdir(exist_ok=True)
     shutil.copy(ROOT / "configs" / "dagster.local.yaml", home / "dagster.yaml")
-    env = {
+    environment = {
         **os.environ,
         "DAGSTER_HOME": str(home),
         "SYNTH_DATABASE_URL": database_url,
         "SYNTH_AS_OF": AS_OF.isoformat(),
         "SYNTH_EXPORT_DIR": str(home / "exports"),
+        "SYNTH_PERSONAS_DIR": str(LIGHT_DIR),
         "COLUMNS": "200",
+        **env,
     }
     return subprocess.run(
-        [str(BIN / program), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [str(BIN / program), *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 MATERIALIZE = ["asset", "materialize", "-m", "synth_assets", "--select", "*"]
 
 
-def _stored_as_generated(database_url: str, frames, persona: str) -> None:
+def _stored_as_generated(url: str) -> None:
+    frames = generate_all(Context(light_persona(), as_of=AS_OF))
     for table in schema.TABLE_NAMES:
-        assert stored_rows(database_url, table, persona) == len(frames[persona][table]), table
+        assert stored_rows(url, table, LIGHT) == len(frames[table]), table
 
 
-def test_cli_materializes_one_persona(database_url, frames, tmp_path):
-    persona = "family"
-    done = _run("dagster", [*MATERIALIZE, "--partition", persona], database_url, tmp_path / "home")
+def test_cli_materializes_one_persona(database_url, tmp_path):
+    url = other_database(database_url, "synth_cli_test")
+    done = _run("dagster", [*MATERIALIZE, "--partition", LIGHT], url, tmp_path / "home")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "RUN_SUCCESS" in done.stderr
     assert "ASSET_CHECK_EVALUATION" in done.stderr
-    _stored_as_generated(database_url, frames, persona)
+    _stored_as_generated(url)
 
 
-def test_cli_rejects_an_unknown_persona(database_url, tmp_path):
-    done = _run("dagster", [*MATERIALIZE, "--partition", "nobody"], database_url, tmp_path / "home")
-    assert done.returncode != 0
-    assert "nobody" in done.stderr
+def test_an_unknown_persona_is_refused_naming_it(database_url):
+    """What the CLI's ``--partition nobody`` reaches: a run of an unknown partition."""
+    with pytest.raises(Exception, match="nobody"):
+        materialize(
+            ALL_ASSETS,
+            partition_key="nobody",
+            resources=resources_for(database_url),
+            instance=DagsterInstance.ephemeral(),
+        )
 
 
-def test_dg_checks_and_lists_the_definitions(database_url, tmp_path):
-    checked = _run("dg", ["check", "defs"], database_url, tmp_path / "home")
-    assert checked.returncode == 0, checked.stderr[-3000:]
-    assert "All definitions loaded successfully" in checked.stdout + checked.stderr
-    listed = _run("dg", ["list", "defs", "--json"], database_url, tmp_path / "home")
-    assert listed.returncode == 0, listed.stderr[-3000:]
-    defs = json.loads(listed.stdout)
+def _dg(*args: str) -> str:
+    """``dg`` run in this process (its definitions load in process): the output."""
+    done = CliRunner().invoke(dg_cli, [*args, "--target-path", str(ROOT)], catch_exceptions=False)
+    assert done.exit_code == 0, done.output[-3000:]
+    return done.output
+
+
+def test_dg_checks_and_lists_the_definitions(monkeypatch):
+    monkeypatch.delenv("DAGSTER_IS_DEFS_VALIDATION_CLI", raising=False)  # dg check sets it
+    assert "All definitions loaded successfully" in _dg("check", "defs")
+    defs = json.loads(_dg("list", "defs", "--json"))
     assets = {asset["asset_key"] for asset in defs["assets"]}
     assert assets == {*schema.TABLE_NAMES, "postgres_tables", "exports"}
     assert "refresh_all_personas" in {job["name"] for job in defs["jobs"]}
@@ -71,11 +96,9 @@ def test_dg_checks_and_lists_the_definitions(database_url, tmp_path):
     assert checks == {(rule.table, rule.check) for rule in registry.RULES}
 
 
-def test_dg_launch_loads_one_persona(database_url, frames, tmp_path):
-    persona = "retiree"
-    done = _run(
-        "dg", ["launch", "--assets", "*", "--partition", persona], database_url, tmp_path / "home"
-    )
+def test_dg_launch_loads_one_persona(database_url, tmp_path):
+    url = other_database(database_url, "synth_dg_test")
+    done = _run("dg", ["launch", "--assets", "*", "--partition", LIGHT], url, tmp_path / "home")
     assert done.returncode == 0, done.stderr[-3000:]
     assert "RUN_SUCCESS" in done.stderr
-    _stored_as_generated(database_url, frames, persona)
+    _stored_as_generated(url)

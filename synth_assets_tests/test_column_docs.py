@@ -4,11 +4,8 @@ database's tables), and the loader names the tables it wrote."""
 
 from __future__ import annotations
 
-from dagster import DagsterInstance, materialize
-
-from synth_assets.definitions import ALL_ASSETS
 from synth_assets.load import postgres, schema, target
-from synth_assets_tests.conftest import other_database, query, resources_for
+from synth_assets_tests.support.database import other_database, query
 
 
 def test_every_column_has_a_one_line_description():
@@ -42,22 +39,17 @@ def test_postgres_holds_the_descriptions_and_an_older_database_gets_them(databas
     assert _comments(url) == declared
 
 
-def test_the_ui_shows_the_descriptions_and_the_tables_written(database_url):
-    url = other_database(database_url, "synth_docs_test")
-    result = materialize(
-        ALL_ASSETS, partition_key="retiree", resources=resources_for(url),
-        instance=DagsterInstance.ephemeral(),
-    )  # fmt: skip
-    assert result.success
-    events = {e.asset_key.path[-1]: e for e in result.get_asset_materialization_events()}
+def test_the_ui_shows_the_descriptions_and_the_tables_written(retiree_run):
+    events = {
+        e.asset_key.path[-1]: e for e in retiree_run.result.get_asset_materialization_events()
+    }
+    home = f"{retiree_run.database}.public"
     for table in schema.TABLES:
         metadata = events[table.name].event_specific_data.materialization.metadata
         columns = metadata["dagster/column_schema"].value.columns
         assert [c.description.removesuffix(" (primary key)") for c in columns] == [
             c.comment for c in table.columns
         ]
-        assert metadata["dagster/table_name"].value == f"synth_docs_test.public.{table.name}"
+        assert metadata["dagster/table_name"].value == f"{home}.{table.name}"
     loader = events["postgres_tables"].event_specific_data.materialization.metadata
-    assert loader["tables"].value == {
-        name: f"synth_docs_test.public.{name}" for name in schema.TABLE_NAMES
-    }
+    assert loader["tables"].value == {name: f"{home}.{name}" for name in schema.TABLE_NAMES}

@@ -108,6 +108,7 @@ def test_an_unknown_executor_is_refused_naming_the_variable():
     from synth_assets.definitions import EXECUTORS, executor
     from synth_assets.settings import SettingError
 
-    assert executor("multiprocess") is EXECUTORS["multiprocess"]
+    assert executor({"SYNTH_EXECUTOR": "multiprocess"}) is EXECUTORS["multiprocess"]
+    assert executor({}) is EXECUTORS["in_process"]
     with pytest.raises(SettingError, match="SYNTH_EXECUTOR='kubernetes' is not one of"):
-        executor("kubernetes")
+        executor({"SYNTH_EXECUTOR": "kubernetes"})

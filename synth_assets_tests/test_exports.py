@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetSelection, DagsterInstance, materialize
 
 from synth_assets import export
-from synth_assets.definitions import TABLE_ASSETS
-from synth_assets.defs import assets
 from synth_assets.defs.resources import ExportSettings, default_resources
 from synth_assets.export import MARKER, ExportResult, prune_exports, write_exports
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
 from synth_assets.load.schema import TABLE_NAMES
 from synth_assets.plaid import json_text, sync, views
 from synth_assets.plaid.sandbox import (
@@ -30,7 +30,15 @@ from synth_assets.plaid.sandbox import (
 )
 from synth_assets.plaid.validate import validate, validate_liabilities
 from synth_assets.settings import SettingError
-from synth_assets_tests.conftest import AS_OF, PKS
+from synth_assets_tests.support.database import PKS
+from synth_assets_tests.support.runs import (
+    AS_OF,
+    LIGHT,
+    LIGHT_DIR,
+    light_assets,
+    light_persona,
+    metadata_of,
+)
 
 STAMP = "20250101T030000Z"
 LARGEST = "young_professional"
@@ -337,34 +345,30 @@ def test_stale_build_folder_not_ours_is_refused_and_kept(tmp_path, frames):
 
 
 def test_exports_asset_keeps_foreign_folders_and_its_own_export(tmp_path, monkeypatch):
-    """`SYNTH_EXPORT_DIR=D SYNTH_EXPORT_KEEP=1 dagster asset materialize --select exports`
-    beside a backup and notes: both stay, the new export stays, older exports go."""
-    persona = tmp_path / "student"
+    """`SYNTH_EXPORT_DIR=D SYNTH_EXPORT_KEEP=1 dagster asset materialize --select '*exports'`
+    beside a backup, notes and an older export: both folders stay, the new export stays, the
+    older export goes."""
+    persona = tmp_path / LIGHT
     (persona / "2024-backup").mkdir(parents=True)
     (persona / "notes").mkdir()
+    light = generate_all(Context(light_persona(), as_of=AS_OF))
+    older = write_exports(light, tmp_path, LIGHT, "20250101T030000Z", AS_OF)
     monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path))
     monkeypatch.setenv("SYNTH_EXPORT_KEEP", "1")
-    names = []
-    for _ in range(2):
-        result = materialize(
-            [*TABLE_ASSETS, assets.exports],
-            partition_key="student",
-            resources=default_resources(),
-            instance=DagsterInstance.ephemeral(),
-        )
-        assert result.success
-        [event] = [
-            e
-            for e in result.get_asset_materialization_events()
-            if e.asset_key.path[-1] == "exports"
-        ]
-        metadata = event.event_specific_data.materialization.metadata
-        names.append(Path(metadata["directory"].value).name)
-        assert metadata["export_settings"].value["keep"] == {
-            "value": 1,
-            "source": "SYNTH_EXPORT_KEEP",
-        }
-    assert sorted(p.name for p in persona.iterdir()) == ["2024-backup", names[1], "notes"]
+    monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(LIGHT_DIR))
+    result = materialize(
+        light_assets(),
+        selection=AssetSelection.assets("exports").upstream(),
+        partition_key=LIGHT,
+        resources=default_resources(),
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    metadata = metadata_of(result, "exports")
+    newest = Path(metadata["directory"].value).name
+    assert metadata["export_settings"].value["keep"] == {"value": 1, "source": "SYNTH_EXPORT_KEEP"}
+    assert metadata["old_exports_removed"].value == 1 and not older.directory.exists()
+    assert sorted(p.name for p in persona.iterdir()) == ["2024-backup", newest, "notes"]
 
 
 @pytest.mark.parametrize("keep", ["0", "-3", "many", "1e9"])

@@ -7,7 +7,7 @@ import pytest
 
 from synth_assets.checks import fidelity
 from synth_assets.personas import Persona
-from synth_assets_tests.conftest import AS_OF
+from synth_assets_tests.support.runs import AS_OF
 
 NAME = "family"
 

@@ -8,7 +8,7 @@ from synth_assets.generate.frames import generate_all
 from synth_assets.generate.seeding import stable_uuids
 from synth_assets.generate.users import persona_tag
 from synth_assets.load import schema
-from synth_assets_tests.conftest import AS_OF
+from synth_assets_tests.support.runs import AS_OF
 
 
 def test_same_seed_gives_identical_frames(personas, frames):

@@ -11,16 +11,14 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from dagster import DagsterInstance, materialize
 
 from synth_assets.checks import integrity, realism, registry
-from synth_assets.definitions import ALL_ASSETS
 from synth_assets.generate.calendar import Window
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.personas import PersonaError
 from synth_assets.plaid import sync, validate, views
-from synth_assets_tests.conftest import AS_OF, other_database, resources_for
+from synth_assets_tests.support.runs import AS_OF
 
 DAYS = 7
 ONE = dt.timedelta(days=1)
@@ -341,16 +339,10 @@ def test_each_new_rule_catches_its_defect(personas, frames):
     )
 
 
-def test_a_run_records_its_as_of_in_tags_and_every_tables_metadata(database_url):
-    url = other_database(database_url, "synth_as_of_test")
-    day = "2026-11-20"
-    instance = DagsterInstance.ephemeral()
-    result = materialize(
-        ALL_ASSETS, partition_key="retiree", resources=resources_for(url, as_of=day),
-        instance=instance,
-    )  # fmt: skip
-    assert result.success
-    assert instance.get_run_by_id(result.run_id).tags["synth/as_of"] == day
+def test_a_run_records_its_as_of_in_tags_and_every_tables_metadata(retiree_run):
+    day = AS_OF.isoformat()  # configured (resources_for), not the run's start date
+    result = retiree_run.result
+    assert retiree_run.instance.get_run_by_id(result.run_id).tags["synth/as_of"] == day
     events = result.get_asset_materialization_events()
     assert len(events) == 9  # seven tables, the loader and the exports
     for event in events:

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from synth_assets.load import postgres, schema, target
-from synth_assets_tests.conftest import checksum, query, stored_rows
+from synth_assets_tests.support.database import checksum, query, stored_rows
 
 ORPHAN_QUERIES = [
     "SELECT count(*) FROM accounts a LEFT JOIN users u ON u.id = a.user_id WHERE u.id IS NULL",

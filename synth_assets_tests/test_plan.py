@@ -4,7 +4,7 @@ from synth_assets import plan
 from synth_assets.checks import registry
 from synth_assets.checks.integrity import Finding
 from synth_assets.load import schema
-from synth_assets_tests.conftest import AS_OF
+from synth_assets_tests.support.runs import AS_OF
 
 
 def test_plan_counts_equal_what_generation_produces(frames):

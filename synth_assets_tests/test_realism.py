@@ -10,7 +10,7 @@ from synth_assets.checks import realism
 from synth_assets.generate.catalogue import CATALOGUE
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.personas import Frequency
-from synth_assets_tests.conftest import AS_OF
+from synth_assets_tests.support.runs import AS_OF
 
 
 def _passed(findings):

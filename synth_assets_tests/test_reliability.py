@@ -4,37 +4,49 @@ secrets kept out of the run's records, and Dagster's own storage in PostgreSQL."
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from dagster import DagsterInstance, materialize
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
-from synth_assets.definitions import ALL_ASSETS
-from synth_assets.defs.resources import GenerationSettings, default_resources
+from synth_assets import hooks
+from synth_assets.definitions import ALL_ASSETS, all_assets
+from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import drift, embedded, postgres, schema, target
 from synth_assets.personas import PersonaError
-from synth_assets_tests.conftest import (
-    AS_OF,
+from synth_assets_tests.support.database import (
     checksums,
     drop_tables,
     other_database,
     query,
-    resources_for,
     stored_rows,
+    worker_name,
+)
+from synth_assets_tests.support.processes import ROOT
+from synth_assets_tests.support.runs import (
+    AS_OF,
+    LIGHT,
+    LIGHT_DIR,
+    NO_DELAY,
+    light_assets,
+    metadata_of,
+    resources_for,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 LOAD_ONE = """
 import datetime
 import sys
@@ -70,36 +82,31 @@ def _load_in_process(url: str, persona: str) -> subprocess.Popen:
 
 
 def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
-    """Kill the loader's backend while it COPYs ~400k rows: the persona keeps exactly its
-    previous rows, and the next load succeeds."""
+    """Kill the loader's backend while its COPY of transactions is open (the test steps in
+    at the COPY path's hook, after the first tables were sent): the persona keeps exactly
+    its previous rows, and the next load succeeds."""
     before = checksums(loaded, "retiree")
-    big = generate_all(Context(personas["retiree"], scale=30, as_of=AS_OF))
-    outcome: dict[str, BaseException] = {}
+    other = generate_all(Context(personas["retiree"], seed=7, as_of=AS_OF))
+    copies: list[int] = []
 
-    def load() -> None:
-        try:
-            postgres.replace_partition(loaded, "retiree", big)
-        except BaseException as error:  # the kill surfaces as a driver error
-            outcome["error"] = error
-
-    loader = threading.Thread(target=load)
-    loader.start()
-    killed = False
-    with target.connect(loaded, autocommit=True) as admin:
-        deadline = time.monotonic() + 60
-        while loader.is_alive() and not killed and time.monotonic() < deadline:
-            rows = admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND query ILIKE 'COPY%%'",
+    def kill_the_third_copy() -> None:  # users, accounts, then transactions
+        copies.append(len(copies) + 1)
+        if len(copies) != 3:
+            return
+        with target.connect(loaded, autocommit=True) as admin:
+            [[pid]] = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s "
+                "AND query ILIKE 'COPY%%transactions%%'",
                 (postgres.APPLICATION_NAME,),
             ).fetchall()
-            if rows:
-                killed = admin.execute("SELECT pg_terminate_backend(%s)", (rows[0][0],)).fetchone()[
-                    0
-                ]
-            time.sleep(0.02)
-    loader.join()
-    assert killed, "never caught the loader in the middle of a COPY"
-    assert "error" in outcome
+            assert admin.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,)).fetchone()[0]
+
+    with (
+        hooks.installed("copy", kill_the_third_copy),
+        pytest.raises(psycopg.OperationalError),  # the kill surfaces as a driver error
+    ):
+        postgres.replace_partition(loaded, "retiree", other)
+    assert len(copies) == 3, "the load went on after its connection was killed"
     assert checksums(loaded, "retiree") == before
     postgres.replace_partition(
         loaded, "retiree", generate_all(Context(personas["retiree"], as_of=AS_OF))
@@ -107,18 +114,20 @@ def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
     assert checksums(loaded, "retiree") == before
 
 
-def test_materialising_twice_leaves_identical_rows(loaded):
+def test_materialising_twice_leaves_identical_rows(loaded, monkeypatch):
+    """Two runs of its own (the light persona: three shards each)."""
+    monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(LIGHT_DIR))
     resources = resources_for(loaded)
     sums = []
     for _ in range(2):
         result = materialize(
-            ALL_ASSETS,
-            partition_key="family",
+            light_assets(),
+            partition_key=LIGHT,
             resources=resources,
             instance=DagsterInstance.ephemeral(),
         )
         assert result.success
-        sums.append(checksums(loaded, "family"))
+        sums.append(checksums(loaded, LIGHT))
     assert sums[0] == sums[1]
     assert all(sums[0].values())
 
@@ -193,7 +202,7 @@ def test_lock_wait_gives_up_cleanly_after_the_timeout(loaded, frames):
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
         error = _outcome_within(
             30,
-            lambda: postgres.replace_partition(loaded, "student", frames["student"], timeout_s=5),
+            lambda: postgres.replace_partition(loaded, "student", frames["student"], timeout_s=1.5),
             lambda: holder.execute("SELECT pg_advisory_unlock_all()"),
         )
     assert isinstance(error, postgres.PartitionBusyError) and "student" in str(error)
@@ -277,7 +286,7 @@ def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure and e.step_key == PLANNER)
-    assert "refusing to load into database 'synth_guarded'" in str(
+    assert f"refusing to load into database '{worker_name('synth_guarded')}'" in str(
         failure.event_specific_data.error
     )
     assert (
@@ -363,7 +372,7 @@ def test_unknown_persona_is_a_clear_error():
 def test_server_down_names_host_and_database_and_is_retried():
     url = "postgresql://synth:pw-never-shown@127.0.0.1:1/synth_down_test"
     result = materialize(
-        ALL_ASSETS,
+        all_assets(NO_DELAY),  # the shipped retries, without their waits
         partition_key="retiree",
         resources=resources_for(url),
         instance=DagsterInstance.ephemeral(),
@@ -379,32 +388,33 @@ def test_server_down_names_host_and_database_and_is_retried():
     assert "pw-never-shown" not in "".join(str(e) for e in result.all_events)
 
 
-SECRET_ROLE = "synth_secret_role"
+SECRET_ROLE = worker_name("synth_secret_role")
+SECRET_DATABASE = worker_name("synth_secret_test")
 
 
 def _secret_url(shape: str, params: dict[str, str], password: str) -> str:
-    """The target as ``synth_secret_test`` on the test server, the password in ``shape``."""
+    """The target as ``SECRET_DATABASE`` on the test server, the password in ``shape``."""
     where = f"host={quote(params['host'], safe='')}&port={params.get('port', '5432')}"
     encoded = quote(password, safe="")
     return {
-        "userinfo": f"postgresql://{SECRET_ROLE}:{encoded}@/synth_secret_test?{where}",
-        "query": f"postgresql://{SECRET_ROLE}@/synth_secret_test?{where}&password={encoded}",
+        "userinfo": f"postgresql://{SECRET_ROLE}:{encoded}@/{SECRET_DATABASE}?{where}",
+        "query": f"postgresql://{SECRET_ROLE}@/{SECRET_DATABASE}?{where}&password={encoded}",
         "keywords": make_conninfo(
             "",
             host=params["host"],
             port=params.get("port", "5432"),
-            dbname="synth_secret_test",
+            dbname=SECRET_DATABASE,
             user=SECRET_ROLE,
             password=password,
         ),
         # An unencoded @ in the password: libpq would take its tail for the host name.
-        "misparsed": f"postgresql://{SECRET_ROLE}:{password}@127.0.0.1:5432/synth_secret_test",
+        "misparsed": f"postgresql://{SECRET_ROLE}:{password}@127.0.0.1:5432/{SECRET_DATABASE}",
     }[shape]
 
 
 @pytest.fixture(scope="module")
 def secret_role(database_url) -> tuple[str, str]:
-    """A password-protected role owning ``synth_secret_test``: (owner URL, password)."""
+    """A password-protected role owning ``SECRET_DATABASE``: (owner URL, password)."""
     token = os.urandom(6).hex()
     password = f"Head@{token}:/ -Tail"
     with target.connect(database_url, autocommit=True) as conn:
@@ -425,23 +435,59 @@ def secret_role(database_url) -> tuple[str, str]:
         conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(SECRET_ROLE)))
         conn.execute(
             sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(
-                sql.Identifier("synth_secret_test"), sql.Identifier(SECRET_ROLE)
+                sql.Identifier(SECRET_DATABASE), sql.Identifier(SECRET_ROLE)
             )
         )
     return owner_url, password
 
 
-@pytest.mark.parametrize("shape", ["userinfo", "query", "keywords", "misparsed"])
-def test_password_never_reaches_logs_metadata_or_storage(
-    database_url, secret_role, tmp_path, monkeypatch, shape
+SHAPES = ["userinfo", "query", "keywords", "misparsed"]
+
+
+def _fragments(password: str) -> list[str]:
+    """The parts of the password a leak would show (it is cut at URL punctuation)."""
+    return [part for part in re.split(r"[@:/ ]+", password) if len(part) >= 4]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_each_password_shape_is_read_as_libpq_reads_it_and_never_shown(
+    database_url, secret_role, monkeypatch, shape
 ):
-    """Load as a password-protected role with the URL from SYNTH_DATABASE_URL, the password
-    in each place a URL can carry it: no part of it is in the run's event log, its metadata,
-    its run config or tags, or any file under DAGSTER_HOME (compute logs included). A URL
-    libpq would mis-read is refused at once, showing none of it."""
+    """SYNTH_DATABASE_URL as the loader reads it, the password in each place a URL can carry
+    it: the URL reaches the role's database, and what the loader shows of it (the masked URL,
+    the settings metadata) holds no part of the password; a URL libpq would mis-read is
+    refused by the variable's name, showing none of it."""
+    _, password = secret_role
+    monkeypatch.setenv(
+        "SYNTH_DATABASE_URL", _secret_url(shape, target.parameters(database_url), password)
+    )
+    database = SynthDatabase()
+    resolved = database.resolved()
+    if shape == "misparsed":
+        with pytest.raises(target.TargetError) as refused:
+            database.target(resolved)
+        shown = [str(refused.value)]
+        assert "SYNTH_DATABASE_URL" in shown[0]
+    else:
+        where = database.target(resolved)
+        shown = [where.masked(), str(database.described(resolved, where))]
+        with where.connect() as conn:
+            assert target.current_database(conn) == SECRET_DATABASE
+            assert conn.execute("SELECT current_user").fetchone()[0] == SECRET_ROLE
+    for fragment in _fragments(password):
+        assert all(fragment not in text for text in shown), (fragment, shown)
+
+
+def test_password_never_reaches_logs_metadata_or_storage(
+    database_url, secret_role, tmp_path, monkeypatch
+):
+    """One run end to end, as a password-protected role with the password in the URL's
+    query (the shapes are judged one by one above): no part of it is in the run's event
+    log, its metadata, its run config or tags, or any file under DAGSTER_HOME (compute logs
+    included)."""
     owner_url, password = secret_role
     drop_tables(owner_url)
-    secret_url = _secret_url(shape, target.parameters(database_url), password)
+    secret_url = _secret_url("query", target.parameters(database_url), password)
     monkeypatch.setenv("SYNTH_DATABASE_URL", secret_url)
     monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path / "exports"))
     home = tmp_path / "home"
@@ -454,40 +500,27 @@ def test_password_never_reaches_logs_metadata_or_storage(
         instance=instance,
         raise_on_error=False,
     )
-    fragments = [part for part in re.split(r"[@:/ ]+", password) if len(part) >= 4]
     records = instance.all_logs(result.run_id)
     run = instance.get_run_by_id(result.run_id)
     texts = [*map(str, records), str(run.run_config), str(run.tags)]
     files = [path.read_bytes() for path in home.rglob("*") if path.is_file()]
-    for fragment in fragments:
+    for fragment in _fragments(password):
         assert all(fragment not in text for text in texts), fragment
         assert all(fragment.encode() not in data for data in files), fragment
-    if shape == "misparsed":
-        assert not result.success
-        loader = [e for e in result.all_events if e.step_key == PLANNER]
-        assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in loader)
-        failure = next(e for e in loader if e.is_step_failure)
-        assert "SYNTH_DATABASE_URL" in str(failure.event_specific_data.error)
-        return
     assert result.success
     assert stored_rows(owner_url, "users", "retiree") > 0
-    [loaded] = [
-        e.event_specific_data.materialization.metadata
-        for e in result.get_asset_materialization_events()
-        if e.asset_key.path[-1] == "postgres_tables"
-    ]
-    assert loaded["database"].value.endswith("/synth_secret_test") or "synth_secret_test" in str(
-        loaded["database"].value
-    )
+    loaded = metadata_of(result, "postgres_tables")
+    assert SECRET_DATABASE in str(loaded["database"].value)
     assert loaded["database_settings"].value["url"]["source"] == "SYNTH_DATABASE_URL"
 
 
 def test_dagster_storage_in_postgres_separate_from_the_data(database_url, tmp_path, monkeypatch):
     """configs/dagster.yaml (production form): runs and events in their own database via
-    dagster-postgres (a +psycopg2 URL from DAGSTER_STORAGE_URL); the data goes elsewhere."""
+    dagster-postgres (a +psycopg2 URL from DAGSTER_STORAGE_URL); the data goes elsewhere.
+    A run of its own: the instance it is stored in is what is tested."""
     storage = (
         make_url(database_url)
-        .set(database="synth_dagster_storage")
+        .set(database=worker_name("synth_dagster_storage"))
         .render_as_string(hide_password=False)
     )
     target.ensure_database(storage, allow_any=True)
@@ -520,10 +553,12 @@ def test_dagster_storage_in_postgres_separate_from_the_data(database_url, tmp_pa
     assert stored_rows(database_url, "users", "retiree") > 0
 
 
-def test_a_stopped_embedded_server_is_started_again(tmp_path):
+def test_a_stopped_embedded_server_is_started_again():
     """Stopped under a running process (make db-stop, a crash), the embedded server is found
-    again by the next connection attempt, as a retried load step makes it."""
-    directory = tmp_path / "pgdata"
+    again by the next connection attempt, as a retried load step makes it. (Its folder is
+    not under pytest's temporary root, whose permissions another pytest session resets.)"""
+    folder = Path(tempfile.mkdtemp(prefix="synth_restart_pg_"))
+    directory = folder / "pgdata"
     first = embedded.embedded_url(directory, "synth_restart_test")
     try:
         assert embedded.stop(directory)
@@ -534,3 +569,4 @@ def test_a_stopped_embedded_server_is_started_again(tmp_path):
             assert target.current_database(conn) == "synth_restart_test"
     finally:
         embedded.stop(directory)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -7,17 +7,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import yaml
 from dagster import DagsterInstance, DagsterRunStatus
 
-from synth_assets_tests.conftest import other_database
+from synth_assets.load import postgres, staging, target
+from synth_assets_tests.support.database import other_database, query
+from synth_assets_tests.support.processes import BIN, ROOT, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+PERSONA = "retiree"
 
 
 def _instance_home(tmp_path: Path) -> Path:
@@ -31,62 +30,61 @@ def _instance_home(tmp_path: Path) -> Path:
     return home
 
 
-def _wait_for(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+def _waiting_for_the_lock(url: str) -> bool:
+    rows = query(
+        url,
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+        "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = %s",
+        (staging.APPLICATION_NAME,),
+    )
+    return rows[0][0] > 0
 
 
 def test_a_killed_run_is_marked_failed_by_run_monitoring(database_url, tmp_path):
     home = _instance_home(tmp_path)
+    url = other_database(database_url, "synth_monitor_test")
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
-        "SYNTH_DATABASE_URL": other_database(database_url, "synth_monitor_test"),
-        "SYNTH_SCALE": "30",  # long enough to be killed mid-run
+        "SYNTH_DATABASE_URL": url,
         "SYNTH_EXPORT_DIR": str(tmp_path / "exports"),
     }
     command = ["asset", "materialize", "-m", "synth_assets", "--select", "*"]
-    run = subprocess.Popen(
-        [BIN / "dagster", *command, "--partition", "family"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     instance = DagsterInstance.from_config(str(home))
-    daemon = None
-    try:
-        record = _wait_for(
-            lambda: next(
-                (r for r in instance.get_runs() if r.status == DagsterRunStatus.STARTED), None
-            ),
-            120,
-            "the run to start",
-        )
-        run.send_signal(signal.SIGKILL)
-        run.wait(timeout=30)
-        time.sleep(1)
-        assert instance.get_run_by_id(record.run_id).status == DagsterRunStatus.STARTED
-        daemon = subprocess.Popen(
-            [BIN / "dagster-daemon", "run", "-m", "synth_assets"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait_for(
-            lambda: instance.get_run_by_id(record.run_id).status == DagsterRunStatus.FAILURE,
-            120,
-            "run monitoring to mark the dead run failed",
-        )
-    finally:
-        for process in (run, daemon):
-            if process and process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)
-        instance.dispose()
+    daemon = run = None
+    # The persona's publish lock, held as another load would: the run is killed while its
+    # loader waits for it, a moment the test knows instead of racing a large load.
+    with target.connect(url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key(PERSONA),))
+        try:
+            run = subprocess.Popen(
+                [BIN / "dagster", *command, "--partition", PERSONA],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            wait_for(lambda: _waiting_for_the_lock(url), 120, "the loader to wait for the lock")
+            [record] = [r for r in instance.get_runs() if r.status == DagsterRunStatus.STARTED]
+            run.send_signal(signal.SIGKILL)
+            run.wait(timeout=30)
+            assert instance.get_run_by_id(record.run_id).status == DagsterRunStatus.STARTED
+            daemon = subprocess.Popen(
+                [BIN / "dagster-daemon", "run", "-m", "synth_assets"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            wait_for(
+                lambda: instance.get_run_by_id(record.run_id).status == DagsterRunStatus.FAILURE,
+                120,
+                "run monitoring to mark the dead run failed",
+                every=0.2,
+            )
+        finally:
+            for process in (run, daemon):
+                if process and process.poll() is None:
+                    process.terminate()
+                    process.wait(timeout=30)
+            instance.dispose()

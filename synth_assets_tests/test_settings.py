@@ -16,7 +16,7 @@ from synth_assets.generate.common import Context
 from synth_assets.generate.users import generate_users
 from synth_assets.load import target
 from synth_assets.settings import SettingError
-from synth_assets_tests.conftest import other_database, stored_rows
+from synth_assets_tests.support.database import other_database, stored_rows
 
 PERSONA = "retiree"
 

@@ -1,42 +1,47 @@
 """Shards: the same tables whatever the shard size or executor, and staging that stays safe
-across steps (a shard staged once, a partial load never published, dead loads cleaned up)."""
+across steps (a shard staged once, a partial load never published, dead loads cleaned up).
+
+They use the test-only light persona: three blocks of users (the last holding only its fixed
+user), few rows each, so every shard layout is cheap to build and load."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
 from synth_assets import export, shards
-from synth_assets.definitions import TABLE_ASSETS
-from synth_assets.defs import assets
 from synth_assets.generate.common import BLOCK_USERS, Context
 from synth_assets.generate.frames import generate_all, shard_tables
 from synth_assets.load import postgres, staging
-from synth_assets_tests.conftest import (
-    AS_OF,
+from synth_assets_tests.support.database import (
     checksums,
     other_database,
     query,
-    resources_for,
     stored_rows,
 )
+from synth_assets_tests.support.processes import BIN, ROOT
+from synth_assets_tests.support.runs import (
+    AS_OF,
+    LIGHT,
+    LIGHT_BLOCKS,
+    LIGHT_DIR,
+    light_assets,
+    light_persona,
+    resources_for,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-PERSONA = "young_professional"  # has fixed users: they land in the last block
-SCALE = 6.25  # 500 generated users and the fixed admin: three blocks, the last one fixed only
-BLOCKS = 3
+PERSONA = LIGHT
+BLOCKS = LIGHT_BLOCKS
+SIZES = [BLOCK_USERS, 2 * BLOCK_USERS, 2500]  # three shards, an uneven two, one
 
 
 @pytest.fixture(scope="module")
-def ctx(personas) -> Context:
-    return Context(personas[PERSONA], scale=SCALE, as_of=AS_OF)
+def ctx() -> Context:
+    return Context(light_persona(), as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +49,16 @@ def whole(ctx) -> dict[str, pd.DataFrame]:
     return generate_all(ctx)
 
 
-@pytest.mark.parametrize("shard_users", [BLOCK_USERS, 2 * BLOCK_USERS, 2500])
+@pytest.fixture(scope="module")
+def whole_loaded(database_url, whole) -> dict[str, str]:
+    """The checksums of the whole persona loaded in one piece (a database of its own)."""
+    url = other_database(database_url, "synth_whole_test")
+    postgres.ensure_schema(url)
+    postgres.replace_partition(url, PERSONA, whole)
+    return checksums(url, PERSONA)
+
+
+@pytest.mark.parametrize("shard_users", SIZES)
 def test_shards_of_any_size_concatenate_to_the_whole_persona(ctx, whole, shard_users):
     plans = shards.plan(ctx, shard_users, "x", stage=False, export_dir=None)
     per = shard_users // BLOCK_USERS
@@ -64,46 +78,37 @@ def test_a_shard_size_that_is_not_a_multiple_of_the_block_is_refused(ctx):
         shards.plan(ctx, 300, "x", stage=False, export_dir=None)
 
 
-def _materialize(url: str, shard_users: int):
-    """Tables and the loader (the exports' parts are tested in test_exports)."""
-    return materialize(
-        [*TABLE_ASSETS, assets.postgres_tables],
-        partition_key=PERSONA,
-        resources=resources_for(url, scale=SCALE, shard_users=shard_users),
-        instance=DagsterInstance.ephemeral(),
-    )
-
-
-def test_the_database_holds_the_same_rows_at_every_shard_size(database_url, whole):
+def test_the_database_holds_the_same_rows_at_every_shard_size(
+    database_url, whole, whole_loaded, monkeypatch
+):
+    monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(LIGHT_DIR))
     url = other_database(database_url, "synth_shards_test")
     sums = {}
-    for shard_users in (BLOCK_USERS, 2 * BLOCK_USERS, 2500):
-        result = _materialize(url, shard_users)
+    for shard_users in SIZES:
+        result = materialize(
+            light_assets()[:2],  # the tables and the loader (exports: test_exports)
+            partition_key=PERSONA,
+            resources=resources_for(url, shard_users=shard_users),
+            instance=DagsterInstance.ephemeral(),
+        )
         assert result.success
         sums[shard_users] = checksums(url, PERSONA)
         shard_steps = {
             e.step_key for e in result.all_events if "build_shard[" in (e.step_key or "")
         }
         assert len(shard_steps) == -(-BLOCKS // (shard_users // BLOCK_USERS))
-    assert sums[BLOCK_USERS] == sums[2 * BLOCK_USERS] == sums[2500]
+    assert sums[BLOCK_USERS] == sums[2 * BLOCK_USERS] == sums[2500] == whole_loaded
     for table, frame in whole.items():
         assert stored_rows(url, table, PERSONA) == len(frame)
     assert staging.pending_loads(url) == []
 
 
-def _run_cli(env: dict[str, str]) -> subprocess.CompletedProcess:
-    command = [BIN / "dagster", "asset", "materialize", "-m", "synth_assets", "--select", "*"]
-    return subprocess.run(
-        [*command, "--partition", PERSONA], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-
-
-def test_multiprocess_executor_runs_shards_in_processes_of_their_own(database_url, tmp_path):
+def test_multiprocess_executor_runs_shards_in_processes_of_their_own(
+    database_url, whole_loaded, tmp_path
+):
     """The command a user types, with SYNTH_EXECUTOR=multiprocess: three shard steps, more
-    than one process, and the same rows as the in-process run."""
+    than one process, and the same rows as the whole persona loaded in one piece."""
     url = other_database(database_url, "synth_multiprocess_test")
-    assert _materialize(url, 2500).success
-    expected = checksums(url, PERSONA)
     home = tmp_path / "home"
     home.mkdir()
     env = {
@@ -111,14 +116,16 @@ def test_multiprocess_executor_runs_shards_in_processes_of_their_own(database_ur
         "DAGSTER_HOME": str(home),
         "SYNTH_EXECUTOR": "multiprocess",
         "SYNTH_DATABASE_URL": url,
-        "SYNTH_SCALE": str(SCALE),
+        "SYNTH_PERSONAS_DIR": str(LIGHT_DIR),
         "SYNTH_AS_OF": AS_OF.isoformat(),
         "SYNTH_SHARD_USERS": str(BLOCK_USERS),
         "SYNTH_EXPORT_DIR": str(tmp_path / "exports"),
     }
-    done = _run_cli(env)
+    command = [BIN / "dagster", "asset", "materialize", "-m", "synth_assets"]
+    command += ["--select", "*postgres_tables", "--partition", PERSONA]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert checksums(url, PERSONA) == expected
+    assert checksums(url, PERSONA) == whole_loaded
     os.environ["DAGSTER_HOME"], previous = str(home), os.environ.get("DAGSTER_HOME")
     try:
         with DagsterInstance.get() as instance:

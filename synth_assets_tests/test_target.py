@@ -8,7 +8,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from synth_assets.load import postgres, target
-from synth_assets_tests.conftest import database_exists, other_database, public_tables
+from synth_assets_tests.support.database import database_exists, other_database, public_tables
 
 SECRET = "Sup3rS3cret-pw"
 SECRET_SHAPES = [

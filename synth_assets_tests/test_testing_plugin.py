@@ -1,22 +1,40 @@
-"""The pytest plugin apps use (synth_assets.testing): a real pytest run in which each test
-gets a database of its own, cloned from a template loaded once, that it may write freely."""
+"""The pytest plugin apps use (synth_assets.testing): each test gets a database of its own,
+cloned from a template loaded once, that it may write freely; bad settings are refused by
+name. One real pytest run (pytester) of an app's tests on a fresh machine; the rest through
+the plugin's functions, on one template."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
-from synth_assets_tests.conftest import AS_OF, other_database, public_tables, query
+import psycopg
+import pytest
+
+from synth_assets import testing
+from synth_assets.load import target
+from synth_assets_tests.support.database import (
+    other_database,
+    public_tables,
+    query,
+    worker_name,
+)
+from synth_assets_tests.support.runs import AS_OF
 
 pytest_plugins = ["pytester"]
 
+VICTIM = "synth_victim_test"
 APP_TESTS = """
 import psycopg
 import pytest
 
 
 @pytest.mark.parametrize("n", range(3))
-def test_each_test_starts_from_the_same_rows_and_may_write(synth_database, n):
+def test_each_test_starts_from_the_same_rows_and_may_write(synth_database, n, tmp_path):
     with psycopg.connect(synth_database) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == {users}
         assert conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == {jobs}
@@ -24,19 +42,23 @@ def test_each_test_starts_from_the_same_rows_and_may_write(synth_database, n):
         conn.execute("UPDATE users SET first_name = 'Test' || %s", (str(n),))
         assert conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0
         assert conn.execute("SELECT pg_catalog.current_database()").fetchone()[0].endswith("_test")
+    assert tmp_path.is_dir()  # pytest's temporary root, which this session resets
 """
 
 
-def test_each_test_gets_a_fresh_database_it_may_write(pytester, database_url, frames):
-    pytester.makeini(
-        f"[pytest]\nsynth_persona = retiree\nsynth_as_of = {AS_OF}\nsynth_server_url = {database_url}\n"
-    )
-    retiree = frames["retiree"]
-    pytester.makepyfile(APP_TESTS.format(users=len(retiree["users"]), jobs=len(retiree["jobs"])))
-    before = _plugin_databases(database_url)
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3)
-    assert _plugin_databases(database_url) == before, "the plugin left databases behind"
+@pytest.fixture
+def scratch_folder() -> Iterator[Path]:
+    """An empty folder outside pytest's temporary root, removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="synth_scratch_"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _settings(**chosen: str) -> dict[str, str]:
+    """The plugin's settings as ``settings_from`` gives them: defaults, then ``chosen``."""
+    return {name: default for name, (_, default, _) in testing.INI.items()} | chosen
 
 
 def _plugin_databases(url: str) -> set[str]:
@@ -46,13 +68,38 @@ def _plugin_databases(url: str) -> set[str]:
     return {name for (name,) in rows}
 
 
-def test_an_unknown_persona_is_a_usage_error(pytester, database_url):
-    pytester.makeini(f"[pytest]\nsynth_persona = nobody\nsynth_server_url = {database_url}\n")
-    pytester.makepyfile("def test_x(synth_database):\n    assert synth_database\n")
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    assert result.ret != 0
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*synth_persona: unknown persona 'nobody'; known:*"])
+@pytest.fixture(scope="module")
+def template(database_url: str) -> Iterator[testing.Template]:
+    """One template of retiree for the module, made through a server URL whose ``?dbname=``
+    names another database (libpq would follow it): it must be ignored. Dropped at the end,
+    which the teardown checks."""
+    victim = other_database(database_url, VICTIM)
+    joiner = "&" if "?" in database_url else "?"
+    server = f"{database_url}{joiner}dbname={worker_name(VICTIM)}"
+    chosen = _settings(synth_persona="retiree", synth_as_of=str(AS_OF), synth_server_url=server)
+    with testing.template_database(chosen) as made:
+        assert public_tables(victim) == 0, "the plugin wrote into a database it did not create"
+        yield made
+    assert made.name not in _plugin_databases(database_url), "the template was left behind"
+
+
+def test_each_test_gets_a_fresh_database_it_may_write(template, database_url, frames):
+    retiree = frames["retiree"]
+    before = _plugin_databases(database_url)
+    for n in range(3):
+        with testing.cloned_database(template) as url, psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == len(retiree["users"])
+            assert conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == len(retiree["jobs"])
+            conn.execute("DELETE FROM jobs")  # this test's own copy: the next one is whole
+            conn.execute("UPDATE users SET first_name = 'Test' || %s", (str(n),))
+            assert conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0
+            assert target.current_database(conn).endswith("_test")
+    assert _plugin_databases(database_url) == before, "the plugin left databases behind"
+
+
+def test_an_unknown_persona_is_a_usage_error():
+    with pytest.raises(pytest.UsageError, match="synth_persona: unknown persona 'nobody'; known:"):
+        testing.generation_context(_settings(synth_persona="nobody"))
 
 
 def test_importing_pure_modules_imports_no_dagster_and_reads_no_persona(tmp_path):
@@ -67,60 +114,65 @@ def test_importing_pure_modules_imports_no_dagster_and_reads_no_persona(tmp_path
 
 
 def test_with_no_server_an_embedded_one_serves_the_session_and_is_removed(
-    pytester, monkeypatch, tmp_path, frames
+    pytester,
+    monkeypatch,
+    scratch_folder,
+    tmp_path_factory,
+    frames,
+    database_url,
+    suite_server_folder,
 ):
+    """An app's pytest run, end to end, as on a fresh machine: settings from its ini file,
+    an embedded server of its own, three tests each writing its own database. It shares this
+    session's temporary root, whose permissions it resets (pytest does, on every start):
+    this session's server, when it runs one, keeps answering, as its folder is elsewhere."""
     monkeypatch.delenv("SYNTH_TEST_DATABASE_URL", raising=False)
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setenv("TMPDIR", str(scratch))  # where the session's server folder goes
+    scratch = scratch_folder  # where the plugin's server folder goes: not under the root
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    [root] = [p for p in tmp_path_factory.getbasetemp().parents if p.name.startswith("pytest-of-")]
+    monkeypatch.setenv("PYTEST_DEBUG_TEMPROOT", str(root.parent))
     pytester.makeini(f"[pytest]\nsynth_persona = retiree\nsynth_as_of = {AS_OF}\n")
     retiree = frames["retiree"]
     pytester.makepyfile(APP_TESTS.format(users=len(retiree["users"]), jobs=len(retiree["jobs"])))
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    # Not runpytest_subprocess, which gives the run a --basetemp of its own.
+    result = pytester.run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
-    assert not list(scratch.glob("synth_pg_*")), "the session's server folder was left behind"
+    assert not list(scratch.glob("synth_pg_*")), "the plugin's server folder was left behind"
+    assert query(database_url, "SELECT 1") == [(1,)]
+    if suite_server_folder is not None:
+        assert root not in suite_server_folder.parents
 
 
-def test_a_dbname_parameter_cannot_redirect_the_plugin(pytester, database_url):
-    """libpq lets ``?dbname=`` override the URL's database: the plugin must not follow it
-    into a database it did not create."""
-    victim = other_database(database_url, "synth_victim_test")
-    joiner = "&" if "?" in database_url else "?"
-    pytester.makeini(
-        f"[pytest]\nsynth_persona = retiree\nsynth_as_of = {AS_OF}\n"
-        f"synth_server_url = {database_url}{joiner}dbname=synth_victim_test\n"
-    )
-    pytester.makepyfile(
-        "import psycopg\n\n"
-        "def test_reaches_its_own_database(synth_database):\n"
-        "    with psycopg.connect(synth_database) as conn:\n"
-        "        name = conn.execute('SELECT pg_catalog.current_database()').fetchone()[0]\n"
-        "    assert name != 'synth_victim_test'\n"
-    )
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
-    assert public_tables(victim) == 0, "the plugin wrote into a database it did not create"
+def test_a_dbname_parameter_cannot_redirect_the_plugin(template, database_url):
+    """libpq lets ``?dbname=`` override the URL's database: neither the template (made
+    through such a URL) nor a test's database may land in the database it names."""
+    assert "dbname=" in template.server
+    with testing.cloned_database(template) as url, psycopg.connect(url) as conn:
+        name = conn.execute("SELECT pg_catalog.current_database()").fetchone()[0]
+    assert name not in (worker_name(VICTIM), template.name)
+    assert public_tables(other_database(database_url, VICTIM)) == 0
 
 
-def test_a_bad_setting_is_refused_by_its_name(pytester, database_url):
-    pytester.makeini(f"[pytest]\nsynth_scale = -1\nsynth_server_url = {database_url}\n")
-    pytester.makepyfile("def test_x(synth_database):\n    assert synth_database\n")
+def test_a_bad_setting_is_refused_by_its_name(database_url):
     before = _plugin_databases(database_url)
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*synth_scale (or $SYNTH_SCALE):*"])
+    chosen = _settings(synth_scale="-1", synth_server_url=database_url)
+    with (
+        pytest.raises(pytest.UsageError, match=r"synth_scale \(or \$SYNTH_SCALE\):"),
+        testing.template_database(chosen),
+    ):
+        pass
     assert _plugin_databases(database_url) == before
 
 
-def test_an_unusable_server_url_is_refused_by_its_name(pytester):
+def test_an_unusable_server_url_is_refused_by_its_name():
     secret = "s3cr3t-pw"
-    pytester.makeini(
-        f"[pytest]\nsynth_server_url = postgresql://app:{secret}@127.0.0.1:1/postgres\n"
-    )
-    pytester.makepyfile("def test_x(synth_database):\n    assert synth_database\n")
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        ["*synth_server_url (or $SYNTH_TEST_DATABASE_URL): cannot connect*"]
-    )
-    assert secret not in result.stdout.str() + result.stderr.str()
+    url = f"postgresql://app:{secret}@127.0.0.1:1/postgres"
+    with (
+        pytest.raises(pytest.fail.Exception) as failed,
+        testing.template_database(_settings(synth_server_url=url)),
+    ):
+        pass
+    message = str(failed.value)
+    assert message.startswith("synth_server_url (or $SYNTH_TEST_DATABASE_URL): cannot connect")
+    assert not failed.value.pytrace, "a traceback would show the URL among its arguments"
+    assert secret not in message

@@ -18,7 +18,8 @@ import pytest
 
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.load import schema
-from synth_assets_tests.conftest import AS_OF, stored_rows
+from synth_assets_tests.support.database import stored_rows
+from synth_assets_tests.support.runs import AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBSERVER = str(Path(sys.executable).parent / "dagster-webserver")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
+    AssetsDefinition,
     Failure,
     MetadataValue,
     Output,
@@ -14,7 +15,7 @@ from dagster import (
 )
 
 from synth_assets import export, profile
-from synth_assets.defs.failure_policy import LOAD_RETRY, REFUSALS
+from synth_assets.defs.failure_policy import REFUSALS, RETRIES, Retries
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import ExportSettings, SynthDatabase, describe
@@ -38,29 +39,41 @@ def _same_load(context: AssetExecutionContext, loads: tuple[TableLoad, ...]) -> 
     return first
 
 
-@asset(
-    partitions_def=persona_partitions,
-    group_name="warehouse",
-    kinds={"postgres"},
-    description=(
-        "Publishes the persona's rows, staged shard by shard, into PostgreSQL in one "
-        "transaction (keyed, swapped in for the old partitions with every constraint "
-        "validated across shards). Runs only after every blocking check passed."
-    ),
-    retry_policy=LOAD_RETRY,
-)
-def postgres_tables(
-    context: AssetExecutionContext,
-    database: SynthDatabase,
-    users: TableLoad,
-    accounts: TableLoad,
-    transactions: TableLoad,
-    liabilities: TableLoad,
-    content: TableLoad,
-    jobs: TableLoad,
-    transaction_changes: TableLoad,
+def loader_asset(retries: Retries = RETRIES) -> AssetsDefinition:
+    """The loader asset, retried by ``retries`` (tests use no delay)."""
+
+    @asset(
+        partitions_def=persona_partitions,
+        group_name="warehouse",
+        kinds={"postgres"},
+        description=(
+            "Publishes the persona's rows, staged shard by shard, into PostgreSQL in one "
+            "transaction (keyed, swapped in for the old partitions with every constraint "
+            "validated across shards). Runs only after every blocking check passed."
+        ),
+        retry_policy=retries.load,
+    )
+    def postgres_tables(
+        context: AssetExecutionContext,
+        database: SynthDatabase,
+        users: TableLoad,
+        accounts: TableLoad,
+        transactions: TableLoad,
+        liabilities: TableLoad,
+        content: TableLoad,
+        jobs: TableLoad,
+        transaction_changes: TableLoad,
+    ) -> Output[None]:
+        loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
+        return _publish(context, database, loads)
+
+    return postgres_tables
+
+
+def _publish(
+    context: AssetExecutionContext, database: SynthDatabase, loads: tuple[TableLoad, ...]
 ) -> Output[None]:
-    loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
+    """Publish the staged load every table names, with what the loader reports."""
     load = _same_load(context, loads)
     if not load.staged:
         raise Failure(
@@ -102,6 +115,9 @@ def postgres_tables(
             "publish_seconds": round(seconds, 3),
         },
     )
+
+
+postgres_tables = loader_asset()
 
 
 @asset(

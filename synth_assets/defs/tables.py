@@ -34,7 +34,7 @@ from dagster import (
 from synth_assets import export, profile, shards
 from synth_assets.checks import registry
 from synth_assets.checks.fidelity import add
-from synth_assets.defs.failure_policy import LOAD_RETRY, REFUSALS, SHARD_RETRY
+from synth_assets.defs.failure_policy import REFUSALS, RETRIES, Retries
 from synth_assets.defs.metadata import table_metadata
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase, describe
@@ -135,7 +135,7 @@ def _stamp(context: OpExecutionContext) -> str:
 AS_OF_TAG = "synth/as_of"
 
 
-@op(out=DynamicOut(shards.ShardPlan), retry_policy=LOAD_RETRY, tags={"kind": "plan"})
+@op(out=DynamicOut(shards.ShardPlan), tags={"kind": "plan"})
 def plan_shards(
     context: OpExecutionContext,
     generation: GenerationSettings,
@@ -180,7 +180,7 @@ def plan_shards(
         yield DynamicOutput(shard, mapping_key=shard.key)
 
 
-@op(retry_policy=SHARD_RETRY, tags={"kind": "shard"})
+@op(tags={"kind": "shard"})
 def build_shard(
     context: OpExecutionContext,
     generation: GenerationSettings,
@@ -302,20 +302,25 @@ def combine_shards(
     yield from _check_results(ctx.persona, results)
 
 
-@graph(out={name: GraphOut() for name in [*ORDER, *CHECK_OUTPUTS]})
-def persona_tables():
-    plans = plan_shards()
-    results = plans.map(build_shard).collect()
-    return combine_shards(results)._asdict()
+def table_assets(retries: Retries = RETRIES) -> AssetsDefinition:
+    """The seven tables as one graph-backed asset, its steps retried by ``retries``."""
+
+    @graph(name="persona_tables", out={name: GraphOut() for name in [*ORDER, *CHECK_OUTPUTS]})
+    def persona_tables():
+        plans = plan_shards.with_retry_policy(retries.load)()
+        results = plans.map(build_shard.with_retry_policy(retries.shard)).collect()
+        return combine_shards(results)._asdict()
+
+    return AssetsDefinition.from_graph(
+        persona_tables,
+        keys_by_output_name={name: AssetKey(name) for name in ORDER},
+        internal_asset_deps={name: {AssetKey(p) for p in PARENTS[name]} for name in ORDER},
+        partitions_def=persona_partitions,
+        group_names_by_output_name={name: TABLES[name][0] for name in ORDER},
+        descriptions_by_output_name={name: TABLES[name][1] for name in ORDER},
+        tags_by_output_name={name: {"dagster/kind/pandas": ""} for name in ORDER},
+        check_specs=CHECK_SPECS,
+    )
 
 
-tables = AssetsDefinition.from_graph(
-    persona_tables,
-    keys_by_output_name={name: AssetKey(name) for name in ORDER},
-    internal_asset_deps={name: {AssetKey(p) for p in PARENTS[name]} for name in ORDER},
-    partitions_def=persona_partitions,
-    group_names_by_output_name={name: TABLES[name][0] for name in ORDER},
-    descriptions_by_output_name={name: TABLES[name][1] for name in ORDER},
-    tags_by_output_name={name: {"dagster/kind/pandas": ""} for name in ORDER},
-    check_specs=CHECK_SPECS,
-)
+tables = table_assets()

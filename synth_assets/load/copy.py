@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg import sql
 
+from synth_assets import hooks
 from synth_assets.load import schema
 from synth_assets.prefetch import ahead
 
@@ -42,3 +43,4 @@ def copy_frame(
     with cursor.copy(statement) as copy:
         for chunk in ahead(chunks) if len(frame) > COPY_CHUNK_ROWS else chunks:
             copy.write(chunk)
+            hooks.reached("copy")

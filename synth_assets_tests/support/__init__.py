@@ -1,0 +1,1 @@
+"""Helpers the tests share: databases, runs, processes and the test-only persona."""
