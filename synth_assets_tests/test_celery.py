@@ -146,7 +146,7 @@ def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
         run = deployed.materialize(seed=7)
         # Each worker runs one shard at a time: two held shards are one in each worker.
         wait_for(lambda: _shards_waiting(url) == 2, 300, "a shard held in each worker")
-    output = run.communicate(timeout=600)[0].decode()
+    output = run.communicate(timeout=240)[0].decode()
     assert run.returncode == 0, output[-4000:]
     assert checksums(url, LIGHT) == expected
     metadata = instance.get_latest_materialization_event(
@@ -171,7 +171,7 @@ def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     assert interrupted.status in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 
     rerun = deployed.materialize(seed=7)
-    output = rerun.communicate(timeout=600)[0].decode()
+    output = rerun.communicate(timeout=240)[0].decode()
     assert rerun.returncode == 0, output[-4000:]
     assert checksums(url, LIGHT) == expected
     assert staging.pending_loads(url) == [], "the interrupted run's staging was not removed"

@@ -18,6 +18,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from synth_assets.load import target
 from synth_assets.testing import drop_database
 from synth_assets_tests.support.database import other_database, query
 from synth_assets_tests.support.processes import ROOT
@@ -53,12 +54,11 @@ def gitlab_steps(path: Path) -> tuple[dict[str, str], list[str]]:
 def service_database(database_url) -> Iterator[str]:
     """A database of this test's own standing in for the recipe's service container (never
     the recipe's own name, which a developer's server may hold), dropped afterwards."""
-    name = f"synth_ci_{uuid.uuid4().hex[:8]}_test"
-    url = other_database(database_url, name)
+    url = other_database(database_url, f"synth_ci_{uuid.uuid4().hex[:8]}_test")
     try:
         yield url
     finally:
-        drop_database(database_url, name)
+        drop_database(database_url, target.database_name(url))
 
 
 def _environment(variables: dict[str, str], workspace: Path, url: str) -> dict[str, str]:

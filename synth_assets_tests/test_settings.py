@@ -16,7 +16,7 @@ from synth_assets.generate.common import Context
 from synth_assets.generate.users import generate_users
 from synth_assets.load import target
 from synth_assets.settings import SettingError
-from synth_assets_tests.support.database import other_database, stored_rows
+from synth_assets_tests.support.database import other_database, stored_rows, worker_name
 
 PERSONA = "retiree"
 
@@ -58,7 +58,7 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
     assert not (tmp_path / "home" / "pgdata").exists()
     loaded = _metadata(result, "postgres_tables")["database_settings"].value
     assert loaded["url"]["source"] == "SYNTH_DATABASE_URL"
-    assert target.database_name(loaded["url"]["value"]) == "synth_fault_test"
+    assert target.database_name(loaded["url"]["value"]) == worker_name("synth_fault_test")
     assert loaded["statement_timeout_s"] == {"value": 5.0, "source": "config"}
     assert loaded["allow_any_database"] == {"value": False, "source": "default"}
     generation = _metadata(result, "users")["generation_settings"].value

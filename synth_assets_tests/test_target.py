@@ -8,7 +8,12 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from synth_assets.load import postgres, target
-from synth_assets_tests.support.database import database_exists, other_database, public_tables
+from synth_assets_tests.support.database import (
+    database_exists,
+    other_database,
+    public_tables,
+    worker_name,
+)
 
 SECRET = "Sup3rS3cret-pw"
 SECRET_SHAPES = [
@@ -68,6 +73,9 @@ def test_closed_port_names_host_port_and_database():
     assert SECRET not in message
 
 
+PRODLIKE = worker_name("synth_prodlike")  # a name the guard refuses, this worker's own
+
+
 def _unsafe(database_url: str, name: str = "synth_prodlike") -> str:
     """An existing database on the test server whose name the guard refuses."""
     return other_database(database_url, name)
@@ -79,23 +87,23 @@ def _with(url: str, **overrides: str) -> str:
 
 @pytest.mark.parametrize("name", ["synth", "production", "synth_demo_backup", "test"])
 def test_guard_refuses_unsafe_names_it_connects_to(database_url, name):
-    with pytest.raises(target.UnsafeDatabaseError, match=f"'{name}'"):
+    with pytest.raises(target.UnsafeDatabaseError, match=f"'{worker_name(name)}'"):
         target.Target(_unsafe(database_url, name)).connect()
 
 
 def test_guard_judges_dbname_override_not_the_url_path(database_url):
     """The hostile tester's URL: the path says *_test, ``?dbname=`` says otherwise."""
     unsafe = _unsafe(database_url)
-    decoy = "heldout_decoy_test"
+    decoy = worker_name("heldout_decoy_test")
     params = target.parameters(unsafe)
     url = (
         f"postgresql://{params.get('user', '')}@/{decoy}?host={params['host']}"
-        f"&port={params.get('port', '5432')}&dbname=synth_prodlike"
+        f"&port={params.get('port', '5432')}&dbname={PRODLIKE}"
     )
-    assert target.parameters(url)["dbname"] == "synth_prodlike"
-    with pytest.raises(target.UnsafeDatabaseError, match="'synth_prodlike'"):
+    assert target.parameters(url)["dbname"] == PRODLIKE
+    with pytest.raises(target.UnsafeDatabaseError, match=f"'{PRODLIKE}'"):
         target.Target(url).connect()
-    with pytest.raises(target.UnsafeDatabaseError, match="'synth_prodlike'"):
+    with pytest.raises(target.UnsafeDatabaseError, match=f"'{PRODLIKE}'"):
         postgres.ensure_schema(url)
     assert public_tables(unsafe) == 0
     with pytest.raises(target.UnsafeDatabaseError):
@@ -106,9 +114,9 @@ def test_guard_judges_dbname_override_not_the_url_path(database_url):
 def test_guard_judges_a_database_taken_from_the_environment(database_url, monkeypatch):
     unsafe = _unsafe(database_url)
     bare = {k: v for k, v in target.parameters(unsafe).items() if k != "dbname"}
-    monkeypatch.setenv("PGDATABASE", "synth_prodlike")
+    monkeypatch.setenv("PGDATABASE", PRODLIKE)
     url = make_conninfo("", **bare)
-    with pytest.raises(target.UnsafeDatabaseError, match="'synth_prodlike'"):
+    with pytest.raises(target.UnsafeDatabaseError, match=f"'{PRODLIKE}'"):
         postgres.ensure_schema(url)
     assert public_tables(unsafe) == 0
 
@@ -118,30 +126,30 @@ def test_guard_judges_a_database_taken_from_a_service_file(database_url, tmp_pat
     params = target.parameters(unsafe)
     lines = [f"{key}={params[key]}" for key in ("host", "port", "user") if params.get(key)]
     (tmp_path / "pg_service.conf").write_text(
-        "[synth_service]\n" + "\n".join([*lines, "dbname=synth_prodlike"]) + "\n"
+        "[synth_service]\n" + "\n".join([*lines, f"dbname={PRODLIKE}"]) + "\n"
     )
     monkeypatch.setenv("PGSERVICEFILE", str(tmp_path / "pg_service.conf"))
-    with pytest.raises(target.UnsafeDatabaseError, match="'synth_prodlike'"):
+    with pytest.raises(target.UnsafeDatabaseError, match=f"'{PRODLIKE}'"):
         postgres.ensure_schema("service=synth_service")
     assert public_tables(unsafe) == 0
 
 
 def test_ensure_database_creates_the_resolved_name_only_when_safe(database_url):
-    name = "synth_created_test"
+    name = worker_name("synth_created_test")
     with target.connect(database_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
     url = _with(database_url, dbname=name)
     target.ensure_database(url)
     assert database_exists(database_url, name)
     with pytest.raises(target.UnsafeDatabaseError):
-        target.ensure_database(_with(database_url, dbname="synth_never_created"))
-    assert not database_exists(database_url, "synth_never_created")
+        target.ensure_database(_with(database_url, dbname=worker_name("synth_never_created")))
+    assert not database_exists(database_url, worker_name("synth_never_created"))
 
 
 def test_guard_can_be_overridden_explicitly(database_url):
     unsafe = _unsafe(database_url)
     with target.Target(unsafe, allow_any=True).connect() as conn:
-        assert target.current_database(conn) == "synth_prodlike"
+        assert target.current_database(conn) == PRODLIKE
 
 
 @pytest.mark.parametrize(
@@ -183,7 +191,7 @@ def test_the_guard_cannot_be_spoofed_by_a_function_on_the_search_path(database_u
     params = target.parameters(spoofed)
     url = make_conninfo("", **params, options="-c search_path=public,pg_catalog")
     with target.Target(url).connect() as conn:
-        assert target.current_database(conn) == "synth_spoof_test"
+        assert target.current_database(conn) == worker_name("synth_spoof_test")
 
 
 def test_a_name_postgres_would_truncate_is_not_created(database_url):

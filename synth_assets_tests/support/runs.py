@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -42,10 +45,18 @@ def light_assets() -> list[AssetsDefinition]:
     ]
 
 
+@functools.cache
+def _exports_root() -> str:
+    """This process's folder for the runs' exports, removed when it exits."""
+    root = tempfile.mkdtemp(prefix="synth_test_exports_")
+    atexit.register(shutil.rmtree, root, True)
+    return root
+
+
 def resources_for(url: str, **generation: object) -> dict[str, object]:
     """Run resources for tests: the given database, exports in a fresh temporary folder, as
     of ``AS_OF`` unless ``as_of`` says otherwise."""
-    exports = tempfile.mkdtemp(prefix="synth_exports_")
+    exports = tempfile.mkdtemp(dir=_exports_root())
     generation.setdefault("as_of", AS_OF.isoformat())
     return {
         "io_manager": run_cached_arrow_io_manager,
