@@ -108,7 +108,8 @@ def test_failing_check_blocks_the_loader(
     database_url, monkeypatch, generator, corrupt, table, check, failures_key
 ):
     """Two blocks in two shards, each with the defect: the check adds up both shards' failures,
-    names the shard of each example, and nothing is published."""
+    names the shard of each example, and nothing is published. A run of its own: its
+    generator is broken on purpose."""
     persona = "retiree"
     stored = stored_rows(database_url, table, persona)
     monkeypatch.setattr(generation, generator, corrupt(getattr(generation, generator)))

@@ -275,6 +275,7 @@ def _swap_is_waiting(url: str) -> bool:
 
 
 def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):
+    """A run of its own against a database the guard refuses: refused at once, not retried."""
     monkeypatch.delenv(target.ALLOW_ANY_ENV, raising=False)
     guarded = other_database(database_url, "synth_guarded")
     result = materialize(
@@ -370,6 +371,7 @@ def test_unknown_persona_is_a_clear_error():
 
 
 def test_server_down_names_host_and_database_and_is_retried():
+    """A run of its own against a closed port: each retry fails the same way."""
     url = "postgresql://synth:pw-never-shown@127.0.0.1:1/synth_down_test"
     result = materialize(
         all_assets(NO_DELAY),  # the shipped retries, without their waits

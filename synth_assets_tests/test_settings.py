@@ -32,7 +32,8 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
     database_url, personas, tmp_path, monkeypatch
 ):
     """The hostile tester's command: SYNTH_DATABASE_URL and SYNTH_SCALE in the environment,
-    run config naming only statement_timeout_s (and the README's seed example)."""
+    run config naming only statement_timeout_s (and the README's seed example). A run of its
+    own: the environment and run config it is given are what is tested."""
     fault = other_database(database_url, "synth_fault_test")
     monkeypatch.setenv("SYNTH_DATABASE_URL", fault)
     monkeypatch.setenv("SYNTH_SCALE", "2")
@@ -74,6 +75,7 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
 def test_an_empty_or_unusable_configured_target_fails_without_falling_back(
     tmp_path, monkeypatch, url
 ):
+    """A run of its own, refused at its first step: the configured target is what is tested."""
     monkeypatch.setenv("SYNTH_DATABASE_URL", url)
     monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))

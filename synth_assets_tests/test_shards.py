@@ -81,6 +81,7 @@ def test_a_shard_size_that_is_not_a_multiple_of_the_block_is_refused(ctx):
 def test_the_database_holds_the_same_rows_at_every_shard_size(
     database_url, whole, whole_loaded, monkeypatch
 ):
+    """Three runs of its own, one per shard size: the shard size is what is tested."""
     monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(LIGHT_DIR))
     url = other_database(database_url, "synth_shards_test")
     sums = {}
