@@ -3,22 +3,15 @@
 import os
 from collections.abc import Mapping
 
-from dagster import AssetsDefinition, Definitions, in_process_executor, multiprocess_executor
+from dagster import Definitions, in_process_executor, multiprocess_executor
 from dagster_celery import celery_executor
 
 from synth_assets.defs import assets, tables
-from synth_assets.defs.failure_policy import RETRIES, Retries
 from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.resources import default_resources
 from synth_assets.defs.schedules import nightly_refresh
 from synth_assets.defs.sensors import persona_file_changes
 from synth_assets.settings import SettingError
-
-
-def all_assets(retries: Retries = RETRIES) -> list[AssetsDefinition]:
-    """The tables, the loader and the exports, their steps retried by ``retries``."""
-    return [tables.table_assets(retries), assets.loader_asset(retries), assets.exports]
-
 
 TABLE_ASSETS = [tables.tables]
 ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables, assets.exports]

@@ -40,6 +40,9 @@ from synth_assets_tests.support.runs import (
     metadata_of,
 )
 
+# Its module fixture is costly: the module's tests share one xdist worker.
+pytestmark = pytest.mark.xdist_group(__name__)
+
 STAMP = "20250101T030000Z"
 LARGEST = "young_professional"
 SMALLEST = "retiree"

@@ -22,7 +22,7 @@ from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
 from synth_assets import hooks
-from synth_assets.definitions import ALL_ASSETS, all_assets
+from synth_assets.definitions import ALL_ASSETS
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -41,7 +41,6 @@ from synth_assets_tests.support.runs import (
     AS_OF,
     LIGHT,
     LIGHT_DIR,
-    NO_DELAY,
     light_assets,
     metadata_of,
     resources_for,
@@ -374,7 +373,7 @@ def test_server_down_names_host_and_database_and_is_retried():
     """A run of its own against a closed port: each retry fails the same way."""
     url = "postgresql://synth:pw-never-shown@127.0.0.1:1/synth_down_test"
     result = materialize(
-        all_assets(NO_DELAY),  # the shipped retries, without their waits
+        ALL_ASSETS,
         partition_key="retiree",
         resources=resources_for(url),
         instance=DagsterInstance.ephemeral(),

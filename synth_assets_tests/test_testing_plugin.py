@@ -26,6 +26,8 @@ from synth_assets_tests.support.database import (
 from synth_assets_tests.support.runs import AS_OF
 
 pytest_plugins = ["pytester"]
+# Its module fixture is costly: the module's tests share one xdist worker.
+pytestmark = pytest.mark.xdist_group(__name__)
 
 VICTIM = "synth_victim_test"
 APP_TESTS = """

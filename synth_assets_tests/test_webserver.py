@@ -1,6 +1,7 @@
 """End to end through the web UI's API: start the Dagster webserver on this code location,
 find the assets, checks and partitions over GraphQL, launch one persona as the UI does, wait
-for the run, and find its rows in PostgreSQL."""
+for the run, and find its rows in PostgreSQL; terminate a run while its loader waits, and
+find it CANCELED, not retried, with the previous rows in place."""
 
 import json
 import os
@@ -17,9 +18,14 @@ from pathlib import Path
 import pytest
 
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.load import schema
-from synth_assets_tests.support.database import stored_rows
+from synth_assets.defs.schedules import as_of_config
+from synth_assets.load import postgres, schema, staging, target
+from synth_assets_tests.support.database import checksums, query, stored_rows
+from synth_assets_tests.support.processes import wait_for
 from synth_assets_tests.support.runs import AS_OF
+
+# Its module fixture is costly: the module's tests share one xdist worker.
+pytestmark = pytest.mark.xdist_group(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBSERVER = str(Path(sys.executable).parent / "dagster-webserver")
@@ -48,6 +54,22 @@ mutation Launch($params: ExecutionParams!) {
 }
 """
 RUN_STATUS = "query Run($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+TERMINATE = """
+mutation Terminate($id: String!) {
+  terminateRun(runId: $id) {
+    __typename
+    ... on TerminateRunFailure { message }
+    ... on PythonError { message }
+  }
+}
+"""
+STEP_EVENTS = """
+query Events($id: ID!) {
+  logsForRun(runId: $id) {
+    ... on EventConnection { events { __typename ... on StepEvent { stepKey } } }
+  }
+}
+"""
 
 
 def _free_port() -> int:
@@ -130,31 +152,80 @@ def test_ui_lists_assets_checks_and_partitions(webserver):
     assert by_name["postgres_tables"]["groupName"] == "warehouse"
 
 
-def test_launch_one_persona_as_the_ui_does(webserver, database_url, frames):
-    port, home = webserver
-    persona = "retiree"
+def _launch(port: int, persona: str, run_config: dict | None = None) -> str:
+    """Launch refresh_all_personas for ``persona`` as the UI's launchpad does: its run id."""
     params = {
         "selector": {
             "repositoryLocationName": LOCATION,
             "repositoryName": "__repository__",
             "jobName": "refresh_all_personas",
         },
-        "runConfigData": {},
+        "runConfigData": run_config or {},
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": persona}]},
     }
     launched = graphql(port, LAUNCH, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
-    run_id = launched["run"]["runId"]
-    deadline = time.monotonic() + 300
-    status = None
-    while time.monotonic() < deadline:
-        status = graphql(port, RUN_STATUS, {"id": run_id})["runOrError"]["status"]
-        if status in ("SUCCESS", "FAILURE", "CANCELED"):
-            break
-        time.sleep(2)
-    assert status == "SUCCESS"
+    return launched["run"]["runId"]
+
+
+def _finished(port: int, run_id: str) -> str:
+    """The run's status once it has ended."""
+    return wait_for(
+        lambda: next(
+            (s for s in [_status(port, run_id)] if s in ("SUCCESS", "FAILURE", "CANCELED")), None
+        ),
+        300,
+        f"run {run_id} to end",
+        every=0.5,
+    )
+
+
+def _status(port: int, run_id: str) -> str:
+    return graphql(port, RUN_STATUS, {"id": run_id})["runOrError"]["status"]
+
+
+def test_launch_one_persona_as_the_ui_does(webserver, database_url, frames):
+    port, home = webserver
+    persona = "retiree"
+    assert _finished(port, _launch(port, persona)) == "SUCCESS"
     for table in schema.TABLE_NAMES:
         assert stored_rows(database_url, table, persona) == len(frames[persona][table]), table
     manifests = list((home / "exports" / persona).glob("*/manifest.json"))
     assert len(manifests) == 1
     assert json.loads(manifests[0].read_text())["rows"]["users"] == len(frames[persona]["users"])
+
+
+def test_a_run_terminated_while_its_loader_waits_is_canceled_and_publishes_nothing(
+    webserver, database_url, frames
+):
+    """The hostile tester's case: another session holds the persona's publish lock, a run as
+    of another day is launched, and terminated from the UI while its loader waits. It ends
+    CANCELED, no step is retried, and the persona keeps its rows once the lock is let go."""
+    port, _ = webserver
+    persona = "student"
+    postgres.ensure_schema(database_url)
+    postgres.replace_partition(database_url, persona, frames[persona])
+    before = checksums(database_url, persona)
+    with target.connect(database_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key(persona),))
+        run_id = _launch(port, persona, as_of_config("2026-11-25"))
+        wait_for(lambda: _waiting_for_the_lock(database_url), 120, "the loader to wait")
+        terminated = graphql(port, TERMINATE, {"id": run_id})["terminateRun"]
+        assert terminated["__typename"] == "TerminateRunSuccess", terminated
+        wait_for(lambda: _status(port, run_id) != "STARTED", 60, "the run to stop", every=0.2)
+    assert _finished(port, run_id) == "CANCELED"
+    events = graphql(port, STEP_EVENTS, {"id": run_id})["logsForRun"]["events"]
+    kinds = {e["__typename"] for e in events}
+    assert "ExecutionStepUpForRetryEvent" not in kinds and "ExecutionStepRestartEvent" not in kinds
+    assert not _waiting_for_the_lock(database_url), "a backend still waits for the dead run"
+    assert checksums(database_url, persona) == before, "the terminated run published"
+
+
+def _waiting_for_the_lock(url: str) -> bool:
+    rows = query(
+        url,
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+        "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = %s",
+        (staging.APPLICATION_NAME,),
+    )
+    return rows[0][0] > 0

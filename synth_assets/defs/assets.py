@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
-    AssetsDefinition,
     Failure,
     MetadataValue,
     Output,
@@ -15,10 +14,10 @@ from dagster import (
 )
 
 from synth_assets import export, profile
-from synth_assets.defs.failure_policy import REFUSALS, RETRIES, Retries
+from synth_assets.defs.failure_policy import LOAD_RETRIES, step_failures
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import ExportSettings, SynthDatabase, describe
+from synth_assets.defs.resources import ExportSettings, StepRetries, SynthDatabase, describe
 from synth_assets.defs.tables import TableLoad
 from synth_assets.load import staging
 
@@ -39,39 +38,37 @@ def _same_load(context: AssetExecutionContext, loads: tuple[TableLoad, ...]) -> 
     return first
 
 
-def loader_asset(retries: Retries = RETRIES) -> AssetsDefinition:
-    """The loader asset, retried by ``retries`` (tests use no delay)."""
-
-    @asset(
-        partitions_def=persona_partitions,
-        group_name="warehouse",
-        kinds={"postgres"},
-        description=(
-            "Publishes the persona's rows, staged shard by shard, into PostgreSQL in one "
-            "transaction (keyed, swapped in for the old partitions with every constraint "
-            "validated across shards). Runs only after every blocking check passed."
-        ),
-        retry_policy=retries.load,
-    )
-    def postgres_tables(
-        context: AssetExecutionContext,
-        database: SynthDatabase,
-        users: TableLoad,
-        accounts: TableLoad,
-        transactions: TableLoad,
-        liabilities: TableLoad,
-        content: TableLoad,
-        jobs: TableLoad,
-        transaction_changes: TableLoad,
-    ) -> Output[None]:
-        loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
-        return _publish(context, database, loads)
-
-    return postgres_tables
+@asset(
+    partitions_def=persona_partitions,
+    group_name="warehouse",
+    kinds={"postgres"},
+    description=(
+        "Publishes the persona's rows, staged shard by shard, into PostgreSQL in one "
+        "transaction (keyed, swapped in for the old partitions with every constraint "
+        "validated across shards). Runs only after every blocking check passed."
+    ),
+)
+def postgres_tables(
+    context: AssetExecutionContext,
+    database: SynthDatabase,
+    retries: StepRetries,
+    users: TableLoad,
+    accounts: TableLoad,
+    transactions: TableLoad,
+    liabilities: TableLoad,
+    content: TableLoad,
+    jobs: TableLoad,
+    transaction_changes: TableLoad,
+) -> Output[None]:
+    loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
+    return _publish(context, database, retries, loads)
 
 
 def _publish(
-    context: AssetExecutionContext, database: SynthDatabase, loads: tuple[TableLoad, ...]
+    context: AssetExecutionContext,
+    database: SynthDatabase,
+    retries: StepRetries,
+    loads: tuple[TableLoad, ...],
 ) -> Output[None]:
     """Publish the staged load every table names, with what the loader reports."""
     load = _same_load(context, loads)
@@ -82,14 +79,12 @@ def _publish(
             allow_retries=False,
         )
     started = time.perf_counter()
-    try:
+    with step_failures(context, retries, LOAD_RETRIES):
         resolved = database.resolved()
         where = database.target(resolved)
         result = staging.publish(
             where, load.persona, load.load, load.shards, resolved["statement_timeout_s"].value
         )
-    except (*REFUSALS, staging.StagingError) as error:
-        raise Failure(description=str(error), allow_retries=False) from None
     seconds = time.perf_counter() - started
     total = sum(result.rows.values())
     context.log.info(
@@ -115,9 +110,6 @@ def _publish(
             "publish_seconds": round(seconds, 3),
         },
     )
-
-
-postgres_tables = loader_asset()
 
 
 @asset(

@@ -1,12 +1,21 @@
-"""How steps meet failure: refusals that another try cannot fix fail at once, without their
-retries; passing trouble (the server restarting, a lock held, a lost worker) is retried."""
+"""How steps meet failure: refusals that another try cannot fix fail at once; passing
+trouble (the server restarting, a lock held, a lost worker) is retried with backoff; an
+interrupt (a run terminated from the UI, SIGTERM, SIGINT) is never retried.
 
-from dataclasses import dataclass
+The steps ask for their retries themselves (``RetryRequested``) instead of carrying a
+``RetryPolicy``: Dagster turns an interrupt inside a step that has a RetryPolicy into a
+retry, so a run cancelled while its loader waited for a lock published on its next attempt.
+Without one, the interrupt ends the step and the run (CANCELED when the user asked for it)."""
 
-from dagster import Backoff, RetryPolicy
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from dagster import Failure, OpExecutionContext, RetryRequested
+
+from synth_assets.defs.resources import StepRetries
 from synth_assets.load import target
 from synth_assets.load.drift import SchemaDriftError
+from synth_assets.load.staging import StagingError
 from synth_assets.personas import PersonaError
 from synth_assets.settings import SettingError
 
@@ -16,28 +25,35 @@ REFUSALS = (
     SettingError,
     SchemaDriftError,
     PersonaError,
+    StagingError,
 )
 
-RETRY_DELAY_S = 1.0  # the first retry's wait; each next one waits twice as long
+LOAD_RETRIES = 3  # steps that talk to the database
+SHARD_RETRIES = 2  # a shard's rows are staged at most once whatever its retries (the ledger)
 
 
-@dataclass(frozen=True)
-class Retries:
-    """The retry policies of the steps, from one first delay (tests use 0: the same retries,
-    none of the waiting)."""
+@contextmanager
+def step_failures(
+    context: OpExecutionContext, retries: StepRetries, max_retries: int
+) -> Iterator[None]:
+    """Around a step's work: a refusal fails the step for good, any other error asks for a
+    retry (up to ``max_retries``, waiting as ``retries`` says), and an interrupt is left to
+    end the step and the run."""
+    try:
+        yield
+    except REFUSALS as error:
+        raise Failure(description=str(error), allow_retries=False) from None
+    except Failure as failure:
+        if not failure.allow_retries:
+            raise
+        raise _retry(context, retries, max_retries) from failure
+    except RetryRequested:
+        raise
+    except Exception as error:
+        raise _retry(context, retries, max_retries) from error
 
-    delay_s: float = RETRY_DELAY_S
 
-    @property
-    def load(self) -> RetryPolicy:
-        """Steps that talk to the database: transient failures retried with backoff."""
-        return RetryPolicy(max_retries=3, delay=self.delay_s, backoff=Backoff.EXPONENTIAL)
-
-    @property
-    def shard(self) -> RetryPolicy:
-        """A shard step: its rows are staged at most once whatever its retries (the ledger
-        of ``load.staging``)."""
-        return RetryPolicy(max_retries=2, delay=self.delay_s, backoff=Backoff.EXPONENTIAL)
-
-
-RETRIES = Retries()
+def _retry(context: OpExecutionContext, retries: StepRetries, max_retries: int) -> RetryRequested:
+    return RetryRequested(
+        max_retries=max_retries, seconds_to_wait=retries.wait_s(context.retry_number)
+    )

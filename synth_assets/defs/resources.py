@@ -149,6 +149,24 @@ class ExportSettings(_Resolved):
         return Path(directory).resolve()
 
 
+class StepRetries(ConfigurableResource):
+    """How a step that met passing trouble (the server restarting, a lock held past its
+    wait, a lost worker) is retried: the first retry after ``delay_s`` seconds, each next one
+    after twice as long. Refusals and interrupts are never retried."""
+
+    delay_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=600,
+        allow_inf_nan=False,
+        description="Seconds before a step's first retry (doubling for each next one).",
+    )
+
+    def wait_s(self, retry_number: int) -> float:
+        """The wait before the retry that follows attempt ``retry_number`` (0 = the first)."""
+        return self.delay_s * 2**retry_number
+
+
 def default_resources() -> dict[str, object]:
     """The resources of the code location: nothing is fixed here, so each field comes from
     run config, else its environment variable (read at run time), else its default."""
@@ -157,4 +175,5 @@ def default_resources() -> dict[str, object]:
         "generation": GenerationSettings(),
         "exports": ExportSettings(),
         "database": SynthDatabase(),
+        "retries": StepRetries(),
     }

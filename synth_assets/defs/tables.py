@@ -21,7 +21,6 @@ from dagster import (
     DagsterRunStatus,
     DynamicOut,
     DynamicOutput,
-    Failure,
     GraphOut,
     MetadataValue,
     OpExecutionContext,
@@ -34,10 +33,16 @@ from dagster import (
 from synth_assets import export, profile, shards
 from synth_assets.checks import registry
 from synth_assets.checks.fidelity import add
-from synth_assets.defs.failure_policy import REFUSALS, RETRIES, Retries
+from synth_assets.defs.failure_policy import LOAD_RETRIES, SHARD_RETRIES, step_failures
 from synth_assets.defs.metadata import table_metadata
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase, describe
+from synth_assets.defs.resources import (
+    ExportSettings,
+    GenerationSettings,
+    StepRetries,
+    SynthDatabase,
+    describe,
+)
 from synth_assets.generate.frames import ORDER
 from synth_assets.load import postgres, staging
 
@@ -141,10 +146,11 @@ def plan_shards(
     generation: GenerationSettings,
     database: SynthDatabase,
     exports: ExportSettings,
+    retries: StepRetries,
 ):
     """Split the persona into shards; create the load's staging and the export's folder."""
     persona = context.partition_key
-    try:
+    with step_failures(context, retries, LOAD_RETRIES):
         as_of = generation.as_of_date(_created(context).date())
         ctx = generation.context(persona, as_of.value)
         load = staging.load_id(context.run_id)
@@ -168,8 +174,6 @@ def plan_shards(
             )  # fmt: skip
             if dropped:
                 context.log.info(f"removed the staging of ended loads {dropped}")
-    except (*REFUSALS, staging.StagingError) as error:
-        raise Failure(description=str(error), allow_retries=False) from None
     context.instance.add_run_tags(context.run_id, {AS_OF_TAG: ctx.as_of.isoformat()})
     context.log.info(
         f"{persona} as of {ctx.as_of} ({as_of.source}; window {ctx.window.start} to "
@@ -185,16 +189,15 @@ def build_shard(
     context: OpExecutionContext,
     generation: GenerationSettings,
     database: SynthDatabase,
+    retries: StepRetries,
     shard: shards.ShardPlan,
 ) -> shards.ShardResult:
     """Generate one shard's rows of every table, judge every rule, write its export part and
     stage its rows (the last two only if no blocking rule failed)."""
-    try:
+    with step_failures(context, retries, SHARD_RETRIES):
         ctx = generation.context(shard.persona, shard.as_of)
         where = database.target() if shard.stage else None
         result = shards.run_shard(ctx, shard, where, database.timeout_s())
-    except (*REFUSALS, staging.StagingError) as error:
-        raise Failure(description=str(error), allow_retries=False) from None
     transactions = result.rows["transactions"]
     context.log.info(
         f"{shard.label}: blocks {shard.first_block}-{shard.stop_block - 1}, "
@@ -302,25 +305,20 @@ def combine_shards(
     yield from _check_results(ctx.persona, results)
 
 
-def table_assets(retries: Retries = RETRIES) -> AssetsDefinition:
-    """The seven tables as one graph-backed asset, its steps retried by ``retries``."""
-
-    @graph(name="persona_tables", out={name: GraphOut() for name in [*ORDER, *CHECK_OUTPUTS]})
-    def persona_tables():
-        plans = plan_shards.with_retry_policy(retries.load)()
-        results = plans.map(build_shard.with_retry_policy(retries.shard)).collect()
-        return combine_shards(results)._asdict()
-
-    return AssetsDefinition.from_graph(
-        persona_tables,
-        keys_by_output_name={name: AssetKey(name) for name in ORDER},
-        internal_asset_deps={name: {AssetKey(p) for p in PARENTS[name]} for name in ORDER},
-        partitions_def=persona_partitions,
-        group_names_by_output_name={name: TABLES[name][0] for name in ORDER},
-        descriptions_by_output_name={name: TABLES[name][1] for name in ORDER},
-        tags_by_output_name={name: {"dagster/kind/pandas": ""} for name in ORDER},
-        check_specs=CHECK_SPECS,
-    )
+@graph(out={name: GraphOut() for name in [*ORDER, *CHECK_OUTPUTS]})
+def persona_tables():
+    plans = plan_shards()
+    results = plans.map(build_shard).collect()
+    return combine_shards(results)._asdict()
 
 
-tables = table_assets()
+tables = AssetsDefinition.from_graph(
+    persona_tables,
+    keys_by_output_name={name: AssetKey(name) for name in ORDER},
+    internal_asset_deps={name: {AssetKey(p) for p in PARENTS[name]} for name in ORDER},
+    partitions_def=persona_partitions,
+    group_names_by_output_name={name: TABLES[name][0] for name in ORDER},
+    descriptions_by_output_name={name: TABLES[name][1] for name in ORDER},
+    tags_by_output_name={name: {"dagster/kind/pandas": ""} for name in ORDER},
+    check_specs=CHECK_SPECS,
+)

@@ -18,12 +18,14 @@ in the ledger are ever dropped.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from synth_assets.load import partitions, schema
 from synth_assets.load.copy import copy_frame
@@ -77,13 +79,22 @@ def _staged(table: str, persona: str, load: str) -> sql.Identifier:
     return sql.Identifier(SCHEMA, staged_name(table, persona, load))
 
 
-def _transaction(target: Target | str, timeout_s: float):
-    conn = as_target(target).connect(application_name=APPLICATION_NAME)
-    with conn.cursor() as cur:
-        cur.execute(
+@contextmanager
+def _transaction(target: Target | str, timeout_s: float) -> Iterator[psycopg.Connection]:
+    """A connection whose work commits at the end of the block, or rolls back. A statement
+    still running when the block is left by an interrupt (a run terminated from the UI) is
+    cancelled on the server, so no backend goes on waiting for a lock on a dead run's
+    behalf (psycopg does so itself only for KeyboardInterrupt)."""
+    with as_target(target).connect(application_name=APPLICATION_NAME) as conn:
+        conn.execute(
             sql.SQL("SET statement_timeout = {}").format(sql.Literal(f"{int(timeout_s * 1000)}ms"))
         )
-    return conn
+        try:
+            yield conn
+        except BaseException:
+            if conn.info.transaction_status == TransactionStatus.ACTIVE:
+                conn.cancel_safe()
+            raise
 
 
 def _ensure_ledger(cur: psycopg.Cursor) -> None:

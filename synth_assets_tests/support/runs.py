@@ -11,10 +11,14 @@ from pathlib import Path
 
 from dagster import AssetsDefinition, StaticPartitionsDefinition
 
-from synth_assets.definitions import all_assets
-from synth_assets.defs.failure_policy import Retries
+from synth_assets.definitions import ALL_ASSETS
 from synth_assets.defs.io_managers import run_cached_arrow_io_manager
-from synth_assets.defs.resources import ExportSettings, GenerationSettings, SynthDatabase
+from synth_assets.defs.resources import (
+    ExportSettings,
+    GenerationSettings,
+    StepRetries,
+    SynthDatabase,
+)
 from synth_assets.personas import Persona, load_persona
 
 # The date the tests' data is as of, so that no result depends on the day the suite runs (a
@@ -28,7 +32,7 @@ AS_OF = dt.date(2026, 11, 23)
 LIGHT = "light"
 LIGHT_DIR = Path(__file__).resolve().parent / "personas"
 LIGHT_BLOCKS = 3
-NO_DELAY = Retries(delay_s=0)  # the shipped retries, without their waits
+NO_DELAY = StepRetries(delay_s=0)  # the shipped retries, without their waits
 
 
 def light_persona() -> Persona:
@@ -36,12 +40,12 @@ def light_persona() -> Persona:
 
 
 def light_assets() -> list[AssetsDefinition]:
-    """Every asset, partitioned by the light persona's folder, retried without delays (the
-    run also needs SYNTH_PERSONAS_DIR set to ``LIGHT_DIR``, where the steps read it)."""
+    """Every asset, partitioned by the light persona's folder (the run also needs
+    SYNTH_PERSONAS_DIR set to ``LIGHT_DIR``, where the steps read it)."""
     partitions = StaticPartitionsDefinition([LIGHT])
     return [
         asset.map_asset_specs(lambda spec: spec.replace_attributes(partitions_def=partitions))
-        for asset in all_assets(NO_DELAY)
+        for asset in ALL_ASSETS
     ]
 
 
@@ -55,7 +59,7 @@ def _exports_root() -> str:
 
 def resources_for(url: str, **generation: object) -> dict[str, object]:
     """Run resources for tests: the given database, exports in a fresh temporary folder, as
-    of ``AS_OF`` unless ``as_of`` says otherwise."""
+    of ``AS_OF`` unless ``as_of`` says otherwise, retries without their waits."""
     exports = tempfile.mkdtemp(dir=_exports_root())
     generation.setdefault("as_of", AS_OF.isoformat())
     return {
@@ -63,6 +67,7 @@ def resources_for(url: str, **generation: object) -> dict[str, object]:
         "generation": GenerationSettings(**generation),
         "database": SynthDatabase(url=url),
         "exports": ExportSettings(directory=exports),
+        "retries": NO_DELAY,
     }
 
 
