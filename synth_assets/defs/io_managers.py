@@ -1,7 +1,8 @@
-"""Storage between steps: Arrow IPC files under DAGSTER_HOME (so a later run, a `checks_only`
-run or a single-asset materialisation can read a persona's tables), plus an in-memory cache
-for the current run, so with the in-process executor a table is handed to each of its ~10
-consumers without being read again.
+"""Storage between steps: files under DAGSTER_HOME, one folder per run, so each step of a run
+(in its own process on the multiprocess and Celery executors) reads what its run's steps
+wrote and never another run's: concurrent runs of one persona hand on different loads. An
+in-memory cache serves a value to the step that wrote it and the steps after it in the same
+process without reading the file again.
 
 Arrow IPC rather than pickle (measured in benchmarks/io_storage.py): the frames' columns are
 already Arrow buffers, so writing streams them to the file without the full in-memory copy
@@ -20,6 +21,10 @@ from upath import UPath
 ARROW_MAGIC = b"ARROW1"
 
 
+class HandOffMissingError(FileNotFoundError):
+    """A step's input was not written by a step of its run."""
+
+
 def write_frame(frame: pd.DataFrame, path: str) -> None:
     """Write atomically: a reader (or a memory map of the old file) never sees half a file."""
     partial = f"{path}.partial"
@@ -32,14 +37,21 @@ def read_frame(path: str) -> pd.DataFrame:
 
 
 class RunCachedArrowIOManager(UPathIOManager):
-    """DataFrames as Arrow IPC files, anything else (the loader's ``None``) pickled; built on
-    Dagster's public ``UPathIOManager``, which lays out one file per asset and partition."""
+    """DataFrames as Arrow IPC files, anything else (what the table assets hand on, the
+    loader's ``None``) pickled; built on Dagster's public ``UPathIOManager``: one file per
+    run, asset and partition (``<run id>/<asset>/<persona>``; op outputs are per run too)."""
 
     extension = ".arrow"
 
     def __init__(self, base_dir: str) -> None:
         super().__init__(base_path=UPath(base_dir))
         self._cache: dict[str, Any] = {}
+
+    def get_asset_relative_path(self, context: InputContext | OutputContext) -> UPath:
+        """The asset's folder in the run that wrote it: for an input, the run of the output
+        it reads (a step of this run, or none: then nothing is found)."""
+        output = context.upstream_output if isinstance(context, InputContext) else context
+        return UPath(output.run_id, *context.asset_key.path)
 
     def dump_to_path(self, context: OutputContext, obj: Any, path: UPath) -> None:
         if isinstance(obj, pd.DataFrame):
@@ -52,6 +64,13 @@ class RunCachedArrowIOManager(UPathIOManager):
     def load_from_path(self, context: InputContext, path: UPath) -> Any:
         key = str(path)
         if key not in self._cache:
+            if not path.exists():
+                raise HandOffMissingError(
+                    f"{context.asset_key.to_user_string()} was not materialised by a step of "
+                    f"this run (run {context.upstream_output.run_id}): the tables and the "
+                    "assets that read them run together (--select '*', '*postgres_tables' or "
+                    "'*exports')"
+                )
             with path.open("rb") as file:
                 is_arrow = file.read(len(ARROW_MAGIC)) == ARROW_MAGIC
                 if not is_arrow:
