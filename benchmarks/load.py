@@ -87,7 +87,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     persona = load_personas()["family"]
-    frames = generate_all(Context(persona, scale=scale_for(args.rows)))
+    ctx = Context(persona, scale=scale_for(args.rows))
+    frames = generate_all(ctx)
     transactions = frames["transactions"]
     total = sum(len(frame) for frame in frames.values())
     with bench_database() as url:
@@ -98,10 +99,10 @@ def main() -> None:
                     sql.SQL("DELETE FROM {} WHERE persona = 'family'").format(sql.Identifier(table))
                 )
         start = time.perf_counter()
-        postgres.replace_partition(url, "family", frames)
+        postgres.replace_partition(url, "family", frames, as_of=ctx.as_of)
         load_s = time.perf_counter() - start
         start = time.perf_counter()
-        postgres.replace_partition(url, "family", frames)
+        postgres.replace_partition(url, "family", frames, as_of=ctx.as_of)
         reload_s = time.perf_counter() - start
         ceiling_s = ceiling_seconds(url, csv_bytes(transactions[schema.columns("transactions")]))
         live_s = live_constraints_seconds(url, frames)

@@ -126,6 +126,13 @@ ALLOW_ANY_DATABASE = Spec(
     False,
     "Allow a database whose name does not end in _demo or _test.",
 )
+ALLOW_OLDER_AS_OF = Spec(
+    "allow_older_as_of",
+    "SYNTH_ALLOW_OLDER_AS_OF",
+    bool,
+    False,
+    "Publish a persona as of a day older than the one it is published as of (going back).",
+)
 STATEMENT_TIMEOUT = Spec(
     "statement_timeout_s",
     "SYNTH_STATEMENT_TIMEOUT_S",

@@ -156,7 +156,7 @@ def load_template(server: str, ctx) -> Template:
                 f"synth_assets: {ctx.persona.name}'s blocking rules failed: {failed}"
             )
         postgres.ensure_schema(template.url(name))
-        postgres.replace_partition(template.url(name), ctx.persona.name, tables)
+        postgres.replace_partition(template.url(name), ctx.persona.name, tables, as_of=ctx.as_of)
     except BaseException:
         drop_database(server, name)
         raise

@@ -110,7 +110,7 @@ def _loaded_checksums(url: str, seed: int) -> dict[str, str]:
     test_shards), as checksums."""
     ctx = Context(light_persona(), seed=seed, as_of=AS_OF)
     postgres.ensure_schema(url)
-    postgres.replace_partition(url, LIGHT, generate_all(ctx))
+    postgres.replace_partition(url, LIGHT, generate_all(ctx), as_of=AS_OF)
     return checksums(url, LIGHT)
 
 

@@ -15,7 +15,7 @@ from synth_assets import export, shards
 from synth_assets.definitions import ALL_ASSETS
 from synth_assets.load import postgres, staging
 from synth_assets_tests.support.database import checksums, other_database
-from synth_assets_tests.support.runs import resources_for
+from synth_assets_tests.support.runs import AS_OF, resources_for
 
 PERSONA = "retiree"
 # Each step, and the function in it that the interrupt lands in.
@@ -32,7 +32,7 @@ def seeded(database_url, frames) -> str:
     """A database holding retiree's rows of seed 42 (the runs below are of seed 7)."""
     url = other_database(database_url, "synth_interrupt_test")
     postgres.ensure_schema(url)
-    postgres.replace_partition(url, PERSONA, frames[PERSONA])
+    postgres.replace_partition(url, PERSONA, frames[PERSONA], as_of=AS_OF)
     return url
 
 

@@ -1,12 +1,17 @@
 """The loader against a real PostgreSQL: schema with real constraints, exact rows, idempotent
 reloads, all-or-nothing replace, the safety guard and masked credentials."""
 
+import datetime as dt
+
 import pandas as pd
 import psycopg
 import pytest
 
-from synth_assets.load import postgres, schema, target
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
+from synth_assets.load import postgres, schema, staging, target
 from synth_assets_tests.support.database import checksum, query, stored_rows
+from synth_assets_tests.support.runs import AS_OF
 
 ORPHAN_QUERIES = [
     "SELECT count(*) FROM accounts a LEFT JOIN users u ON u.id = a.user_id WHERE u.id IS NULL",
@@ -22,7 +27,7 @@ ORPHAN_QUERIES = [
 @pytest.fixture(scope="module")
 def loaded(database_url, frames):
     postgres.ensure_schema(database_url)
-    postgres.replace_partition(database_url, "student", frames["student"])
+    postgres.replace_partition(database_url, "student", frames["student"], as_of=AS_OF)
     return database_url
 
 
@@ -97,7 +102,7 @@ def test_loaded_partitions_enforce_their_keys(loaded, statement, error):
 
 def test_reload_is_idempotent(loaded, frames):
     before = {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES}
-    result = postgres.replace_partition(loaded, "student", frames["student"])
+    result = postgres.replace_partition(loaded, "student", frames["student"], as_of=AS_OF)
     assert result.deleted == {table: len(frames["student"][table]) for table in schema.TABLE_NAMES}
     assert {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES} == before
 
@@ -110,14 +115,14 @@ def test_failed_replace_keeps_previous_rows(loaded, frames):
     jobs.loc[jobs.index[-1], "user_id"] = "00000000-0000-4000-8000-00000000dead"
     broken["jobs"] = jobs
     with pytest.raises(Exception, match="foreign key"):
-        postgres.replace_partition(loaded, "student", broken)
+        postgres.replace_partition(loaded, "student", broken, as_of=AS_OF)
     assert {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES} == before
 
 
 def test_other_personas_untouched_by_a_replace(loaded, frames):
-    postgres.replace_partition(loaded, "retiree", frames["retiree"])
+    postgres.replace_partition(loaded, "retiree", frames["retiree"], as_of=AS_OF)
     before = checksum(loaded, "transactions", "retiree")
-    postgres.replace_partition(loaded, "student", frames["student"])
+    postgres.replace_partition(loaded, "student", frames["student"], as_of=AS_OF)
     assert checksum(loaded, "transactions", "retiree") == before
 
 
@@ -136,3 +141,27 @@ def test_row_counts_reads_back_per_persona(loaded, frames):
     counts = postgres.row_counts(loaded)
     assert isinstance(counts, pd.DataFrame)
     assert counts.loc["student", "transactions"] == len(frames["student"]["transactions"])
+
+
+def test_an_older_as_of_is_refused_unless_asked_for_and_the_published_day_recorded(
+    loaded, personas
+):
+    """Runs that start out of order (a backfill, a schedule catching up) must not leave the
+    tables on an older day: publishing an older day is refused, naming the setting that
+    allows it, and writes nothing; asked for, it is published and recorded."""
+    before = {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES}
+    assert staging.published_as_of(loaded, "student") == AS_OF
+    earlier = AS_OF - dt.timedelta(days=2)
+    older = generate_all(Context(personas["student"], as_of=earlier))
+    with pytest.raises(staging.OlderAsOfError, match="SYNTH_ALLOW_OLDER_AS_OF=1") as refused:
+        postgres.replace_partition(loaded, "student", older, as_of=earlier)
+    assert f"published as of {AS_OF}" in str(refused.value)
+    assert {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES} == before
+    assert staging.published_as_of(loaded, "student") == AS_OF
+    postgres.replace_partition(loaded, "student", older, as_of=earlier, allow_older=True)
+    assert staging.published_as_of(loaded, "student") == earlier
+    assert checksum(loaded, "transactions", "student") != before["transactions"]
+    again = generate_all(Context(personas["student"], as_of=AS_OF))
+    postgres.replace_partition(loaded, "student", again, as_of=AS_OF)
+    assert {table: checksum(loaded, table, "student") for table in schema.TABLE_NAMES} == before
+    assert staging.published_as_of(loaded, "student") == AS_OF

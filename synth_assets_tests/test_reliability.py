@@ -55,7 +55,7 @@ from synth_assets.load import postgres
 from synth_assets.personas import load_personas
 url, persona = sys.argv[1], sys.argv[2]
 frames = generate_all(Context(load_personas()[persona], as_of=datetime.date(2026, 11, 23)))
-postgres.replace_partition(url, persona, frames)
+postgres.replace_partition(url, persona, frames, as_of=datetime.date(2026, 11, 23))
 print("loaded", persona)
 """
 
@@ -66,7 +66,7 @@ PLANNER = "persona_tables.plan_shards"  # the first step to reach for the databa
 def loaded(database_url, frames):
     postgres.ensure_schema(database_url)
     for persona in ("retiree", "student"):
-        postgres.replace_partition(database_url, persona, frames[persona])
+        postgres.replace_partition(database_url, persona, frames[persona], as_of=AS_OF)
     return database_url
 
 
@@ -104,11 +104,11 @@ def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
         hooks.installed("copy", kill_the_third_copy),
         pytest.raises(psycopg.OperationalError),  # the kill surfaces as a driver error
     ):
-        postgres.replace_partition(loaded, "retiree", other)
+        postgres.replace_partition(loaded, "retiree", other, as_of=AS_OF)
     assert len(copies) == 3, "the load went on after its connection was killed"
     assert checksums(loaded, "retiree") == before
     postgres.replace_partition(
-        loaded, "retiree", generate_all(Context(personas["retiree"], as_of=AS_OF))
+        loaded, "retiree", generate_all(Context(personas["retiree"], as_of=AS_OF)), as_of=AS_OF
     )
     assert checksums(loaded, "retiree") == before
 
@@ -201,7 +201,9 @@ def test_lock_wait_gives_up_cleanly_after_the_timeout(loaded, frames):
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key("student"),))
         error = _outcome_within(
             30,
-            lambda: postgres.replace_partition(loaded, "student", frames["student"], timeout_s=1.5),
+            lambda: postgres.replace_partition(
+                loaded, "student", frames["student"], timeout_s=1.5, as_of=AS_OF
+            ),
             lambda: holder.execute("SELECT pg_advisory_unlock_all()"),
         )
     assert isinstance(error, postgres.PartitionBusyError) and "student" in str(error)
@@ -216,7 +218,9 @@ def test_swap_blocked_by_a_lock_gives_up_after_the_timeout_and_rolls_back(loaded
         blocker.execute("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE")
         error = _outcome_within(
             30,
-            lambda: postgres.replace_partition(loaded, "retiree", frames["retiree"], timeout_s=1.5),
+            lambda: postgres.replace_partition(
+                loaded, "retiree", frames["retiree"], timeout_s=1.5, as_of=AS_OF
+            ),
             blocker.rollback,
         )
     assert isinstance(error, postgres.PartitionBusyError), error
@@ -235,7 +239,9 @@ def test_readers_keep_answering_while_a_swap_waits_for_a_lock(loaded, frames):
 
         def load() -> None:
             try:
-                postgres.replace_partition(loaded, "retiree", frames["retiree"], timeout_s=60)
+                postgres.replace_partition(
+                    loaded, "retiree", frames["retiree"], timeout_s=60, as_of=AS_OF
+                )
                 outcome["done"] = True
             except BaseException as error:
                 outcome["error"] = error
@@ -328,7 +334,7 @@ def test_schema_drift_names_table_and_column_and_writes_nothing(
 ):
     drifted = other_database(database_url, "synth_drift_test")
     postgres.ensure_schema(drifted)
-    postgres.replace_partition(drifted, "retiree", frames["retiree"])
+    postgres.replace_partition(drifted, "retiree", frames["retiree"], as_of=AS_OF)
     with target.connect(drifted, autocommit=True) as conn:
         conn.execute(alter)
     before = {table: stored_rows(drifted, table, "retiree") for table in schema.TABLE_NAMES}
@@ -343,7 +349,7 @@ def test_tables_of_the_version_before_living_data_are_upgraded_in_place(database
     next load works."""
     older = other_database(database_url, "synth_upgrade_test")
     postgres.ensure_schema(older)
-    postgres.replace_partition(older, "retiree", frames["retiree"])
+    postgres.replace_partition(older, "retiree", frames["retiree"], as_of=AS_OF)
     with target.connect(older, autocommit=True) as conn:
         conn.execute("ALTER TABLE transactions DROP COLUMN pending_transaction_id")
         conn.execute("ALTER TABLE liabilities DROP COLUMN ytd_interest_paid")
@@ -359,7 +365,7 @@ def test_tables_of_the_version_before_living_data_are_upgraded_in_place(database
         "AND table_name IN ('transactions', 'liabilities')",
     )
     assert len(columns) == 3
-    postgres.replace_partition(older, "retiree", frames["retiree"])
+    postgres.replace_partition(older, "retiree", frames["retiree"], as_of=AS_OF)
     for table in schema.TABLE_NAMES:
         assert stored_rows(older, table, "retiree") == len(frames["retiree"][table])
 

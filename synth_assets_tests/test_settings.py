@@ -7,25 +7,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetSelection, DagsterInstance, materialize
 
 from synth_assets.definitions import ALL_ASSETS, TABLE_ASSETS
 from synth_assets.defs import assets
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.users import generate_users
-from synth_assets.load import target
+from synth_assets.load import postgres, staging, target
 from synth_assets.settings import SettingError
-from synth_assets_tests.support.database import other_database, stored_rows, worker_name
+from synth_assets_tests.support.database import checksums, other_database, stored_rows, worker_name
+from synth_assets_tests.support.runs import AS_OF, metadata_of, resources_for
 
 PERSONA = "retiree"
-
-
-def _metadata(result, asset: str) -> dict:
-    [event] = [
-        e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset
-    ]
-    return event.event_specific_data.materialization.metadata
 
 
 def test_run_config_for_a_resource_keeps_what_the_environment_set(
@@ -57,12 +51,12 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
     expected = generate_users(Context(personas[PERSONA], seed=7, scale=2, as_of=today))
     assert stored_rows(fault, "users", PERSONA) == len(expected)
     assert not (tmp_path / "home" / "pgdata").exists()
-    loaded = _metadata(result, "postgres_tables")["database_settings"].value
+    loaded = metadata_of(result, "postgres_tables")["database_settings"].value
     assert loaded["url"]["source"] == "SYNTH_DATABASE_URL"
     assert target.database_name(loaded["url"]["value"]) == worker_name("synth_fault_test")
     assert loaded["statement_timeout_s"] == {"value": 5.0, "source": "config"}
     assert loaded["allow_any_database"] == {"value": False, "source": "default"}
-    generation = _metadata(result, "users")["generation_settings"].value
+    generation = metadata_of(result, "users")["generation_settings"].value
     assert generation == {
         "seed": {"value": 7, "source": "config"},
         "scale": {"value": 2.0, "source": "SYNTH_SCALE"},
@@ -164,3 +158,41 @@ def test_a_timeout_that_would_round_to_no_timeout_is_refused(monkeypatch, value)
     monkeypatch.setenv("SYNTH_STATEMENT_TIMEOUT_S", value)
     with pytest.raises(SettingError, match="SYNTH_STATEMENT_TIMEOUT_S"):
         SynthDatabase().resolved()
+
+
+def test_an_older_as_of_is_refused_at_publish_unless_the_run_allows_it(database_url, frames):
+    """Runs of its own: the as-of order is what is tested. The loader refuses a day older than
+    the published one once, without retries, naming the setting; a run that writes only files
+    for that day is not refused; the setting lets the older day be published."""
+    url = other_database(database_url, "synth_order_test")
+    postgres.ensure_schema(url)
+    postgres.replace_partition(url, PERSONA, frames[PERSONA], as_of=AS_OF)
+    before = checksums(url, PERSONA)
+    earlier = (AS_OF - dt.timedelta(days=3)).isoformat()
+
+    def run(selection, **database: object):
+        resources = resources_for(url, as_of=earlier)
+        resources["database"] = SynthDatabase(url=url, **database)
+        return materialize(
+            ALL_ASSETS,
+            selection=selection,
+            partition_key=PERSONA,
+            resources=resources,
+            instance=DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+
+    refused = run(AssetSelection.all())
+    assert not refused.success
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in refused.all_events)
+    [failure] = [e for e in refused.all_events if e.is_step_failure]
+    assert failure.step_key == "postgres_tables"
+    assert "SYNTH_ALLOW_OLDER_AS_OF=1" in str(failure.event_specific_data.error)
+    assert checksums(url, PERSONA) == before
+    files_only = run(AssetSelection.assets("exports").upstream())
+    assert files_only.success
+    allowed = run(AssetSelection.all(), allow_older_as_of=True)
+    assert allowed.success
+    assert staging.published_as_of(url, PERSONA).isoformat() == earlier
+    loaded = metadata_of(allowed, "postgres_tables")["database_settings"].value
+    assert loaded["allow_older_as_of"] == {"value": True, "source": "config"}

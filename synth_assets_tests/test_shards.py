@@ -54,7 +54,7 @@ def whole_loaded(database_url, whole) -> dict[str, str]:
     """The checksums of the whole persona loaded in one piece (a database of its own)."""
     url = other_database(database_url, "synth_whole_test")
     postgres.ensure_schema(url)
-    postgres.replace_partition(url, PERSONA, whole)
+    postgres.replace_partition(url, PERSONA, whole, as_of=AS_OF)
     return checksums(url, PERSONA)
 
 
@@ -153,18 +153,18 @@ def test_a_retried_shard_is_staged_once_and_a_partial_load_is_never_published(
 ):
     url = other_database(database_url, "synth_staging_test")
     postgres.ensure_schema(url)
-    postgres.replace_partition(url, PERSONA, whole)
+    postgres.replace_partition(url, PERSONA, whole, as_of=AS_OF)
     before = checksums(url, PERSONA)
     plans = _stage_two_shards(url, ctx, "aaaa0000aaaa", "run-a")
     first = shard_tables(ctx, plans[0].blocks)
     assert staging.stage_shard(url, PERSONA, "aaaa0000aaaa", 0, first) is True
     assert staging.stage_shard(url, PERSONA, "aaaa0000aaaa", 0, first) is False  # a retry
     with pytest.raises(staging.StagingError, match="has 1 of 2 shards staged"):
-        staging.publish(url, PERSONA, "aaaa0000aaaa", len(plans))
+        staging.publish(url, PERSONA, "aaaa0000aaaa", len(plans), as_of=AS_OF)
     assert checksums(url, PERSONA) == before
     second = shard_tables(ctx, plans[1].blocks)
     assert staging.stage_shard(url, PERSONA, "aaaa0000aaaa", 1, second) is True
-    result = staging.publish(url, PERSONA, "aaaa0000aaaa", len(plans))
+    result = staging.publish(url, PERSONA, "aaaa0000aaaa", len(plans), as_of=AS_OF)
     assert result.rows["transactions"] == len(whole["transactions"])  # not doubled by the retry
     assert checksums(url, PERSONA) == before  # the same data, published from two shards
     assert staging.pending_loads(url) == []
@@ -175,7 +175,7 @@ def test_a_dead_runs_staging_is_removed_by_the_next_load_and_a_live_one_kept(
 ):
     url = other_database(database_url, "synth_cleanup_test")
     postgres.ensure_schema(url)
-    postgres.replace_partition(url, PERSONA, whole)
+    postgres.replace_partition(url, PERSONA, whole, as_of=AS_OF)
     before = checksums(url, PERSONA)
     for load, run in (("dead0000dead", "run-dead"), ("a1ive000a1ve", "run-live")):
         plans = _stage_two_shards(url, ctx, load, run)

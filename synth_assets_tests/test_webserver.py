@@ -204,7 +204,7 @@ def test_a_run_terminated_while_its_loader_waits_is_canceled_and_publishes_nothi
     port, _ = webserver
     persona = "student"
     postgres.ensure_schema(database_url)
-    postgres.replace_partition(database_url, persona, frames[persona])
+    postgres.replace_partition(database_url, persona, frames[persona], as_of=AS_OF)
     before = checksums(database_url, persona)
     with target.connect(database_url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key(persona),))

@@ -83,7 +83,13 @@ def _publish(
         resolved = database.resolved()
         where = database.target(resolved)
         result = staging.publish(
-            where, load.persona, load.load, load.shards, resolved["statement_timeout_s"].value
+            where,
+            load.persona,
+            load.load,
+            load.shards,
+            resolved["statement_timeout_s"].value,
+            as_of=load.as_of,
+            allow_older=bool(resolved["allow_older_as_of"].value),
         )
     seconds = time.perf_counter() - started
     total = sum(result.rows.values())

@@ -101,10 +101,12 @@ class SynthDatabase(_Resolved):
     SPECS: ClassVar[dict[str, Spec]] = {
         "url": settings.DATABASE_URL,
         "allow_any_database": settings.ALLOW_ANY_DATABASE,
+        "allow_older_as_of": settings.ALLOW_OLDER_AS_OF,
         "statement_timeout_s": settings.STATEMENT_TIMEOUT,
     }
     url: str | None = _field(settings.DATABASE_URL)
     allow_any_database: bool | None = _field(settings.ALLOW_ANY_DATABASE)
+    allow_older_as_of: bool | None = _field(settings.ALLOW_OLDER_AS_OF)
     statement_timeout_s: settings.Seconds | None = _field(settings.STATEMENT_TIMEOUT)
 
     def target(self, resolved: dict[str, Setting] | None = None) -> target.Target:

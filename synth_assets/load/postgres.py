@@ -8,6 +8,7 @@ queue instead of interleaving. Other personas COPY in parallel and queue only fo
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Mapping
 
@@ -85,9 +86,13 @@ def replace_partition(
     persona: str,
     frames: Mapping[str, pd.DataFrame],
     timeout_s: float = STATEMENT_TIMEOUT_S,
+    *,
+    as_of: dt.date,
+    allow_older: bool = False,
 ) -> LoadResult:
-    """Replace everything stored for ``persona`` with ``frames``: a load of one shard, staged
-    and published (``load.staging``) exactly as a sharded load is."""
+    """Replace everything stored for ``persona`` with ``frames``, the persona as of ``as_of``:
+    a load of one shard, staged and published (``load.staging``) exactly as a sharded load
+    is."""
     missing = set(schema.TABLE_NAMES) - set(frames)
     if missing:
         raise ValueError(f"replace_partition needs every table; missing {sorted(missing)}")
@@ -95,7 +100,9 @@ def replace_partition(
     staging.prepare(target, persona, load, load, 1, lambda run: False, timeout_s)
     try:
         staging.stage_shard(target, persona, load, 0, frames, timeout_s)
-        return staging.publish(target, persona, load, 1, timeout_s)
+        return staging.publish(
+            target, persona, load, 1, timeout_s, as_of=as_of, allow_older=allow_older
+        )
     except BaseException:
         staging.cleanup(target, lambda run: run == load, persona)
         raise

@@ -17,6 +17,7 @@ in the ledger are ever dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -50,11 +51,21 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.shards (
     rows jsonb NOT NULL,
     PRIMARY KEY (load_id, shard)
 );
+CREATE TABLE IF NOT EXISTS {SCHEMA}.published (
+    persona text PRIMARY KEY,
+    as_of date NOT NULL,
+    load_id text NOT NULL,
+    published_at timestamptz NOT NULL DEFAULT now()
+);
 """
 
 
 class StagingError(RuntimeError):
     """A load's staging is missing or incomplete; nothing was published."""
+
+
+class OlderAsOfError(StagingError):
+    """The persona is published as of a later day than the load's; nothing was published."""
 
 
 @dataclass(frozen=True)
@@ -211,11 +222,23 @@ def _lock_persona(cur: psycopg.Cursor, persona: str, timeout_s: float) -> None:
 
 
 def publish(
-    target: Target | str, persona: str, load: str, shards: int, timeout_s: float = 300.0
+    target: Target | str,
+    persona: str,
+    load: str,
+    shards: int,
+    timeout_s: float = 300.0,
+    *,
+    as_of: dt.date,
+    allow_older: bool = False,
 ) -> LoadResult:
-    """Swap the load's staged tables in for ``persona``'s partitions, in one transaction."""
+    """Swap the load's staged tables in for ``persona``'s partitions, in one transaction,
+    and record the day they are as of. A load older than the day the persona is published
+    as of is refused unless ``allow_older``: runs that start out of order (a backfill, a
+    schedule catching up) must not leave the tables on an older day."""
     with _transaction(target, timeout_s) as conn, conn.cursor() as cur:
         _lock_persona(cur, persona, timeout_s)
+        _ensure_ledger(cur)
+        _check_order(cur, persona, as_of, allow_older)
         ledger = cur.execute(
             f"SELECT shard, rows FROM {SCHEMA}.shards JOIN {SCHEMA}.loads USING (load_id) "
             "WHERE load_id = %s AND persona = %s",
@@ -244,7 +267,37 @@ def publish(
             partitions.add_keys(cur, table, names[table])
         deleted = partitions.swap(cur, persona, names, timeout_s)
         cur.execute(f"DELETE FROM {SCHEMA}.loads WHERE load_id = %s", (load,))
+        cur.execute(
+            f"INSERT INTO {SCHEMA}.published (persona, as_of, load_id) VALUES (%s, %s, %s) "
+            "ON CONFLICT (persona) DO UPDATE SET as_of = EXCLUDED.as_of, "
+            "load_id = EXCLUDED.load_id, published_at = now()",
+            (persona, as_of, load),
+        )
     return LoadResult(persona, rows, deleted)
+
+
+def _check_order(cur: psycopg.Cursor, persona: str, as_of: dt.date, allow_older: bool) -> None:
+    current = published_as_of_in(cur, persona)
+    if current is not None and as_of < current and not allow_older:
+        raise OlderAsOfError(
+            f"persona {persona!r} is published as of {current}; this load is as of {as_of}, "
+            "an older day, so nothing was published. To go back to it, set "
+            "SYNTH_ALLOW_OLDER_AS_OF=1 (or resources.database.config.allow_older_as_of: true)"
+        )
+
+
+def published_as_of_in(cur: psycopg.Cursor, persona: str) -> dt.date | None:
+    row = cur.execute(
+        f"SELECT as_of FROM {SCHEMA}.published WHERE persona = %s", (persona,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def published_as_of(target: Target | str, persona: str) -> dt.date | None:
+    """The day ``persona``'s published tables are as of (None: never published here)."""
+    with _transaction(target, 60.0) as conn, conn.cursor() as cur:
+        _ensure_ledger(cur)
+        return published_as_of_in(cur, persona)
 
 
 def home(target: Target | str) -> str:
