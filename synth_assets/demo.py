@@ -3,6 +3,7 @@ Dagster instance, then print what landed in PostgreSQL and how to look at it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sys
 import time
@@ -15,7 +16,6 @@ from synth_assets.definitions import defs
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings
 from synth_assets.defs.schedules import as_of_config
-from synth_assets.generate import calendar
 from synth_assets.load import postgres, target
 from synth_assets.settings import SettingError
 
@@ -43,7 +43,7 @@ def main() -> int:
     job = defs.resolve_job_def("refresh_all_personas")
     personas = persona_partitions.get_partition_keys()
     try:  # one date for every persona, even when the demo runs over midnight
-        as_of = GenerationSettings().as_of_date(calendar.today()).value
+        as_of = GenerationSettings().as_of_date(dt.datetime.now(dt.UTC)).value
     except SettingError as error:
         print(error, file=sys.stderr)
         return 2

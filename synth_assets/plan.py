@@ -62,8 +62,8 @@ def plan(
     as_of: dt.date | None = None,
 ) -> dict[str, Dry]:
     """Each persona's dry run (rows per table, every rule's verdict) at these settings (as
-    of ``as_of``, default today)."""
-    as_of = as_of or calendar.today()
+    of ``as_of``, default the last whole day)."""
+    as_of = as_of or calendar.last_whole_day()
     personas = load_personas()
     unknown = sorted(set(names or []) - set(personas))
     if unknown:
@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         seed = settings.resolve(settings.SEED, args.seed).value
         scale = settings.resolve(settings.SCALE, args.scale).value
         shard_users = settings.resolve(settings.SHARD_USERS, args.shard_users).value
-        as_of = settings.resolve(settings.AS_OF, args.as_of).value or calendar.today()
+        chosen = settings.resolve(settings.AS_OF, args.as_of)
+        as_of = settings.as_of_in_force(chosen, dt.datetime.now(dt.UTC)).value
         dry = plan(seed, scale, args.persona, shard_users, as_of)
     except (PersonaError, settings.SettingError) as error:
         print(error, file=sys.stderr)

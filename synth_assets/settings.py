@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
-from synth_assets.generate.calendar import EARLIEST_AS_OF, LATEST_AS_OF
+from synth_assets.generate.calendar import EARLIEST_AS_OF, LATEST_AS_OF, last_whole_day
 from synth_assets.generate.common import BLOCK_USERS
 
 MAX_SCALE = 100_000.0
@@ -96,9 +96,9 @@ AS_OF = Spec(
     "SYNTH_AS_OF",
     AsOf,
     None,
-    "The date the data is as of (YYYY-MM-DD): a relative window ends here, rows after it do "
-    "not exist yet, and those of its last days are pending. Unset: today (UTC) at the run's "
-    "start; a scheduled run: its tick's date.",
+    "The day the data is as of (YYYY-MM-DD), a day that has ended: a relative window ends "
+    "there, nothing is stamped after it, and the rows of its last days are pending. Unset: "
+    "the last whole day (UTC) before the run started; a scheduled run: the day before its tick.",
 )
 SHARD_USERS = Spec(
     "shard_users",
@@ -154,6 +154,25 @@ EXPORT_KEEP = Spec(
     3,
     "Newest exports kept per persona (at least 1); older ones this project wrote are deleted.",
 )
+
+
+LAST_WHOLE_DAY = "the last whole day (UTC) before the run started"
+
+
+def as_of_in_force(chosen: Setting, started: dt.datetime) -> Setting:
+    """The as-of day of a run started at ``started``: ``chosen`` (resolved from config or
+    SYNTH_AS_OF) if it names a day that had ended by then, else the last whole day. A day
+    that had not ended is refused: its rows would be stamped after the run started."""
+    last = last_whole_day(started)
+    if chosen.value is None:
+        return Setting(last, LAST_WHOLE_DAY)
+    if chosen.value > last:
+        raise SettingError(
+            f"{chosen.source} {AS_OF.name}={chosen.value} has not ended yet (the run started "
+            f"at {started.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC): its rows would be stamped "
+            f"after now; use {last} or an earlier day"
+        )
+    return chosen
 
 
 def resolve(spec: Spec, configured: Any = None) -> Setting:

@@ -40,7 +40,7 @@ INI = {
     "synth_persona": ("SYNTH_TEST_PERSONA", "student", "persona loaded into each test database"),
     "synth_scale": ("SYNTH_SCALE", "1", "multiplies the persona's users"),
     "synth_seed": ("SYNTH_SEED", "42", "global seed"),
-    "synth_as_of": ("SYNTH_AS_OF", "", "the date the data is as of (default: today, UTC)"),
+    "synth_as_of": ("SYNTH_AS_OF", "", "the day the data is as of (default: yesterday, UTC)"),
     "synth_server_url": ("SYNTH_TEST_DATABASE_URL", "", "PostgreSQL server (default: embedded)"),
 }
 TEMPLATE_PREFIX = "synth_tpl_"
@@ -121,9 +121,12 @@ def generation_context(chosen: Mapping[str, str]):
             f"synth_persona: unknown persona {persona!r}; known: {sorted(personas)}"
         )
 
-    def resolved(name: str, setting: settings.Spec):
+    def resolved(name: str, setting: settings.Spec, when: dt.datetime | None = None):
         try:
-            return settings.resolve(setting, chosen[name] or None).value
+            chosen_setting = settings.resolve(setting, chosen[name] or None)
+            if when is not None:  # the as-of day: one that has ended
+                chosen_setting = settings.as_of_in_force(chosen_setting, when)
+            return chosen_setting.value
         except settings.SettingError as error:
             raise pytest.UsageError(f"{name} (or ${INI[name][0]}): {error}") from None
 
@@ -131,7 +134,7 @@ def generation_context(chosen: Mapping[str, str]):
         personas[persona],
         seed=resolved("synth_seed", settings.SEED),
         scale=resolved("synth_scale", settings.SCALE),
-        as_of=resolved("synth_as_of", settings.AS_OF) or dt.datetime.now(dt.UTC).date(),
+        as_of=resolved("synth_as_of", settings.AS_OF, dt.datetime.now(dt.UTC)),
     )
 
 

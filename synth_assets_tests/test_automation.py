@@ -22,15 +22,16 @@ def test_nightly_schedule_requests_one_valid_run_per_persona_as_of_the_tick():
     requests = list(nightly_refresh(build_schedule_context(scheduled_execution_time=when)))
     personas = persona_partitions.get_partition_keys()
     assert [r.partition_key for r in requests] == personas
-    assert [r.run_key for r in requests] == [f"2026-01-02:{p}" for p in personas]
+    # As of the last whole day before the tick: nothing is stamped after the run.
+    assert [r.run_key for r in requests] == [f"2026-01-01:{p}" for p in personas]
     assert all(r.tags["synth/trigger"] == "nightly" for r in requests)
-    assert all(r.tags["synth/as_of"] == "2026-01-02" for r in requests)
+    assert all(r.tags["synth/as_of"] == "2026-01-01" for r in requests)
     generation = {r.run_config["resources"]["generation"]["config"]["as_of"] for r in requests}
-    assert generation == {"2026-01-02"}
-    # The tick's date is UTC's: 23:59 on the 2nd in New York is already the 3rd.
+    assert generation == {"2026-01-01"}
+    # The tick's day is UTC's: 23:59 on the 2nd in New York is already the 3rd.
     late = dt.datetime(2026, 1, 2, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
     late_requests = nightly_refresh(build_schedule_context(scheduled_execution_time=late))
-    assert {r.tags["synth/as_of"] for r in late_requests} == {"2026-01-03"}
+    assert {r.tags["synth/as_of"] for r in late_requests} == {"2026-01-02"}
     job = defs.resolve_job_def("refresh_all_personas")
     for request in requests:
         validate_run_config(job, request.run_config)  # raises on a run config the job refuses

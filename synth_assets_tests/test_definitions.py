@@ -22,7 +22,8 @@ def test_definitions_load_with_all_assets_checks_and_jobs():
         (table, "persona_fidelity") for table in ("users", "accounts", "transactions", "jobs")
     }
     expected |= {
-        (table, "time_integrity") for table in ("accounts", "transactions", "content", "jobs")
+        (table, "time_integrity")
+        for table in ("users", "accounts", "transactions", "content", "jobs")
     }
     expected |= {
         ("transactions", rule)

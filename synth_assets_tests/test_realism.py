@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from synth_assets import profile
-from synth_assets.checks import realism
+from synth_assets.checks import realism, registry
 from synth_assets.generate.catalogue import CATALOGUE
+from synth_assets.generate.common import Context
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.personas import Frequency
 from synth_assets_tests.support.runs import AS_OF
@@ -299,3 +300,21 @@ def test_purchases_read_as_statement_descriptors(frames):
     assert len(chain) > 100 and len(online) > 100
     stores = chain.groupby("merchant_name")["name"].nunique()
     assert stores.max() > 1 and stores.max() <= 3
+
+
+@pytest.mark.parametrize(
+    ("table", "column"), [(t, c) for t, columns in realism.STAMPED.items() for c in columns]
+)
+def test_a_row_stamped_after_the_as_of_day_fails_its_blocking_rule(personas, frames, table, column):
+    """The data is made after its as-of day has ended: a stamp a second past it is a row
+    from the future, and the table's blocking time rule names the column."""
+    tables = dict(frames["retiree"])
+    ctx = Context(personas["retiree"], as_of=AS_OF)
+    rule = registry.BY_KEY[f"{table}.time_integrity"]
+    assert rule.blocking
+    assert [f.rule for f in rule.findings(ctx, tables) if not f.passed] == []
+    late = tables[table].copy()
+    late.loc[late.index[0], column] = pd.Timestamp(AS_OF) + pd.Timedelta(days=1, seconds=1)
+    tables[table] = late
+    failed = {f.rule for f in rule.findings(ctx, tables) if not f.passed}
+    assert f"{table}.{column} by the as-of day" in failed

@@ -9,14 +9,22 @@ import datetime as dt
 import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 
+from synth_assets.checks.realism import STAMPED
 from synth_assets.definitions import ALL_ASSETS, TABLE_ASSETS
 from synth_assets.defs import assets
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
+from synth_assets.generate.calendar import last_whole_day
 from synth_assets.generate.common import Context
 from synth_assets.generate.users import generate_users
 from synth_assets.load import postgres, staging, target
-from synth_assets.settings import SettingError
-from synth_assets_tests.support.database import checksums, other_database, stored_rows, worker_name
+from synth_assets.settings import LAST_WHOLE_DAY, SettingError
+from synth_assets_tests.support.database import (
+    checksums,
+    other_database,
+    query,
+    stored_rows,
+    worker_name,
+)
 from synth_assets_tests.support.runs import AS_OF, metadata_of, resources_for
 
 PERSONA = "retiree"
@@ -39,6 +47,7 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
             "generation": {"config": {"seed": 7}},
         }
     }
+    started = dt.datetime.now(dt.UTC)
     result = materialize(
         ALL_ASSETS,
         partition_key=PERSONA,
@@ -47,8 +56,8 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
-    today = dt.datetime.now(dt.UTC).date()  # no as-of configured: the run's start date
-    expected = generate_users(Context(personas[PERSONA], seed=7, scale=2, as_of=today))
+    yesterday = last_whole_day(started)  # no as-of configured: the last whole day
+    expected = generate_users(Context(personas[PERSONA], seed=7, scale=2, as_of=yesterday))
     assert stored_rows(fault, "users", PERSONA) == len(expected)
     assert not (tmp_path / "home" / "pgdata").exists()
     loaded = metadata_of(result, "postgres_tables")["database_settings"].value
@@ -61,8 +70,13 @@ def test_run_config_for_a_resource_keeps_what_the_environment_set(
         "seed": {"value": 7, "source": "config"},
         "scale": {"value": 2.0, "source": "SYNTH_SCALE"},
         "shard_users": {"value": 250, "source": "default"},
-        "as_of": {"value": today.isoformat(), "source": "the run's start date (UTC)"},
+        "as_of": {"value": yesterday.isoformat(), "source": LAST_WHOLE_DAY},
     }
+    for table, columns in STAMPED.items():  # nothing stored happened after the run started
+        for column in columns:
+            statement = f"SELECT max({column}) FROM {table} WHERE persona = %s"
+            [[latest]] = query(fault, statement, (PERSONA,))
+            assert latest < started.replace(tzinfo=None), (table, column, latest)
 
 
 @pytest.mark.parametrize("url", ["", "   ", "postgresql://u:Head@Tail@127.0.0.1/x_test"])
@@ -108,13 +122,16 @@ def test_an_empty_or_unusable_configured_target_fails_without_falling_back(
         ("SYNTH_AS_OF", "1999-01-01"),
         ("SYNTH_AS_OF", "2150-01-01"),
         ("SYNTH_AS_OF", "20261202"),
+        ("SYNTH_AS_OF", "2026-11-20"),  # the run's own day: it has not ended
+        ("SYNTH_AS_OF", "2099-12-31"),
     ],
 )
 def test_bad_generation_settings_in_the_environment_name_the_variable(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingError, match=variable):
         settings = GenerationSettings()
-        settings.context(PERSONA, settings.as_of_date(dt.date(2026, 11, 20)).value)
+        started = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+        settings.context(PERSONA, settings.as_of_date(started).value)
 
 
 @pytest.mark.parametrize(

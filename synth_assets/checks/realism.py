@@ -184,11 +184,33 @@ def _after(
     return Finding(rule, len(ids), int(bad.sum()), examples(ids[bad]))
 
 
-def _by(rule: str, ids: pd.Series, when: np.ndarray, end: dt.date) -> Finding:
-    """Nothing after the as-of date: it has not happened yet."""
+# Every moment a row is stamped with (not a date it schedules, such as a loan's next due
+# date): none may be after the as-of day, which has ended when the data is made.
+STAMPED = {
+    "users": ("created_at",),
+    "accounts": ("created_at",),
+    "transactions": ("datetime", "authorized_datetime"),
+    "content": ("created_at",),
+    "jobs": ("created_at", "started_at", "completed_at"),
+}
+
+
+def stamped_by(table: str, frame: pd.DataFrame, ids: pd.Series, end: dt.date) -> list[Finding]:
+    """Nothing of ``table`` stamped after the as-of day: it has not happened yet."""
+    return [
+        _by(f"{table}.{column} by the as-of day", ids, frame[column], end)
+        for column in STAMPED[table]
+    ]
+
+
+def _by(rule: str, ids: pd.Series, when, end: dt.date) -> Finding:
     when = np.asarray(when, dtype="datetime64[s]")
     bad = ~np.isnat(when) & (when >= np.datetime64(end + dt.timedelta(days=1), "s"))
     return Finding(rule, len(ids), int(bad.sum()), examples(ids[bad]))
+
+
+def users_time(users: pd.DataFrame, start: dt.date, end: dt.date) -> list[Finding]:
+    return stamped_by("users", users, users["id"], end)
 
 
 def _within(rule: str, ids: pd.Series, when: np.ndarray, start: dt.date, end: dt.date) -> Finding:
@@ -206,7 +228,7 @@ def accounts_time(
     opened = accounts["created_at"].to_numpy()
     return [
         _after("account opened after its user signed up", ids, opened, signup),
-        _by("account opened by the as-of date", ids, opened, end),
+        *stamped_by("accounts", accounts, ids, end),
     ]
 
 
@@ -234,6 +256,7 @@ def transactions_time(
     return [
         _after("transaction after its account opened", ids, when, opened),
         _within("transaction inside the window", ids, when, start, end),
+        *stamped_by("transactions", transactions, ids, end),
         _after(
             "authorized on or before posted",
             ids,
@@ -263,7 +286,7 @@ def content_time(
     made = content["created_at"].to_numpy()
     return [
         _after("content created after its user signed up", ids, made, signup, strict=True),
-        _by("content created by the as-of date", ids, made, end),
+        *stamped_by("content", content, ids, end),
     ]
 
 
@@ -281,7 +304,7 @@ def jobs_time(
         _after("job started after it was created", ids, started, created),
         _after("job completed after it started", ids, completed, started),
         _after("content created after its job completed", ids, made, completed, strict=True),
-        _by("job created by the as-of date", ids, created, end),
+        *stamped_by("jobs", jobs, ids, end),
     ]
 
 

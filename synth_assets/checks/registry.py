@@ -71,6 +71,11 @@ RULES: tuple[Rule, ...] = (
         findings=lambda ctx, t: integrity.users_integrity(t["users"]),
     ),
     Rule(
+        "users", "time_integrity", True,
+        "No user signs up after the as-of day.",
+        findings=lambda ctx, t: realism.users_time(t["users"], *_window(ctx)),
+    ),
+    Rule(
         "users", "persona_fidelity", False,
         "Median income within tolerance of the persona's configured median.",
         sums=lambda ctx, t: fidelity.income_sums(ctx.persona, t["users"]),
@@ -88,7 +93,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "accounts", "time_integrity", True,
-        "Accounts open after their user signs up, by the as-of date.",
+        "Accounts open after their user signs up, and not after the as-of day.",
         findings=lambda ctx, t: realism.accounts_time(t["users"], t["accounts"], *_window(ctx)),
     ),
     Rule(
@@ -167,7 +172,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "content", "time_integrity", True,
-        "Content is created after its user signs up, by the as-of date.",
+        "Content is created after its user signs up, and not after the as-of day.",
         findings=lambda ctx, t: realism.content_time(t["users"], t["content"], *_window(ctx)),
     ),
     Rule(
@@ -178,8 +183,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "jobs", "time_integrity", True,
-        "Jobs are created after signup (by the as-of date), start after creation, complete "
-        "after starting, and finish before the content they produced.",
+        "Jobs are created after signup, start after creation, complete after starting, finish "
+        "before the content they produced, and none of it after the as-of day.",
         findings=lambda ctx, t: realism.jobs_time(
             t["users"], t["content"], t["jobs"], *_window(ctx)
         ),

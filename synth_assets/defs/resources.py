@@ -22,7 +22,6 @@ from synth_assets.personas import PersonaError, load_personas
 from synth_assets.settings import Setting, Spec
 
 EMBEDDED = "embedded server"
-RUN_START = "the run's start date (UTC)"
 
 
 def _field(spec: Spec) -> Any:
@@ -70,11 +69,11 @@ class GenerationSettings(_Resolved):
     shard_users: settings.ShardUsers | None = _field(settings.SHARD_USERS)
     as_of: str | None = _field(settings.AS_OF)
 
-    def as_of_date(self, default: dt.date) -> Setting:
-        """The as-of date in force: configured, else SYNTH_AS_OF, else ``default`` (the
-        run's start date: one date for every step of a run, retries included)."""
-        chosen = self.resolved()["as_of"]
-        return chosen if chosen.value is not None else Setting(default, RUN_START)
+    def as_of_date(self, started: dt.datetime) -> Setting:
+        """The as-of day in force for a run started at ``started`` (one day for every step
+        of a run, retries included): configured, else SYNTH_AS_OF, else the last whole day
+        before the start; a day that had not ended is refused."""
+        return settings.as_of_in_force(self.resolved()["as_of"], started)
 
     def context(self, persona: str, as_of: dt.date) -> Context:
         """The generation context of one persona at ``as_of``, read from its file now (not

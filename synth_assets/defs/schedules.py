@@ -1,7 +1,6 @@
 """The nightly refresh: one run per persona, stopped by default so a fresh install does
 nothing by surprise (turn it on in the UI, or set SYNTH_NIGHTLY_DEFAULT_ON=1)."""
 
-import datetime as dt
 import os
 from collections.abc import Mapping
 
@@ -16,6 +15,7 @@ from dagster import (
 from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.tables import AS_OF_TAG
+from synth_assets.generate.calendar import last_whole_day
 
 CRON_ENV, DEFAULT_ON_ENV = "SYNTH_NIGHTLY_CRON", "SYNTH_NIGHTLY_DEFAULT_ON"
 DEFAULT_CRON = "0 3 * * *"
@@ -32,14 +32,15 @@ def nightly_schedule(env: Mapping[str, str] = os.environ) -> ScheduleDefinition:
         default_status=DefaultScheduleStatus.RUNNING
         if env.get(DEFAULT_ON_ENV) == "1"
         else DefaultScheduleStatus.STOPPED,
-        description="Every persona as of the tick's date: generate, check and reload it, so "
-        f"each night shows a new day ({CRON_ENV}, default 03:00 UTC).",
+        description="Every persona as of the day before the tick (the last whole day, UTC): "
+        "generate, check and reload it, so each night shows a new day and nothing is stamped "
+        f"after the run ({CRON_ENV}, default 03:00 UTC).",
     )
     def nightly_refresh(context: ScheduleEvaluationContext):
-        """One run request per persona, as of the tick's date (UTC): each night shows a new
-        day, and a tick evaluated late or again gives the same day. The run key (date +
-        persona) makes a retried tick idempotent."""
-        day = context.scheduled_execution_time.astimezone(dt.UTC).date().isoformat()
+        """One run request per persona, as of the last whole day (UTC) before the tick: each
+        night shows a new day, and a tick evaluated late or again gives the same day. The
+        run key (as-of day + persona) makes a retried tick idempotent."""
+        day = last_whole_day(context.scheduled_execution_time).isoformat()
         for persona in persona_partitions.get_partition_keys():
             yield RunRequest(
                 run_key=f"{day}:{persona}",

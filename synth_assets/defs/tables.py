@@ -151,7 +151,7 @@ def plan_shards(
     """Split the persona into shards; create the load's staging and the export's folder."""
     persona = context.partition_key
     with step_failures(context, retries, LOAD_RETRIES):
-        as_of = generation.as_of_date(_created(context).date())
+        as_of = generation.as_of_date(_created(context))
         ctx = generation.context(persona, as_of.value)
         load = staging.load_id(context.run_id)
         stage, export_dir = _selected(context, LOADER), None
@@ -287,7 +287,7 @@ def combine_shards(
         profile.figures(reduce(add, (r.profile for r in results), {})),
         first.home,
     )
-    resolved = {**generation.resolved(), "as_of": generation.as_of_date(first.as_of)}
+    resolved = {**generation.resolved(), "as_of": generation.as_of_date(_created(context))}
     settings = MetadataValue.json(describe(resolved))
     common = {
         "as_of": first.as_of.isoformat(),

@@ -27,9 +27,11 @@ POSTING_DAYS = 5  # the most business days a card transaction stays pending
 PENDING_REACH_DAYS = 9
 
 
-def today() -> dt.date:
-    """The default as-of date: today in UTC."""
-    return dt.datetime.now(dt.UTC).date()
+def last_whole_day(now: dt.datetime | None = None) -> dt.date:
+    """The default as-of day: the last day (UTC) that had ended at ``now`` (default: now), so
+    that nothing is stamped after the moment the data is made."""
+    now = dt.datetime.now(dt.UTC) if now is None else now.astimezone(dt.UTC)
+    return now.date() - dt.timedelta(days=1)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -37,7 +37,7 @@ class Context:
     seed: int = 42
     scale: float = 1.0
     block: int = 0
-    as_of: dt.date = field(default_factory=calendar.today)
+    as_of: dt.date = field(default_factory=calendar.last_whole_day)
 
     @cached_property
     def window(self) -> calendar.Window:
