@@ -73,3 +73,24 @@ def test_sensor_requests_a_refresh_of_the_changed_persona(tmp_path, monkeypatch)
     path.write_text(path.read_text().replace("users: 60", "users: 61"))
     requests = persona_file_changes(build_sensor_context(cursor=cursor))
     assert [r.partition_key for r in requests] == ["student"]
+
+
+def test_each_change_of_a_persona_file_is_refreshed_even_back_to_an_old_content(
+    tmp_path, monkeypatch
+):
+    """Dagster runs each run key once: a key made of the content alone skipped the fourth of
+    the changes A -> B -> A -> B, leaving the database on A while the file said B."""
+    shutil.copy(DEFAULT_PERSONAS_DIR / "student.yaml", tmp_path)
+    monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(tmp_path))
+    path = tmp_path / "student.yaml"
+    a = path.read_text()
+    b = a.replace("users: 60", "users: 61")
+    context = build_sensor_context(cursor=None)
+    persona_file_changes(context)
+    keys = []
+    for content in (b, a, b):
+        path.write_text(content)
+        context = build_sensor_context(cursor=context.cursor)
+        [request] = persona_file_changes(context)
+        keys.append(request.run_key)
+    assert len(set(keys)) == 3, keys

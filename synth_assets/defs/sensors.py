@@ -1,6 +1,9 @@
 """Re-materialise a persona when its YAML file changes (stopped by default).
 
-The cursor maps persona -> sha256 of its file; the first evaluation only records the hashes.
+The cursor maps persona -> the sha256 of its file and how many changes were seen; the first
+evaluation only records the hashes. The change count is in each run key: Dagster runs a run
+key once, so a key of the content alone would skip a change back to an earlier content
+(A -> B -> A -> B), leaving the tables on A while the file says B.
 """
 
 import hashlib
@@ -11,6 +14,11 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Sk
 from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.personas import personas_dir
+
+
+def _entry(value: str | dict) -> dict:
+    """A cursor entry; cursors written before the change count held the digest alone."""
+    return {"sha256": value, "changes": 0} if isinstance(value, str) else value
 
 
 def persona_file_hashes() -> dict[str, str]:
@@ -33,13 +41,18 @@ def persona_file_changes(context: SensorEvaluationContext):
         return SkipReason(
             f"recorded {len(current)} persona files; changes are refreshed from now on"
         )
-    seen = json.loads(context.cursor)
+    seen = {name: _entry(value) for name, value in json.loads(context.cursor).items()}
     known = set(persona_partitions.get_partition_keys())
-    changed = sorted(name for name, digest in current.items() if seen.get(name) != digest)
-    context.update_cursor(json.dumps(current))
+    changed = sorted(
+        name for name, digest in current.items() if seen.get(name, {}).get("sha256") != digest
+    )
+    counts = {name: seen.get(name, {}).get("changes", 0) + (name in changed) for name in current}
+    context.update_cursor(
+        json.dumps({name: {"sha256": current[name], "changes": counts[name]} for name in current})
+    )
     requests = [
         RunRequest(
-            run_key=f"{name}:{current[name][:16]}",
+            run_key=f"{name}:{counts[name]}:{current[name][:16]}",
             partition_key=name,
             tags={"synth/trigger": "persona_changed"},
         )
