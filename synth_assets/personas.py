@@ -53,12 +53,14 @@ class PersonaError(ValueError):
 
 class Strict(BaseModel):
     # NaN and infinity are refused in every float field (a weight of .inf or a NaN count
-    # would otherwise pass ``ge=0`` and crash numpy far from the file).
+    # would otherwise pass ``ge=0`` and crash numpy far from the file). Numbers and booleans
+    # are strict (``strict=True`` on each): YAML's ``true`` is not a count of 1, ``months:
+    # true`` is not one month, and ``"12"`` is not a number.
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
-Weight = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
+Weight = Annotated[float, Field(strict=True, ge=0, le=1_000_000, allow_inf_nan=False)]
 
 
 def _weights_sum_positive(value: dict, what: str) -> dict:
@@ -70,15 +72,15 @@ def _weights_sum_positive(value: dict, what: str) -> dict:
 class LogNormal(Strict):
     """A positive amount: half the draws fall below ``median``; ``sigma`` is the log spread."""
 
-    median: Annotated[float, Field(gt=0, le=MAX_AMOUNT)]
-    sigma: Annotated[float, Field(ge=0, le=3)] = 0.5
+    median: Annotated[float, Field(strict=True, gt=0, le=MAX_AMOUNT)]
+    sigma: Annotated[float, Field(strict=True, ge=0, le=3)] = 0.5
 
 
 class IntRange(Strict):
     """Inclusive integer range, drawn uniformly."""
 
-    min: Annotated[int, Field(ge=0, le=MAX_ITEMS_PER_USER)]
-    max: Annotated[int, Field(ge=0, le=MAX_ITEMS_PER_USER)]
+    min: Annotated[int, Field(strict=True, ge=0, le=MAX_ITEMS_PER_USER)]
+    max: Annotated[int, Field(strict=True, ge=0, le=MAX_ITEMS_PER_USER)]
 
     @model_validator(mode="after")
     def _ordered(self) -> IntRange:
@@ -113,8 +115,8 @@ class DateRange(Strict):
 
     start: dt.date | None = None
     end: dt.date | None = None
-    months: Annotated[int, Field(ge=1, le=MAX_MONTHS)] | None = None
-    days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = None
+    months: Annotated[int, Field(strict=True, ge=1, le=MAX_MONTHS)] | None = None
+    days: Annotated[int, Field(strict=True, ge=1, le=MAX_DAYS)] | None = None
 
     @model_validator(mode="after")
     def _one_shape(self) -> DateRange:
@@ -151,7 +153,7 @@ class Income(Strict):
     annual: LogNormal
     pay_frequency: PayFrequency
     category: str = "INCOME_SALARY"
-    annual_raise: Annotated[float, Field(ge=0, le=0.5)] = Field(
+    annual_raise: Annotated[float, Field(strict=True, ge=0, le=0.5)] = Field(
         default=0.03, description="Raise applied once, in a month drawn per user."
     )
 
@@ -166,10 +168,10 @@ class Income(Strict):
 class AccountSpec(Strict):
     """Probability that a user holds the product, and its balance (or principal / limit)."""
 
-    probability: Annotated[float, Field(ge=0, le=1)]
+    probability: Annotated[float, Field(strict=True, ge=0, le=1)]
     balance: LogNormal
     limit: LogNormal | None = None
-    apr_percentage: Annotated[float, Field(ge=0, le=40)] | None = None
+    apr_percentage: Annotated[float, Field(strict=True, ge=0, le=40)] | None = None
 
 
 class Frequency(StrEnum):
@@ -179,9 +181,9 @@ class Frequency(StrEnum):
 
 class Subscription(Strict):
     name: Text
-    amount: Annotated[float, Field(gt=0, le=MAX_AMOUNT)]
+    amount: Annotated[float, Field(strict=True, gt=0, le=MAX_AMOUNT)]
     category: str
-    probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+    probability: Annotated[float, Field(strict=True, ge=0, le=1)] = 1.0
     frequency: Frequency = Frequency.MONTHLY
 
     @field_validator("category")
@@ -198,8 +200,8 @@ class Utility(Strict):
     name: Text
     category: str
     amount: LogNormal
-    variation: Annotated[float, Field(ge=0, le=1)] = 0.12
-    probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+    variation: Annotated[float, Field(strict=True, ge=0, le=1)] = 0.12
+    probability: Annotated[float, Field(strict=True, ge=0, le=1)] = 1.0
 
     @field_validator("category")
     @classmethod
@@ -212,27 +214,28 @@ class Utility(Strict):
 class Housing(Strict):
     """Rent, paid monthly by users who hold no mortgage, with ``rent_probability``."""
 
-    rent_probability: Annotated[float, Field(ge=0, le=1)]
+    rent_probability: Annotated[float, Field(strict=True, ge=0, le=1)]
     rent: LogNormal
-    day_of_month: Annotated[int, Field(ge=1, le=28)] = 1
+    day_of_month: Annotated[int, Field(strict=True, ge=1, le=28)] = 1
 
 
 class Saving(Strict):
     """Monthly transfer from checking to savings, for users who hold a savings account."""
 
-    probability: Annotated[float, Field(ge=0, le=1)] = 0.7
-    share_of_income: Annotated[float, Field(ge=0, le=0.5)] = 0.05
+    probability: Annotated[float, Field(strict=True, ge=0, le=1)] = 0.7
+    share_of_income: Annotated[float, Field(strict=True, ge=0, le=0.5)] = 0.05
 
 
 class Spending(Strict):
-    transactions_per_month: Annotated[float, Field(gt=0, le=MAX_TRANSACTIONS_PER_MONTH)]
+    transactions_per_month: Annotated[float, Field(strict=True, gt=0, le=MAX_TRANSACTIONS_PER_MONTH)]
     categories: dict[str, Weight]
     subscriptions: Annotated[list[Subscription], Field(max_length=100)] = []
     utilities: Annotated[list[Utility], Field(max_length=100)] = []
     housing: Housing | None = None
     saving: Saving = Saving()
     overdraws: bool = Field(
-        default=False, description="Checking may go negative (with overdraft fees)."
+        default=False,
+        strict=True, description="Checking may go negative (with overdraft fees)."
     )
 
     @field_validator("categories")
@@ -250,7 +253,7 @@ class Content(Strict):
     items_per_user: IntRange
     domains: Annotated[list[str], Field(min_length=1)]
     tags_per_item: IntRange = IntRange(min=0, max=6)
-    auto_share: Annotated[float, Field(ge=0, le=1)] = 0.2
+    auto_share: Annotated[float, Field(strict=True, ge=0, le=1)] = 0.2
     general_phrases: IntRange = IntRange(min=0, max=10)
     domain_phrases: IntRange = IntRange(min=4, max=30)
 
@@ -314,13 +317,13 @@ class FixedUser(Strict):
     email: Text
     first_name: Text
     last_name: Text
-    content_per_kind: Annotated[int, Field(ge=0, le=MAX_ITEMS_PER_USER)] = 0
+    content_per_kind: Annotated[int, Field(strict=True, ge=0, le=MAX_ITEMS_PER_USER)] = 0
 
 
 class Persona(Strict):
     name: str
     description: Annotated[str, Field(max_length=2000)]
-    users: Annotated[int, Field(ge=1, le=MAX_USERS)]
+    users: Annotated[int, Field(strict=True, ge=1, le=MAX_USERS)]
     date_range: DateRange
     income: Income
     accounts: dict[AccountKind, AccountSpec]

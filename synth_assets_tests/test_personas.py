@@ -63,6 +63,20 @@ def test_shipped_personas_are_valid_and_contrasting():
             "content.domains",
             "unknown",
         ),
+        # YAML's booleans and quoted numbers are not numbers (pydantic would take true as 1).
+        (lambda d: d.update(date_range={"months": True}), "date_range.months", "valid integer"),
+        (lambda d: d.update(users=True), "users", "valid integer"),
+        (lambda d: d["spending"].update(overdraws=1), "spending.overdraws", "valid boolean"),
+        (
+            lambda d: d["accounts"]["savings"].update(probability="0.3"),
+            "accounts.savings.probability",
+            "valid number",
+        ),
+        (
+            lambda d: d["spending"]["categories"].update(TRAVEL=False),
+            "spending.categories.TRAVEL",
+            "valid number",
+        ),
     ],
 )
 def test_invalid_persona_names_file_and_field(tmp_path, mutate, field, message):
