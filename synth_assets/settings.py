@@ -43,6 +43,10 @@ class Spec:
     secret: bool = False
 
     def validate(self, value: Any, source: str) -> Any:
+        """``value`` as this setting's type, spaces around a text value dropped (the same
+        from run config as from the environment); refused naming ``source``."""
+        if isinstance(value, str) and self.kind is not str:
+            value = value.strip()
         try:
             return TypeAdapter(self.kind).validate_python(value)
         except ValidationError as error:
@@ -184,5 +188,5 @@ def resolve(spec: Spec, configured: Any = None) -> Setting:
     if raw is not None:
         if spec.kind is str:  # kept verbatim: an empty one is the caller's to refuse
             return Setting(raw, spec.env)
-        return Setting(spec.validate(raw.strip(), spec.env), spec.env)
+        return Setting(spec.validate(raw, spec.env), spec.env)
     return Setting(spec.default, DEFAULT)

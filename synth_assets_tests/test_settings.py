@@ -213,3 +213,13 @@ def test_an_older_as_of_is_refused_at_publish_unless_the_run_allows_it(database_
     assert staging.published_as_of(url, PERSONA).isoformat() == earlier
     loaded = metadata_of(allowed, "postgres_tables")["database_settings"].value
     assert loaded["allow_older_as_of"] == {"value": True, "source": "config"}
+
+
+def test_text_settings_read_the_same_from_run_config_and_the_environment(monkeypatch):
+    """Spaces around a value are dropped in both places (they were from the environment
+    only, so the same as-of was accepted from one and refused from the other)."""
+    monkeypatch.setenv("SYNTH_AS_OF", " 2026-11-20 ")
+    from_env = GenerationSettings().resolved()["as_of"]
+    from_config = GenerationSettings(as_of=" 2026-11-20 ").resolved()["as_of"]
+    assert from_env.value == from_config.value == dt.date(2026, 11, 20)
+    assert (from_env.source, from_config.source) == ("SYNTH_AS_OF", "config")
