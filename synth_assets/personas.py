@@ -227,15 +227,16 @@ class Saving(Strict):
 
 
 class Spending(Strict):
-    transactions_per_month: Annotated[float, Field(strict=True, gt=0, le=MAX_TRANSACTIONS_PER_MONTH)]
+    transactions_per_month: Annotated[
+        float, Field(strict=True, gt=0, le=MAX_TRANSACTIONS_PER_MONTH)
+    ]
     categories: dict[str, Weight]
     subscriptions: Annotated[list[Subscription], Field(max_length=100)] = []
     utilities: Annotated[list[Utility], Field(max_length=100)] = []
     housing: Housing | None = None
     saving: Saving = Saving()
     overdraws: bool = Field(
-        default=False,
-        strict=True, description="Checking may go negative (with overdraft fees)."
+        default=False, strict=True, description="Checking may go negative (with overdraft fees)."
     )
 
     @field_validator("categories")

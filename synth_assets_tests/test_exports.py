@@ -16,7 +16,7 @@ import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 
 from synth_assets import export
-from synth_assets.defs.resources import ExportSettings, default_resources
+from synth_assets.defs.resources import ExportSettings, StepRetries, default_resources
 from synth_assets.export import MARKER, ExportResult, prune_exports, write_exports
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -469,3 +469,28 @@ def test_unfinished_exports_of_ended_runs_are_removed_and_nothing_else(tmp_path,
     assert not dead.exists() and live.is_dir() and (foreign / "mine.txt").is_file()
     finished = export.finish_export(live, "retiree", "20250101T000001Z-live", 0, {})
     assert not (finished.directory / export.RUN_FILE).exists()
+
+
+def test_an_export_folder_that_cannot_be_written_is_refused_once_by_name(tmp_path, monkeypatch):
+    """A run of its own: its export folder is what is tested. It cannot be made (its parent
+    is a file): the plan refuses it at once, naming the setting and the folder, with no
+    retries (which took about 11 s and chained FileNotFoundErrors)."""
+    (tmp_path / "a_file").write_text("not a folder")
+    folder = tmp_path / "a_file" / "exports"
+    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(folder))
+    monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(LIGHT_DIR))
+    resources = {**default_resources(), "retries": StepRetries(delay_s=0)}
+    result = materialize(
+        light_assets(),
+        selection=AssetSelection.assets("exports").upstream(),
+        partition_key=LIGHT,
+        resources=resources,
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in result.all_events)
+    [failure] = [e for e in result.all_events if e.is_step_failure]
+    message = str(failure.event_specific_data.error)
+    assert "SYNTH_EXPORT_DIR" in message and str(folder) in message
+    assert (tmp_path / "a_file").read_text() == "not a folder"

@@ -45,6 +45,7 @@ from synth_assets.defs.resources import (
 )
 from synth_assets.generate.frames import ORDER
 from synth_assets.load import postgres, staging
+from synth_assets.settings import SettingError
 
 LOADER = AssetKey("postgres_tables")
 EXPORTS = AssetKey("exports")
@@ -140,6 +141,25 @@ def _stamp(context: OpExecutionContext) -> str:
 AS_OF_TAG = "synth/as_of"
 
 
+def _start_export(
+    context: OpExecutionContext, exports: ExportSettings, persona: str, stamp: str
+) -> str:
+    """The folder the run's export is built in, after removing the unfinished exports of
+    ended runs. A folder that cannot be written is a refusal naming the setting: another
+    try would meet the same folder."""
+    resolved = exports.resolved()
+    root = exports.root(resolved)
+    try:
+        for abandoned in export.remove_abandoned(root, persona, _is_dead(context)):
+            context.log.info(f"removed {abandoned}, the unfinished export of an ended run")
+        return str(export.start_export(root, persona, stamp, context.run_id))
+    except OSError as error:
+        source = resolved["directory"].source
+        raise SettingError(
+            f"{source}: cannot write exports under {root}: {error.strerror or error}"
+        ) from None
+
+
 @op(out=DynamicOut(shards.ShardPlan), tags={"kind": "plan"})
 def plan_shards(
     context: OpExecutionContext,
@@ -157,10 +177,7 @@ def plan_shards(
         stage, export_dir = _selected(context, LOADER), None
         stamp = _stamp(context)
         if _selected(context, EXPORTS):
-            root = exports.root()
-            for abandoned in export.remove_abandoned(root, persona, _is_dead(context)):
-                context.log.info(f"removed {abandoned}, the unfinished export of an ended run")
-            export_dir = str(export.start_export(root, persona, stamp, context.run_id))
+            export_dir = _start_export(context, exports, persona, stamp)
         home = None
         if stage:
             where = database.target()
