@@ -28,7 +28,7 @@ from synth_assets.personas import load_personas
 from synth_assets.shards import plan
 
 sys.path.insert(0, str(ROOT))
-from synth_assets_tests.test_celery import Deployment
+from synth_assets_tests.support.celery import Deployment
 
 PERSONA = "young_professional"
 
@@ -82,7 +82,7 @@ def main() -> None:
     with bench_database() as url:
         for workers in (1, 2):
             with tempfile.TemporaryDirectory() as tmp:
-                deployed = Deployment(Path(tmp), url, PERSONA)
+                deployed = Deployment(Path(tmp), url, PERSONA)  # the shipped personas
                 deployed.env["SYNTH_SCALE"] = str(scale)
                 deployed.env["SYNTH_SHARD_USERS"] = str(args.shard_users)
                 deployed.instance()

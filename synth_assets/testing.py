@@ -26,7 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -51,12 +53,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(name, f"{help_text}; else ${variable}, else {default or 'unset'}", default="")
 
 
+class SecretUrl(str):
+    """A connection string whose repr hides its password. pytest shows fixture values and,
+    in long tracebacks, the arguments of every frame by their repr: a failing test must not
+    print the server's password. psycopg and libpq take it as the string it is."""
+
+    def __repr__(self) -> str:
+        from synth_assets.load.target import masked
+
+        try:
+            return repr(masked(self))
+        except Exception:  # unparsable: show none of it
+            return "'<a connection string, not shown>'"
+
+
 def settings_from(config: pytest.Config) -> dict[str, str]:
-    """Each of the plugin's settings: the ini file's, else its variable's, else its default."""
-    return {
+    """Each of the plugin's settings: the ini file's, else its variable's, else its default
+    (the server URL as a ``SecretUrl``)."""
+    chosen = {
         name: config.getini(name) or os.environ.get(variable, "") or default
         for name, (variable, default, _) in INI.items()
     }
+    chosen["synth_server_url"] = SecretUrl(chosen["synth_server_url"])
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -67,19 +86,27 @@ class Template:
     name: str
     persona: str
     as_of: dt.date
+    passfile: Path | None = field(default=None, repr=False)  # the server's password, if any
 
     def url(self, database: str) -> str:
-        return _on(self.server, database)
+        """A URL to ``database`` on the server with no password in it: libpq reads it from
+        the session's passfile, so a failing test that shows the URL shows no secret."""
+        from synth_assets.load import target
+
+        address = _on(self.server, database)
+        return target.with_passfile(address, self.passfile) if self.passfile else address
 
 
-def _on(url: str, database: str) -> str:
+def _on(url: str, database: str) -> SecretUrl:
     """``url`` naming ``database`` (libpq's ``?dbname=`` would override the path: dropped),
     in the plain ``postgresql://`` form psycopg and libpq accept."""
     from sqlalchemy.engine import make_url
 
     address = make_url(url).difference_update_query(["dbname"])
-    return address.set(drivername="postgresql", database=database).render_as_string(
-        hide_password=False
+    return SecretUrl(
+        address.set(drivername="postgresql", database=database).render_as_string(
+            hide_password=False
+        )
     )
 
 
@@ -138,26 +165,29 @@ def generation_context(chosen: Mapping[str, str]):
     )
 
 
-def load_template(server: str, ctx) -> Template:
-    """Create a new template database on ``server`` (named for this session: nothing else's
-    is touched; a server it cannot use fails first), generate the persona, judge its
-    blocking rules, and load it."""
+def load_template(server: str, ctx, passfile: Path | None = None) -> Template:
+    """Generate the persona and judge its blocking rules, then load it into a new template
+    database on ``server`` (named for this session: nothing else's is touched). A server it
+    cannot reach fails first; the database exists only while it is being loaded or used, so
+    a session killed while generating leaves none behind."""
     from synth_assets.checks import registry
     from synth_assets.generate.frames import generate_all
     from synth_assets.load import postgres
 
+    with _admin(server):
+        pass  # reachable, before the persona is generated
+    tables = generate_all(ctx)
+    failed = registry.blocking_failures(registry.judge(ctx, tables))
+    if failed:
+        raise pytest.UsageError(
+            f"synth_assets: {ctx.persona.name}'s blocking rules failed: {failed}"
+        )
     # Not named for the persona: a long name would overflow PostgreSQL's 63 bytes.
     name = f"{TEMPLATE_PREFIX}{uuid.uuid4().hex[:12]}_test"
-    template = Template(server, name, ctx.persona.name, ctx.as_of)
+    template = Template(server, name, ctx.persona.name, ctx.as_of, passfile)
     create_database(server, name)
     try:
         _expect(template.url(name), name)
-        tables = generate_all(ctx)
-        failed = registry.blocking_failures(registry.judge(ctx, tables))
-        if failed:
-            raise pytest.UsageError(
-                f"synth_assets: {ctx.persona.name}'s blocking rules failed: {failed}"
-            )
         postgres.ensure_schema(template.url(name))
         postgres.replace_partition(template.url(name), ctx.persona.name, tables, as_of=ctx.as_of)
     except BaseException:
@@ -187,14 +217,16 @@ def template_database(chosen: Mapping[str, str]) -> Iterator[Template]:
     ctx = generation_context(chosen)
     configured = chosen["synth_server_url"]
     folder = None if configured else Path(tempfile.mkdtemp(prefix="synth_pg_"))
+    secrets = Path(tempfile.mkdtemp(prefix="synth_plugin_"))  # 0700: the passfile's home
     try:
-        server = configured or _embedded(folder)
-        template = _template_on(server, ctx)
+        server = SecretUrl(configured or _embedded(folder))
+        template = _template_on(server, ctx, _passfile(server, secrets))
         try:
             yield template
         finally:
             drop_database(server, template.name)
     finally:
+        shutil.rmtree(secrets, ignore_errors=True)
         if folder is not None:
             from synth_assets.load import embedded
 
@@ -202,7 +234,25 @@ def template_database(chosen: Mapping[str, str]) -> Iterator[Template]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _template_on(server: str, ctx) -> Template:
+def _passfile(server: str, folder: Path) -> Path | None:
+    """The server's password in a .pgpass file of its own (mode 0600), for the URLs the
+    tests get; None when the URL carries no password (or one libpq cannot read)."""
+    from synth_assets.load import target
+
+    try:
+        password = target.parameters(server).get("password")
+    except Exception:
+        return None  # refused with its setting's name by the template's load
+    if not password:
+        return None
+    escaped = password.replace("\\", "\\\\").replace(":", "\\:")
+    path = folder / "pgpass"
+    path.touch(mode=0o600)
+    path.write_text(f"*:*:*:*:{escaped}\n")
+    return path
+
+
+def _template_on(server: str, ctx, passfile: Path | None) -> Template:
     """``load_template``, its failures reported by their message alone: a traceback would
     show the server URL, password included, among the frames' arguments (the messages quote
     no secret). A URL the plugin cannot use is named by its setting."""
@@ -211,7 +261,7 @@ def _template_on(server: str, ctx) -> Template:
     from synth_assets.load.target import DatabaseUnavailableError, TargetError
 
     try:
-        return load_template(server, ctx)
+        return load_template(server, ctx, passfile)
     except (ArgumentError, TargetError, DatabaseUnavailableError) as error:
         message = f"synth_server_url (or $SYNTH_TEST_DATABASE_URL): {error}"
     except Exception as error:
@@ -238,11 +288,33 @@ def cloned_database(template: Template) -> Iterator[str]:
         drop_database(template.server, name)
 
 
+@contextmanager
+def terminated_as_interrupted() -> Iterator[None]:
+    """While it lasts, SIGTERM (a CI runner cancelling the job, ``kill``) ends the session as
+    Ctrl-C does, so the databases it made are dropped: by default SIGTERM ends the process
+    at once, and they were left behind. A handler someone else installed is left alone."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum} (SIGTERM)")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="session")
 def synth_template(request: pytest.FixtureRequest) -> Iterator[Template]:
     """The session's template database, loaded once with the chosen persona."""
-    with template_database(settings_from(request.config)) as template:
-        yield template
+    with terminated_as_interrupted(), template_database(settings_from(request.config)) as made:
+        yield made
 
 
 @pytest.fixture

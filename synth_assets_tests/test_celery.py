@@ -7,100 +7,30 @@ intact and a re-run succeeds."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-import yaml
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus
+from dagster import AssetKey, DagsterRunStatus
 
-from synth_assets.definitions import filesystem_transport
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import postgres, staging, target
-from synth_assets_tests.support.database import checksums, other_database, query
-from synth_assets_tests.support.processes import BIN, ROOT, descendants, wait_for
+from synth_assets_tests.support.celery import Deployment
+from synth_assets_tests.support.database import checksums, other_database, query, waiting_loaders
+from synth_assets_tests.support.processes import ROOT, descendants, wait_for
 from synth_assets_tests.support.runs import AS_OF, LIGHT, LIGHT_BLOCKS, LIGHT_DIR, light_persona
 
 pytestmark = pytest.mark.slow
-
-
-class Deployment:
-    """DAGSTER_HOME, the broker folder and the environment every process of the test shares;
-    the light persona (the test is about the workers, not the rows), three shards of 250."""
-
-    def __init__(self, tmp_path: Path, url: str) -> None:
-        self.home = tmp_path / "home"
-        self.home.mkdir()
-        broker, results = tmp_path / "broker", tmp_path / "results"
-        broker.mkdir()
-        results.mkdir()
-        self.worker_yaml = tmp_path / "celery_worker.yaml"
-        config = {
-            "broker": "filesystem://",
-            "backend": f"file://{results}",
-            "config_source": filesystem_transport(str(broker)),
-        }
-        self.worker_yaml.write_text(yaml.safe_dump({"execution": {"config": config}}))
-        self.env = {
-            **os.environ,
-            "DAGSTER_HOME": str(self.home),
-            "SYNTH_EXECUTOR": "celery",
-            "SYNTH_CELERY_BROKER": "filesystem://",
-            "SYNTH_CELERY_BACKEND": f"file://{results}",
-            "SYNTH_CELERY_FOLDER": str(broker),
-            "SYNTH_DATABASE_URL": url,
-            "SYNTH_PERSONAS_DIR": str(LIGHT_DIR),
-            "SYNTH_AS_OF": AS_OF.isoformat(),
-            "SYNTH_SHARD_USERS": "250",
-            "SYNTH_EXPORT_DIR": str(tmp_path / "exports"),
-            "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
-        }
-        self.workers: dict[str, subprocess.Popen] = {}
-
-    def start_worker(self, name: str) -> subprocess.Popen:
-        command = [
-            BIN / "dagster-celery", "worker", "start", "-A", "dagster_celery.app",
-            "-y", self.worker_yaml, "-n", name, "--",
-            "--without-mingle", "--without-gossip", "--concurrency=1",
-        ]  # fmt: skip
-        log = (self.home / f"{name}.log").open("wb")
-        worker = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
-        )
-        self.workers[name] = worker
-        return worker
-
-    def kill_worker(self, name: str) -> None:
-        os.killpg(self.workers.pop(name).pid, signal.SIGKILL)
-
-    def stop(self) -> None:
-        for name in list(self.workers):
-            self.kill_worker(name)
-
-    def materialize(self, seed: int) -> subprocess.Popen:
-        command = [BIN / "dagster", "asset", "materialize", "-m", "synth_assets"]
-        command += ["--select", "*postgres_tables", "--partition", LIGHT]
-        command += ["--config-json", json.dumps(_seed(seed))]
-        return subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-
-    def instance(self) -> DagsterInstance:
-        os.environ["DAGSTER_HOME"] = str(self.home)
-        return DagsterInstance.get()
 
 
 @pytest.fixture
 def deployment(tmp_path, database_url, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", os.environ.get("DAGSTER_HOME", str(tmp_path)))
     url = other_database(database_url, "synth_celery_test")
-    deployed = Deployment(tmp_path, url)
+    deployed = Deployment(tmp_path, url, LIGHT, LIGHT_DIR)
     yield deployed, url
     deployed.stop()
 
@@ -125,18 +55,18 @@ def _shards_held_at_staging(url: str) -> Iterator[None]:
         holder.rollback()
 
 
-def _shards_waiting(url: str) -> int:
-    return query(
-        url,
-        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-        "WHERE NOT l.granted AND a.application_name = %s",
-        (staging.APPLICATION_NAME,),
-    )[0][0]
+def _staged_shards(url: str, load: str) -> int:
+    return query(url, f"SELECT count(*) FROM {staging.SCHEMA}.shards WHERE load_id = %s", (load,))[
+        0
+    ][0]
+
+
+# What a Celery deployment could leave in the folder it runs from (kombu's default folders).
+KOMBU_FOLDERS = {"control", "data_in", "data_out", "processed"}
 
 
 def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     deployed, url = deployment
-    project_files = set(ROOT.iterdir())
     expected = _loaded_checksums(url, seed=7)
     baseline = _loaded_checksums(url, seed=42)
 
@@ -145,8 +75,8 @@ def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     with _shards_held_at_staging(url):
         run = deployed.materialize(seed=7)
         # Each worker runs one shard at a time: two held shards are one in each worker.
-        wait_for(lambda: _shards_waiting(url) == 2, 300, "a shard held in each worker")
-    output = run.communicate(timeout=240)[0].decode()
+        wait_for(lambda: waiting_loaders(url) == 2, 200, "a shard held in each worker")
+    output = run.communicate(timeout=200)[0].decode()
     assert run.returncode == 0, output[-4000:]
     assert checksums(url, LIGHT) == expected
     metadata = instance.get_latest_materialization_event(
@@ -161,7 +91,7 @@ def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     assert _loaded_checksums(url, seed=42) == baseline
     with _shards_held_at_staging(url):
         run = deployed.materialize(seed=7)
-        wait_for(lambda: _shards_waiting(url) == 2, 300, "a shard held in each worker")
+        wait_for(lambda: waiting_loaders(url) == 2, 200, "a shard held in each worker")
         deployed.kill_worker("w2")
         deployed.start_worker("w3")  # for the re-run (it starts while this run ends)
         run.send_signal(signal.SIGINT)  # the run would wait on the lost step: the user stops it
@@ -169,15 +99,13 @@ def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     assert checksums(url, LIGHT) == baseline, "a run that lost a worker changed the tables"
     [interrupted] = instance.get_runs(limit=1)
     assert interrupted.status in (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
+    dead = staging.load_id(interrupted.run_id)  # w1's shard of it is staged: rows to clean
+    wait_for(lambda: _staged_shards(url, dead) >= 1, 60, "the dead run's shard staged")
 
     rerun = deployed.materialize(seed=7)
-    output = rerun.communicate(timeout=240)[0].decode()
+    output = rerun.communicate(timeout=200)[0].decode()
     assert rerun.returncode == 0, output[-4000:]
     assert checksums(url, LIGHT) == expected
     assert staging.pending_loads(url) == [], "the interrupted run's staging was not removed"
     # The broker's files (kombu's control folder too) stay in the deployment's folder.
-    assert set(ROOT.iterdir()) == project_files
-
-
-def _seed(seed: int) -> dict:
-    return {"resources": {"generation": {"config": {"seed": seed}}}}
+    assert not {p.name for p in ROOT.iterdir()} & KOMBU_FOLDERS

@@ -26,14 +26,16 @@ from synth_assets.definitions import ALL_ASSETS
 from synth_assets.defs.resources import GenerationSettings, SynthDatabase, default_resources
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
-from synth_assets.load import drift, embedded, postgres, schema, target
+from synth_assets.load import copy, drift, embedded, postgres, schema, target
 from synth_assets.personas import PersonaError
 from synth_assets_tests.support.database import (
     checksums,
     drop_tables,
+    loader_sessions,
     other_database,
     query,
     stored_rows,
+    waiting_loaders,
     worker_name,
 )
 from synth_assets_tests.support.processes import ROOT
@@ -80,32 +82,31 @@ def _load_in_process(url: str, persona: str) -> subprocess.Popen:
     )
 
 
-def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas):
+def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas, monkeypatch):
     """Kill the loader's backend while its COPY of transactions is open (the test steps in
-    at the COPY path's hook, after the first tables were sent): the persona keeps exactly
-    its previous rows, and the next load succeeds."""
+    at the COPY path's hook, in chunks of 1,000 rows so the next chunks are being rendered
+    ahead, after users, accounts and two chunks of transactions were sent): the persona keeps
+    exactly its previous rows, and the next load succeeds."""
     before = checksums(loaded, "retiree")
     other = generate_all(Context(personas["retiree"], seed=7, as_of=AS_OF))
-    copies: list[int] = []
+    assert len(other["transactions"]) > 5 * 1000
+    monkeypatch.setattr(copy, "COPY_CHUNK_ROWS", 1000)
+    chunks: list[int] = []
 
-    def kill_the_third_copy() -> None:  # users, accounts, then transactions
-        copies.append(len(copies) + 1)
-        if len(copies) != 3:
+    def kill_at_the_third_chunk_of_transactions() -> None:  # users, accounts: one chunk each
+        chunks.append(len(chunks) + 1)
+        if len(chunks) != 5:
             return
         with target.connect(loaded, autocommit=True) as admin:
-            [[pid]] = admin.execute(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = %s "
-                "AND query ILIKE 'COPY%%transactions%%'",
-                (postgres.APPLICATION_NAME,),
-            ).fetchall()
+            [pid] = loader_sessions(loaded, "COPY%transactions%")
             assert admin.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,)).fetchone()[0]
 
     with (
-        hooks.installed("copy", kill_the_third_copy),
+        hooks.installed("copy", kill_at_the_third_chunk_of_transactions),
         pytest.raises(psycopg.OperationalError),  # the kill surfaces as a driver error
     ):
         postgres.replace_partition(loaded, "retiree", other, as_of=AS_OF)
-    assert len(copies) == 3, "the load went on after its connection was killed"
+    assert len(chunks) == 5, "the load went on after its connection was killed"
     assert checksums(loaded, "retiree") == before
     postgres.replace_partition(
         loaded, "retiree", generate_all(Context(personas["retiree"], as_of=AS_OF)), as_of=AS_OF
@@ -153,11 +154,7 @@ def test_second_load_of_the_same_persona_waits_for_the_first(loaded):
         waiting = _load_in_process(loaded, "student")
 
         def waits() -> int:
-            return holder.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-                "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = %s",
-                (postgres.APPLICATION_NAME,),
-            ).fetchone()[0]
+            return waiting_loaders(loaded, "advisory")
 
         deadline = time.monotonic() + 120  # it generates and stages first
         while waits() == 0 and waiting.poll() is None and time.monotonic() < deadline:
@@ -270,13 +267,7 @@ def test_readers_keep_answering_while_a_swap_waits_for_a_lock(loaded, frames):
 
 def _swap_is_waiting(url: str) -> bool:
     """The loader has reached the swap: it has started asking for the parents' locks."""
-    rows = query(
-        url,
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
-        "AND (query ILIKE 'LOCK TABLE%%' OR query ILIKE '%%synth_lock_parents%%')",
-        (postgres.APPLICATION_NAME,),
-    )
-    return rows[0][0] > 0
+    return bool(loader_sessions(url, "LOCK TABLE%") or loader_sessions(url, "%synth_lock_parents%"))
 
 
 def test_unsafe_database_is_refused_and_untouched(database_url, monkeypatch):

@@ -12,8 +12,8 @@ from pathlib import Path
 import yaml
 from dagster import DagsterInstance, DagsterRunStatus
 
-from synth_assets.load import postgres, staging, target
-from synth_assets_tests.support.database import other_database, query
+from synth_assets.load import postgres, target
+from synth_assets_tests.support.database import other_database, waiting_loaders
 from synth_assets_tests.support.processes import BIN, ROOT, wait_for
 
 PERSONA = "retiree"
@@ -28,16 +28,6 @@ def _instance_home(tmp_path: Path) -> Path:
     home.mkdir()
     (home / "dagster.yaml").write_text(yaml.safe_dump(config))
     return home
-
-
-def _waiting_for_the_lock(url: str) -> bool:
-    rows = query(
-        url,
-        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-        "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = %s",
-        (staging.APPLICATION_NAME,),
-    )
-    return rows[0][0] > 0
 
 
 def test_a_killed_run_is_marked_failed_by_run_monitoring(database_url, tmp_path):
@@ -64,7 +54,9 @@ def test_a_killed_run_is_marked_failed_by_run_monitoring(database_url, tmp_path)
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            wait_for(lambda: _waiting_for_the_lock(url), 120, "the loader to wait for the lock")
+            wait_for(
+                lambda: waiting_loaders(url, "advisory"), 120, "the loader to wait for the lock"
+            )
             [record] = [r for r in instance.get_runs() if r.status == DagsterRunStatus.STARTED]
             run.send_signal(signal.SIGKILL)
             run.wait(timeout=30)

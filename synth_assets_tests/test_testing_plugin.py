@@ -6,6 +6,7 @@ the plugin's functions, on one template."""
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -14,16 +15,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from synth_assets import testing
-from synth_assets.load import target
+from synth_assets.load import embedded, target
 from synth_assets_tests.support.database import (
+    on_database,
     other_database,
     public_tables,
     query,
     worker_name,
 )
-from synth_assets_tests.support.runs import AS_OF
+from synth_assets_tests.support.processes import wait_for
+from synth_assets_tests.support.runs import AS_OF, LIGHT, LIGHT_DIR
 
 pytest_plugins = ["pytester"]
 # Its module fixture is costly: the module's tests share one xdist worker.
@@ -87,16 +91,18 @@ def template(database_url: str) -> Iterator[testing.Template]:
 
 def test_each_test_gets_a_fresh_database_it_may_write(template, database_url, frames):
     retiree = frames["retiree"]
-    before = _plugin_databases(database_url)
+    made = []
     for n in range(3):
         with testing.cloned_database(template) as url, psycopg.connect(url) as conn:
+            made.append(target.database_name(url))
             assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == len(retiree["users"])
             assert conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == len(retiree["jobs"])
             conn.execute("DELETE FROM jobs")  # this test's own copy: the next one is whole
             conn.execute("UPDATE users SET first_name = 'Test' || %s", (str(n),))
             assert conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == 0
             assert target.current_database(conn).endswith("_test")
-    assert _plugin_databases(database_url) == before, "the plugin left databases behind"
+    assert len(set(made)) == 3
+    assert not set(made) & _plugin_databases(database_url), "the plugin left databases behind"
 
 
 def test_an_unknown_persona_is_a_usage_error():
@@ -126,13 +132,15 @@ def test_with_no_server_an_embedded_one_serves_the_session_and_is_removed(
 ):
     """An app's pytest run, end to end, as on a fresh machine: settings from its ini file,
     an embedded server of its own, three tests each writing its own database. It shares this
-    session's temporary root, whose permissions it resets (pytest does, on every start):
-    this session's server, when it runs one, keeps answering, as its folder is elsewhere."""
+    session's temporary root, which it closes to other users (pytest does so on every start
+    when the root is open, as the embedded server's own folder needs its parents): this
+    session's server, when it runs one, still starts and answers, as its folder is elsewhere."""
     monkeypatch.delenv("SYNTH_TEST_DATABASE_URL", raising=False)
     scratch = scratch_folder  # where the plugin's server folder goes: not under the root
     monkeypatch.setenv("TMPDIR", str(scratch))
     [root] = [p for p in tmp_path_factory.getbasetemp().parents if p.name.startswith("pytest-of-")]
     monkeypatch.setenv("PYTEST_DEBUG_TEMPROOT", str(root.parent))
+    root.chmod(0o755)  # open, as pgserver leaves a folder's parents for its server's user
     pytester.makeini(f"[pytest]\nsynth_persona = retiree\nsynth_as_of = {AS_OF}\n")
     retiree = frames["retiree"]
     pytester.makepyfile(APP_TESTS.format(users=len(retiree["users"]), jobs=len(retiree["jobs"])))
@@ -140,9 +148,12 @@ def test_with_no_server_an_embedded_one_serves_the_session_and_is_removed(
     result = pytester.run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
     assert not list(scratch.glob("synth_pg_*")), "the plugin's server folder was left behind"
-    assert query(database_url, "SELECT 1") == [(1,)]
-    if suite_server_folder is not None:
+    assert root.stat().st_mode & 0o077 == 0, "the other session did not close the root"
+    if suite_server_folder is not None:  # its server's user must still reach its folder
         assert root not in suite_server_folder.parents
+        assert embedded.stop(suite_server_folder / "pg")
+        embedded.embedded_url(suite_server_folder / "pg", target.database_name(database_url))
+    assert query(database_url, "SELECT 1") == [(1,)]
 
 
 def test_a_dbname_parameter_cannot_redirect_the_plugin(template, database_url):
@@ -152,7 +163,7 @@ def test_a_dbname_parameter_cannot_redirect_the_plugin(template, database_url):
     with testing.cloned_database(template) as url, psycopg.connect(url) as conn:
         name = conn.execute("SELECT pg_catalog.current_database()").fetchone()[0]
     assert name not in (worker_name(VICTIM), template.name)
-    assert public_tables(other_database(database_url, VICTIM)) == 0
+    assert public_tables(on_database(database_url, worker_name(VICTIM))) == 0
 
 
 def test_a_bad_setting_is_refused_by_its_name(database_url):
@@ -178,3 +189,73 @@ def test_an_unusable_server_url_is_refused_by_its_name():
     assert message.startswith("synth_server_url (or $SYNTH_TEST_DATABASE_URL): cannot connect")
     assert not failed.value.pytrace, "a traceback would show the URL among its arguments"
     assert secret not in message
+
+
+def test_settings_come_from_the_ini_file_else_the_environment_else_defaults(pytester, monkeypatch):
+    for variable, _, _ in testing.INI.values():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("SYNTH_SCALE", "3")
+    monkeypatch.setenv("SYNTH_TEST_PERSONA", "family")
+    url = "postgresql://app:Sup3rS3cretPW@127.0.0.1:5432/postgres"
+    pytester.makeini(f"[pytest]\nsynth_persona = retiree\nsynth_server_url = {url}\n")
+    chosen = testing.settings_from(pytester.parseconfig())
+    assert chosen == {
+        "synth_persona": "retiree",  # the ini file's, over $SYNTH_TEST_PERSONA
+        "synth_scale": "3",  # the variable's
+        "synth_seed": "42",  # the default
+        "synth_as_of": "",
+        "synth_server_url": url,
+    }
+    assert "Sup3rS3cretPW" not in repr(chosen), "the server's password is in the settings' repr"
+
+
+FAILING_APP_TESTS = """
+import os
+import time
+from pathlib import Path
+
+
+def test_a_failure_shows_no_password(synth_database):
+    assert synth_database == "another database"
+
+
+def test_killed_while_it_runs(synth_database):
+    Path(os.environ["SYNTH_TEST_RUNNING"]).write_text(synth_database)
+    time.sleep(120)
+"""
+
+
+def test_a_failing_test_shows_no_password_and_sigterm_leaves_no_database(
+    pytester, monkeypatch, database_url
+):
+    """An app's tests with a password in the server URL, run with long tracebacks and their
+    locals: the failing comparison and its frames show the URL masked. The run is then
+    stopped with SIGTERM (a CI runner cancelling) while a test holds its database: the
+    template and the test's database are dropped, as on Ctrl-C."""
+    secret = "Sup3rS3cretPW"
+    server = make_url(database_url).set(password=secret).render_as_string(hide_password=False)
+    running = pytester.path / "running"
+    monkeypatch.setenv("SYNTH_TEST_RUNNING", str(running))
+    monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(LIGHT_DIR))  # the light persona: cheap
+    pytester.makeini(
+        f"[pytest]\nsynth_persona = {LIGHT}\nsynth_as_of = {AS_OF}\nsynth_server_url = {server}\n"
+    )
+    pytester.makepyfile(FAILING_APP_TESTS)
+    before = _plugin_databases(database_url)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--tb=long", "-l", "-rA"],
+        cwd=pytester.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    wait_for(running.exists, 120, "the second test to hold its database")
+    clone = target.database_name(running.read_text())
+    assert clone in _plugin_databases(database_url)
+    run.send_signal(signal.SIGTERM)
+    output = run.communicate(timeout=120)[0].decode()
+    assert "test_a_failure_shows_no_password FAILED" in output or "1 failed" in output, output
+    assert "synth_database = " in output  # the fixture's value is shown, masked
+    assert secret not in output
+    assert "KeyboardInterrupt" in output, output[-2000:]
+    left = _plugin_databases(database_url) - before
+    assert clone not in left and not left, f"SIGTERM left the plugin's databases {left}"

@@ -6,7 +6,6 @@ find it CANCELED, not retried, with the previous rows in place."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,9 +18,9 @@ import pytest
 
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.schedules import as_of_config
-from synth_assets.load import postgres, schema, staging, target
-from synth_assets_tests.support.database import checksums, query, stored_rows
-from synth_assets_tests.support.processes import wait_for
+from synth_assets.load import postgres, schema, target
+from synth_assets_tests.support.database import checksums, stored_rows, waiting_loaders
+from synth_assets_tests.support.processes import free_port, wait_for
 from synth_assets_tests.support.runs import AS_OF
 
 # Its module fixture is costly: the module's tests share one xdist worker.
@@ -72,12 +71,6 @@ query Events($id: ID!) {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
     request = urllib.request.Request(
@@ -96,7 +89,7 @@ def webserver(
     """The webserver in its own process group (killed as a group, runs included)."""
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text(INSTANCE_YAML)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -209,7 +202,7 @@ def test_a_run_terminated_while_its_loader_waits_is_canceled_and_publishes_nothi
     with target.connect(database_url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (postgres.lock_key(persona),))
         run_id = _launch(port, persona, as_of_config("2026-11-25"))
-        wait_for(lambda: _waiting_for_the_lock(database_url), 120, "the loader to wait")
+        wait_for(lambda: waiting_loaders(database_url, "advisory"), 120, "the loader to wait")
         terminated = graphql(port, TERMINATE, {"id": run_id})["terminateRun"]
         assert terminated["__typename"] == "TerminateRunSuccess", terminated
         wait_for(lambda: _status(port, run_id) != "STARTED", 60, "the run to stop", every=0.2)
@@ -217,15 +210,5 @@ def test_a_run_terminated_while_its_loader_waits_is_canceled_and_publishes_nothi
     events = graphql(port, STEP_EVENTS, {"id": run_id})["logsForRun"]["events"]
     kinds = {e["__typename"] for e in events}
     assert "ExecutionStepUpForRetryEvent" not in kinds and "ExecutionStepRestartEvent" not in kinds
-    assert not _waiting_for_the_lock(database_url), "a backend still waits for the dead run"
+    assert not waiting_loaders(database_url, "advisory"), "a backend still waits for the dead run"
     assert checksums(database_url, persona) == before, "the terminated run published"
-
-
-def _waiting_for_the_lock(url: str) -> bool:
-    rows = query(
-        url,
-        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
-        "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = %s",
-        (staging.APPLICATION_NAME,),
-    )
-    return rows[0][0] > 0

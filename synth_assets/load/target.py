@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
@@ -166,6 +167,13 @@ def without_secrets(url: str) -> str:
     """The connection string for psql and friends, with no secret in it (libpq takes the
     password from PGPASSWORD or ~/.pgpass, or asks)."""
     return _render(parameters(url), None)
+
+
+def with_passfile(url: str, passfile: Path) -> str:
+    """The connection string with no secret in it, libpq reading the password from
+    ``passfile`` (the .pgpass format): a URL that can be shown, logged or printed by a
+    failing test."""
+    return _render({**parameters(url), "passfile": str(passfile)}, None)
 
 
 def database_name(url: str) -> str:

@@ -8,7 +8,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from synth_assets.load import schema, target
-from synth_assets.load.staging import SCHEMA
+from synth_assets.load.staging import APPLICATION_NAME, SCHEMA
 
 PKS = {
     "users": ("id",),
@@ -23,14 +23,15 @@ PKS = {
 
 def worker_name(name: str) -> str:
     """``name`` (a database or role on the shared server) made this xdist worker's own:
-    ``synth_x_test`` becomes ``synth_x_gw1_test``; a name without the ``_test`` ending
-    keeps its (unsafe) ending under a suffix. Unchanged outside xdist."""
+    ``synth_x_test`` becomes ``synth_x_gw1_test``; any other name gets the worker in front
+    (``gw1synth_demo_backup``, ``gw1test``), so the ending the guard judges stays exactly
+    what the test chose. Unchanged outside xdist."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return name
     if name.endswith("_test"):
         return f"{name.removesuffix('_test')}_{worker}_test"
-    return f"{name}_{worker}"
+    return f"{worker}{name}"
 
 
 def on_database(url: str, name: str) -> str:
@@ -89,3 +90,27 @@ def public_tables(url: str) -> int:
     """Tables in ``url``'s public schema (0 for a database nothing was written to)."""
     statement = "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
     return query(url, statement)[0][0]
+
+
+def waiting_loaders(url: str, locktype: str | None = None) -> int:
+    """The loader's sessions on ``url``'s database waiting for a lock (of ``locktype``, or
+    any): other databases' sessions (another xdist worker's) are not counted."""
+    statement = (
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+        "WHERE NOT l.granted AND a.application_name = %s "
+        "AND a.datname = pg_catalog.current_database() "
+        "AND (%s::text IS NULL OR l.locktype = %s)"
+    )
+    return query(url, statement, (APPLICATION_NAME, locktype, locktype))[0][0]
+
+
+def loader_sessions(url: str, statement_like: str) -> list[int]:
+    """The pids of the loader's sessions on ``url``'s database running a statement LIKE
+    ``statement_like`` (case-insensitive)."""
+    rows = query(
+        url,
+        "SELECT pid FROM pg_stat_activity WHERE application_name = %s "
+        "AND datname = pg_catalog.current_database() AND query ILIKE %s",
+        (APPLICATION_NAME, statement_like),
+    )
+    return [pid for (pid,) in rows]
