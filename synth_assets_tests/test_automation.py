@@ -48,13 +48,16 @@ def test_nightly_schedule_defaults_to_3am_and_stopped():
     assert nightly_refresh.name == schedule.name == "nightly_refresh"
 
 
-def test_nightly_schedule_cron_and_status_follow_the_environment():
+def test_nightly_schedule_cron_and_status_follow_the_environment(monkeypatch):
     settings = {"SYNTH_NIGHTLY_CRON": "15 4 * * 1", "SYNTH_NIGHTLY_DEFAULT_ON": "1"}
     schedule = nightly_schedule(settings)
     assert (schedule.cron_schedule, schedule.default_status) == (
         "15 4 * * 1",
         DefaultScheduleStatus.RUNNING,
     )
+    for name, value in settings.items():  # with no settings given, the process's environment
+        monkeypatch.setenv(name, value)
+    assert nightly_schedule().cron_schedule == "15 4 * * 1"
 
 
 def test_sensor_requests_a_refresh_of_the_changed_persona(tmp_path, monkeypatch):

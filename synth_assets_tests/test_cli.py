@@ -7,19 +7,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from dagster import DagsterInstance, materialize
 from dagster_dg_cli.cli import cli as dg_cli
 
 from synth_assets.checks import registry
-from synth_assets.definitions import ALL_ASSETS
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import schema
 from synth_assets_tests.support.database import other_database, stored_rows
 from synth_assets_tests.support.processes import BIN, ROOT
-from synth_assets_tests.support.runs import AS_OF, LIGHT, LIGHT_DIR, light_persona, resources_for
+from synth_assets_tests.support.runs import AS_OF, LIGHT, LIGHT_DIR, light_persona
 
 
 def _run(
@@ -67,15 +64,10 @@ def test_cli_materializes_one_persona(database_url, tmp_path):
     _stored_as_generated(url)
 
 
-def test_an_unknown_persona_is_refused_naming_it(database_url):
-    """What the CLI's ``--partition nobody`` reaches: a run of an unknown partition."""
-    with pytest.raises(Exception, match="nobody"):
-        materialize(
-            ALL_ASSETS,
-            partition_key="nobody",
-            resources=resources_for(database_url),
-            instance=DagsterInstance.ephemeral(),
-        )
+def test_cli_rejects_an_unknown_persona(database_url, tmp_path):
+    done = _run("dagster", [*MATERIALIZE, "--partition", "nobody"], database_url, tmp_path / "home")
+    assert done.returncode != 0
+    assert "nobody" in done.stderr
 
 
 def _dg(*args: str) -> str:
@@ -85,8 +77,9 @@ def _dg(*args: str) -> str:
     return done.output
 
 
-def test_dg_checks_and_lists_the_definitions(monkeypatch):
-    monkeypatch.delenv("DAGSTER_IS_DEFS_VALIDATION_CLI", raising=False)  # dg check sets it
+def test_dg_checks_and_lists_the_definitions(monkeypatch, tmp_path):
+    monkeypatch.setenv("DAGSTER_IS_DEFS_VALIDATION_CLI", "")  # dg check sets it: undone after
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # not the developer's instance
     assert "All definitions loaded successfully" in _dg("check", "defs")
     defs = json.loads(_dg("list", "defs", "--json"))
     assets = {asset["asset_key"] for asset in defs["assets"]}

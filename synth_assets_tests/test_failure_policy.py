@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterExecutionInterruptedError, DagsterInstance, DagsterRunStatus, materialize
+from pydantic import ValidationError
 
 from synth_assets import export, shards
 from synth_assets.definitions import ALL_ASSETS
+from synth_assets.defs.failure_policy import LOAD_RETRIES, SHARD_RETRIES
+from synth_assets.defs.resources import StepRetries
 from synth_assets.load import postgres, staging
 from synth_assets_tests.support.database import checksums, other_database
 from synth_assets_tests.support.runs import AS_OF, resources_for
@@ -77,3 +80,13 @@ def test_an_interrupted_step_is_not_retried_and_publishes_nothing(
     finished = [p for p in root.iterdir() if not p.name.startswith(".")] if root.exists() else []
     exported = any(e.step_key == "exports" and e.is_step_success for e in events)
     assert len(finished) == exported, "an export finished by an interrupted step, or none"
+
+
+def test_the_shipped_retries_wait_one_then_two_then_four_seconds():
+    """What a step that met passing trouble waits before each retry, by default; a value a
+    run could configure out of bounds is refused."""
+    assert (LOAD_RETRIES, SHARD_RETRIES) == (3, 2)
+    assert [StepRetries().wait_s(n) for n in range(LOAD_RETRIES)] == [1.0, 2.0, 4.0]
+    for bad in (-1, float("nan"), float("inf"), 601):
+        with pytest.raises(ValidationError, match="delay_s"):
+            StepRetries(delay_s=bad)

@@ -43,6 +43,7 @@ from synth_assets_tests.support.runs import (
     AS_OF,
     LIGHT,
     LIGHT_DIR,
+    NO_DELAY,
     light_assets,
     metadata_of,
     resources_for,
@@ -106,7 +107,9 @@ def test_connection_killed_mid_copy_keeps_previous_rows(loaded, personas, monkey
         pytest.raises(psycopg.OperationalError),  # the kill surfaces as a driver error
     ):
         postgres.replace_partition(loaded, "retiree", other, as_of=AS_OF)
-    assert len(chunks) == 5, "the load went on after its connection was killed"
+    # The driver may send a chunk more before it sees the closed connection, never the rest.
+    transaction_chunks = -(-len(other["transactions"]) // 1000)
+    assert 5 <= len(chunks) < 2 + transaction_chunks, "the load went on after the kill"
     assert checksums(loaded, "retiree") == before
     postgres.replace_partition(
         loaded, "retiree", generate_all(Context(personas["retiree"], as_of=AS_OF)), as_of=AS_OF
@@ -476,6 +479,45 @@ def test_each_password_shape_is_read_as_libpq_reads_it_and_never_shown(
         assert all(fragment not in text for text in shown), (fragment, shown)
 
 
+def test_a_url_libpq_would_misread_is_refused_at_once_and_never_shown(
+    database_url, secret_role, tmp_path, monkeypatch
+):
+    """End to end: an unencoded @ in the password. The run fails at its first step, without
+    retries, naming the variable; no part of the password is in its records or files."""
+    _, password = secret_role
+    monkeypatch.setenv(
+        "SYNTH_DATABASE_URL", _secret_url("misparsed", target.parameters(database_url), password)
+    )
+    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path / "exports"))
+    home = tmp_path / "home"
+    home.mkdir()
+    instance = DagsterInstance.local_temp(str(home))
+    result = materialize(
+        ALL_ASSETS,
+        partition_key="retiree",
+        resources={**default_resources(), "retries": NO_DELAY},
+        instance=instance,
+        raise_on_error=False,
+    )
+    assert not result.success
+    planner = [e for e in result.all_events if e.step_key == PLANNER]
+    assert not any(e.event_type_value == "STEP_UP_FOR_RETRY" for e in planner)
+    failure = next(e for e in planner if e.is_step_failure)
+    assert "SYNTH_DATABASE_URL" in str(failure.event_specific_data.error)
+    _assert_nothing_shows(password, instance, result.run_id, home)
+
+
+def _assert_nothing_shows(password: str, instance, run_id: str, home: Path) -> None:
+    """No fragment of ``password`` in the run's event log, run config, tags, or any file
+    under ``home`` (DAGSTER_HOME: compute logs included)."""
+    run = instance.get_run_by_id(run_id)
+    texts = [*map(str, instance.all_logs(run_id)), str(run.run_config), str(run.tags)]
+    files = [path.read_bytes() for path in home.rglob("*") if path.is_file()]
+    for fragment in _fragments(password):
+        assert all(fragment not in text for text in texts), fragment
+        assert all(fragment.encode() not in data for data in files), fragment
+
+
 def test_password_never_reaches_logs_metadata_or_storage(
     database_url, secret_role, tmp_path, monkeypatch
 ):
@@ -498,13 +540,7 @@ def test_password_never_reaches_logs_metadata_or_storage(
         instance=instance,
         raise_on_error=False,
     )
-    records = instance.all_logs(result.run_id)
-    run = instance.get_run_by_id(result.run_id)
-    texts = [*map(str, records), str(run.run_config), str(run.tags)]
-    files = [path.read_bytes() for path in home.rglob("*") if path.is_file()]
-    for fragment in _fragments(password):
-        assert all(fragment not in text for text in texts), fragment
-        assert all(fragment.encode() not in data for data in files), fragment
+    _assert_nothing_shows(password, instance, result.run_id, home)
     assert result.success
     assert stored_rows(owner_url, "users", "retiree") > 0
     loaded = metadata_of(result, "postgres_tables")
