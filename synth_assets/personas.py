@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import os
 import re
 import uuid
@@ -380,6 +381,11 @@ class Persona(Strict):
             return self.date_range.window(as_of)
         except ValueError as error:
             raise PersonaError(f"persona {self.name!r}: date_range {error}") from None
+
+    @property
+    def digest(self) -> str:
+        """The sha256 of the persona's validated content: what a run generated from."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
     def user_count(self, scale: float) -> int:
         """Generated users (fixed users come on top), scaled but never fewer than one."""

@@ -51,6 +51,10 @@ class ShardPlan:
     load: str  # the load id its rows are staged under
     stage: bool  # stage rows for the publish step (the run loads the database)
     export_dir: str | None  # the export being built (the run writes exports), else None
+    # What the plan read: the persona's content and the seed, scale and as-of day. Every shard
+    # generates from it, not from the persona file or settings as they are where it runs (a
+    # file edited mid-run, or another worker's environment, would mix two personas).
+    context: Context = field(repr=False, compare=False)
     home: str | None = None  # ``database.schema`` the rows are published into
 
     @property
@@ -92,6 +96,7 @@ def plan(
             load,
             stage,
             export_dir,
+            ctx,
             home,
         )
         for i in range(count)

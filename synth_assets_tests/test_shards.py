@@ -7,6 +7,7 @@ user), few rows each, so every shard layout is cheap to build and load."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 
 import pandas as pd
@@ -222,3 +223,41 @@ def test_a_shard_whose_export_fails_raises_after_staging_and_its_retry_finishes_
     assert result.staged is False and set(result.phases) == {"generate", "judge", "export", "stage"}
     assert len(list(blocker.glob("*.json"))) == result.rows["users"]
     assert sorted(staging.cleanup(url, lambda r: True)) == [plan.load]
+
+
+def test_a_persona_file_edited_mid_run_does_not_mix_into_it(
+    database_url, whole, tmp_path, monkeypatch
+):
+    """A run of its own. The plan pins the persona's content (and the seed, scale and as-of
+    day): the file is edited after the plan, before the shards run, growing and then
+    shrinking the persona. The run's tables are the planned file's, whole, and the run
+    records the digest of what it generated from."""
+    shutil.copy(LIGHT_DIR / f"{PERSONA}.yaml", tmp_path)
+    monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(tmp_path))
+    path = tmp_path / f"{PERSONA}.yaml"
+    planned = light_persona()
+    real = shards.run_shard
+    original = path.read_text()
+    assert "users: 500" in original
+    sizes = iter([900, 120, 7])  # a shard at a time: grown, then shrunk
+
+    def edited_first(ctx, shard, *args, **kwargs):
+        path.write_text(original.replace("users: 500", f"users: {next(sizes)}"))
+        return real(ctx, shard, *args, **kwargs)
+
+    monkeypatch.setattr(shards, "run_shard", edited_first)
+    url = other_database(database_url, "synth_pinned_test")
+    instance = DagsterInstance.ephemeral()
+    result = materialize(
+        light_assets(),
+        selection=AssetSelection.assets("postgres_tables").upstream(),
+        partition_key=PERSONA,
+        resources=resources_for(url),
+        instance=instance,
+    )
+    assert result.success
+    assert "users: 500" not in path.read_text()  # the file did change under the run
+    for table, frame in whole.items():
+        assert stored_rows(url, table, PERSONA) == len(frame), table
+    tags = instance.get_run_by_id(result.run_id).tags
+    assert tags["synth/persona_sha256"] == planned.digest

@@ -139,6 +139,7 @@ def _stamp(context: OpExecutionContext) -> str:
 
 
 AS_OF_TAG = "synth/as_of"
+PERSONA_TAG = "synth/persona_sha256"  # the persona content the run's shards generated from
 
 
 def _start_export(
@@ -191,7 +192,9 @@ def plan_shards(
             )  # fmt: skip
             if dropped:
                 context.log.info(f"removed the staging of ended loads {dropped}")
-    context.instance.add_run_tags(context.run_id, {AS_OF_TAG: ctx.as_of.isoformat()})
+    context.instance.add_run_tags(
+        context.run_id, {AS_OF_TAG: ctx.as_of.isoformat(), PERSONA_TAG: ctx.persona.digest}
+    )
     context.log.info(
         f"{persona} as of {ctx.as_of} ({as_of.source}; window {ctx.window.start} to "
         f"{ctx.window.end}): {plans[-1].stop_block} blocks of users in {len(plans)} shards of "
@@ -204,7 +207,6 @@ def plan_shards(
 @op(tags={"kind": "shard"})
 def build_shard(
     context: OpExecutionContext,
-    generation: GenerationSettings,
     database: SynthDatabase,
     retries: StepRetries,
     shard: shards.ShardPlan,
@@ -212,7 +214,7 @@ def build_shard(
     """Generate one shard's rows of every table, judge every rule, write its export part and
     stage its rows (the last two only if no blocking rule failed)."""
     with step_failures(context, retries, SHARD_RETRIES):
-        ctx = generation.context(shard.persona, shard.as_of)
+        ctx = shard.context
         where = database.target() if shard.stage else None
         result = shards.run_shard(ctx, shard, where, database.timeout_s())
     transactions = result.rows["transactions"]
@@ -291,7 +293,7 @@ def combine_shards(
     """Every table's materialisation and every check, from the shards' results."""
     results = sorted(results, key=lambda r: r.plan.index)
     first = results[0].plan
-    ctx = generation.context(first.persona, first.as_of)
+    ctx = first.context
     rows = {name: sum(r.rows[name] for r in results) for name in ORDER}
     handed = TableLoad(
         first.persona,
@@ -309,6 +311,7 @@ def combine_shards(
     common = {
         "as_of": first.as_of.isoformat(),
         "window": f"{ctx.window.start} to {ctx.window.end}",
+        "persona_sha256": ctx.persona.digest,
         "generation_settings": settings,
         **_shard_metadata(results),
     }
