@@ -5,6 +5,7 @@ same settings."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -18,7 +19,10 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from synth_assets.load import target
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
+from synth_assets.load import postgres, target
+from synth_assets.personas import load_personas
 from synth_assets.testing import drop_database
 from synth_assets_tests.support.database import other_database, query
 from synth_assets_tests.support.processes import ROOT
@@ -109,13 +113,23 @@ def test_the_github_recipe_seeds_and_asserts_as_written(service_database, tmp_pa
     assert re.search(r"seeded: \d+ users, \d+ transactions", done.stdout)
     [[users]] = query(url, "SELECT count(*) FROM users WHERE persona = 'student'")
     assert users >= 50
-    # The assertions can fail: each breakage below is caught by its own rule.
+    # Another persona seeded as of another day beside it: every rule is the persona's own.
+    retiree = Context(load_personas()["retiree"], as_of=LATER)
+    postgres.replace_partition(url, "retiree", generate_all(retiree), as_of=LATER)
     assertions = next(s for s in steps if ASSERTIONS in s)
+    done = _run(assertions, env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # The assertions can fail: each breakage, in a transaction of its own that is rolled back
+    # when psql ends, is caught by its own rule.
     for breakage, message in BREAKAGES:
-        query(url, breakage)
-        broken = _run(assertions, env)
+        assert message in assertions_sql(), message
+        broken = _run(
+            f'psql "$SYNTH_DATABASE_URL" -v ON_ERROR_STOP=1 -c BEGIN -c "{breakage}" -f {ASSERTIONS}',
+            env,
+        )
         assert broken.returncode != 0, breakage
         assert message in broken.stderr, (breakage, broken.stderr[-2000:])
+    assert _run(assertions, env).returncode == 0, "a breakage was not rolled back"
 
 
 def _commands(steps: list[str]) -> list[str]:
@@ -141,16 +155,67 @@ def test_the_gitlab_recipe_runs_the_same_commands_with_the_same_settings(tmp_pat
         assert env["DAGSTER_HOME"] == str(tmp_path / ".dagster_home")
 
 
-# Applied in turn; each one's rule runs before those of the breakages already applied.
+LATER = dt.date(2026, 11, 27)  # the recipe seeds student as of 2026-11-20
+
+
+def assertions_sql() -> str:
+    return (ROOT / ASSERTIONS).read_text()
+
+
+# Each one on the seeded student; the hostile tester's list, and what the first rules caught.
+ONE_ACCOUNT = "SELECT account_id FROM accounts WHERE persona = 'student' AND type = '{}' LIMIT 1"
 BREAKAGES = [
     (
-        "UPDATE accounts SET balance_current = NULL WHERE account_id = (SELECT account_id "
-        "FROM accounts WHERE type = 'depository' LIMIT 1) RETURNING account_id",
-        "a bank balance that does not add up",
+        f"UPDATE accounts SET balance_current = NULL WHERE account_id = ({ONE_ACCOUNT.format('depository')})",
+        "a balance that does not add up",
     ),
     (
-        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'completed' LIMIT 1) "
-        "RETURNING id",
+        "UPDATE accounts SET balance_current = balance_current + 500, "
+        "balance_available = balance_available - 500 WHERE type = 'credit'",
+        "a balance that does not add up",
+    ),
+    (
+        "UPDATE accounts SET balance_current = 0 WHERE type = 'loan'",
+        "a balance that does not add up",
+    ),
+    (
+        "UPDATE accounts SET balance_available = 10 * balance_limit WHERE type = 'credit'",
+        "a card whose available credit is not its limit less what it owes",
+    ),
+    (
+        "UPDATE transactions SET amount = -amount WHERE account_id IN "
+        "(SELECT account_id FROM accounts WHERE type = 'credit') "
+        "AND payment_channel IN ('in store', 'online')",
+        "a balance that does not add up",  # and its purchases bring money in
+    ),
+    (
+        "UPDATE transactions SET amount = -amount WHERE persona = 'student' "
+        "AND payment_channel IN ('in store', 'online') AND pending",
+        "a purchase that brought money in",
+    ),
+    (
+        "UPDATE transactions SET authorized_date = date + 30 WHERE transaction_id = "
+        "(SELECT transaction_id FROM transactions WHERE persona = 'student' LIMIT 1)",
+        "a transaction authorised after it posted",
+    ),
+    (
+        "INSERT INTO transactions SELECT (jsonb_populate_record(t, jsonb_build_object("
+        "'transaction_id', t.pending_transaction_id, 'pending', true, "
+        "'pending_transaction_id', null))).* FROM transactions t "
+        "WHERE t.persona = 'student' AND t.pending_transaction_id IS NOT NULL "
+        "ORDER BY t.date DESC LIMIT 1",
+        "a pending transaction still there beside its posted one",
+    ),
+    (
+        "DELETE FROM transaction_changes WHERE persona = 'student'",
+        "a persona without its transaction changes of the day",
+    ),
+    (
+        "DELETE FROM liabilities WHERE persona = 'student'",
+        "a credit or loan account without its liability",
+    ),
+    (
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'completed' LIMIT 1)",
         "a content item without its completed job",
     ),
 ]
