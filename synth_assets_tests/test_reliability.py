@@ -485,19 +485,8 @@ def test_a_url_libpq_would_misread_is_refused_at_once_and_never_shown(
     """End to end: an unencoded @ in the password. The run fails at its first step, without
     retries, naming the variable; no part of the password is in its records or files."""
     _, password = secret_role
-    monkeypatch.setenv(
-        "SYNTH_DATABASE_URL", _secret_url("misparsed", target.parameters(database_url), password)
-    )
-    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path / "exports"))
-    home = tmp_path / "home"
-    home.mkdir()
-    instance = DagsterInstance.local_temp(str(home))
-    result = materialize(
-        ALL_ASSETS,
-        partition_key="retiree",
-        resources={**default_resources(), "retries": NO_DELAY},
-        instance=instance,
-        raise_on_error=False,
+    instance, result, home = _run_as(
+        "misparsed", database_url, password, tmp_path, monkeypatch, retries=NO_DELAY
     )
     assert not result.success
     planner = [e for e in result.all_events if e.step_key == PLANNER]
@@ -505,6 +494,26 @@ def test_a_url_libpq_would_misread_is_refused_at_once_and_never_shown(
     failure = next(e for e in planner if e.is_step_failure)
     assert "SYNTH_DATABASE_URL" in str(failure.event_specific_data.error)
     _assert_nothing_shows(password, instance, result.run_id, home)
+
+
+def _run_as(shape: str, database_url: str, password: str, tmp_path: Path, monkeypatch, **resources):
+    """``--select '*'`` of retiree as the password-protected role, the URL in ``shape`` from
+    SYNTH_DATABASE_URL, on an instance of its own in ``tmp_path/home``: (instance, result,
+    home)."""
+    secret_url = _secret_url(shape, target.parameters(database_url), password)
+    monkeypatch.setenv("SYNTH_DATABASE_URL", secret_url)
+    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path / "exports"))
+    home = tmp_path / "home"
+    home.mkdir()
+    instance = DagsterInstance.local_temp(str(home))
+    result = materialize(
+        ALL_ASSETS,
+        partition_key="retiree",
+        resources={**default_resources(), **resources},
+        instance=instance,
+        raise_on_error=False,
+    )
+    return instance, result, home
 
 
 def _assert_nothing_shows(password: str, instance, run_id: str, home: Path) -> None:
@@ -527,19 +536,7 @@ def test_password_never_reaches_logs_metadata_or_storage(
     included)."""
     owner_url, password = secret_role
     drop_tables(owner_url)
-    secret_url = _secret_url("query", target.parameters(database_url), password)
-    monkeypatch.setenv("SYNTH_DATABASE_URL", secret_url)
-    monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path / "exports"))
-    home = tmp_path / "home"
-    home.mkdir()
-    instance = DagsterInstance.local_temp(str(home))
-    result = materialize(
-        ALL_ASSETS,
-        partition_key="retiree",
-        resources=default_resources(),
-        instance=instance,
-        raise_on_error=False,
-    )
+    instance, result, home = _run_as("query", database_url, password, tmp_path, monkeypatch)
     _assert_nothing_shows(password, instance, result.run_id, home)
     assert result.success
     assert stored_rows(owner_url, "users", "retiree") > 0

@@ -14,7 +14,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 
 from synth_assets.load import postgres, target
 from synth_assets_tests.support.database import other_database, waiting_loaders
-from synth_assets_tests.support.processes import BIN, ROOT, wait_for
+from synth_assets_tests.support.processes import BIN, ROOT, start_daemon, wait_for
 
 PERSONA = "retiree"
 
@@ -61,13 +61,7 @@ def test_a_killed_run_is_marked_failed_by_run_monitoring(database_url, tmp_path)
             run.send_signal(signal.SIGKILL)
             run.wait(timeout=30)
             assert instance.get_run_by_id(record.run_id).status == DagsterRunStatus.STARTED
-            daemon = subprocess.Popen(
-                [BIN / "dagster-daemon", "run", "-m", "synth_assets"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            daemon = start_daemon(env)
             wait_for(
                 lambda: instance.get_run_by_id(record.run_id).status == DagsterRunStatus.FAILURE,
                 120,

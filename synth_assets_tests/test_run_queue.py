@@ -15,7 +15,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 from synth_assets.defs.schedules import as_of_config
 from synth_assets.load import staging
 from synth_assets_tests.support.database import other_database
-from synth_assets_tests.support.processes import BIN, ROOT, wait_for
+from synth_assets_tests.support.processes import BIN, ROOT, start_daemon, wait_for
 from synth_assets_tests.support.runs import LIGHT, LIGHT_DIR
 
 DAYS = ("2026-11-21", "2026-11-23")  # submitted oldest first, as a backfill or catch-up does
@@ -73,13 +73,7 @@ def test_runs_of_one_persona_run_one_at_a_time_in_order_and_end_at_the_newest_da
     try:
         runs = instance.get_runs()
         assert {r.status for r in runs} == {DagsterRunStatus.QUEUED} and len(runs) == 2
-        daemon = subprocess.Popen(
-            [BIN / "dagster-daemon", "run", "-m", "synth_assets"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        daemon = start_daemon(env)
         try:
             finished = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE)
             wait_for(

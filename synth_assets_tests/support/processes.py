@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -46,3 +47,14 @@ def descendants(pid: int) -> set[int]:
         found.add(current)
         stack.extend(children.get(current, []))
     return found
+
+
+def start_daemon(env: dict[str, str]) -> subprocess.Popen:
+    """``dagster-daemon run`` on this code location (the run queue, run monitoring)."""
+    return subprocess.Popen(
+        [BIN / "dagster-daemon", "run", "-m", "synth_assets"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
