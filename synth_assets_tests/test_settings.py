@@ -140,6 +140,8 @@ def test_bad_generation_settings_in_the_environment_name_the_variable(monkeypatc
         ("SYNTH_STATEMENT_TIMEOUT_S", "0"),
         ("SYNTH_STATEMENT_TIMEOUT_S", "nan"),
         ("SYNTH_ALLOW_ANY_DATABASE", "maybe"),
+        ("SYNTH_ALLOW_OLDER_AS_OF", "maybe"),
+        ("SYNTH_ALLOW_OLDER_AS_OF", "2"),
     ],
 )
 def test_bad_database_settings_in_the_environment_name_the_variable(monkeypatch, variable, value):
