@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,13 @@ MARKER_TOOL = "synth_assets"
 RUN_FILE = ".synth_assets_run"  # in a folder being built: the run building it
 TABLE_FORMATS = ("csv", "parquet")
 _CSV = pa_csv.WriteOptions(quoting_style="needed")
+
+
+class Day(NamedTuple):
+    """The day an export shows, and the day its changes start from (None: from nothing)."""
+
+    as_of: dt.date
+    since: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -250,20 +257,19 @@ def _write_tables(building: Path, index: int, frames: Mapping[str, pd.DataFrame]
     return 2 * len(TABLE_NAMES)
 
 
-def _write_sync(building: Path, as_of: dt.date, frames: Mapping[str, pd.DataFrame], check) -> int:
+def _write_sync(building: Path, day: Day, frames: Mapping[str, pd.DataFrame], check) -> int:
     """The day's ``/transactions/sync`` pages of each account:
     ``sync/<as_of>/<account_id>/<page>.json``."""
-    day = building / SYNC_DIR / as_of.isoformat()
-    day.mkdir(exist_ok=True)
+    folder = building / SYNC_DIR / day.as_of.isoformat()
+    folder.mkdir(exist_ok=True)
     pages = sync_pages(
-        frames["accounts"], frames["transactions"], frames["transaction_changes"], as_of
+        frames["accounts"], frames["transactions"], frames["transaction_changes"], *day
     )
     written = 0
     for account_id, number, page in pages:
         check()
-        folder = day / account_id
-        folder.mkdir(exist_ok=True)
-        _write_json(folder / f"{number:04d}.json", page)
+        (folder / account_id).mkdir(exist_ok=True)
+        _write_json(folder / account_id / f"{number:04d}.json", page)
         written += 1
     return written
 
@@ -272,7 +278,7 @@ def write_part(
     building: Path,
     index: int,
     frames: Mapping[str, pd.DataFrame],
-    as_of: dt.date,
+    day: Day,
     stopped: Callable[[], bool] = lambda: False,
 ) -> int:
     """One shard's part of an export: its users' Plaid JSON and Sandbox configs, its
@@ -302,7 +308,7 @@ def write_part(
         documents = pool.submit(plaid)
         try:
             files = _write_documents(building / SANDBOX_DIR, custom_user_texts(*tables), check)
-            files += _write_sync(building, as_of, frames, check)
+            files += _write_sync(building, day, frames, check)
             files += _write_tables(building, index, frames, check)
         except BaseException as error:
             failed.set()
@@ -366,12 +372,12 @@ def finish_export(
 
 
 def write_exports(
-    frames: Mapping[str, pd.DataFrame], root: Path, persona: str, stamp: str, as_of: dt.date
+    frames: Mapping[str, pd.DataFrame], root: Path, persona: str, stamp: str, day: Day
 ) -> ExportResult:
     """A persona held whole in memory, exported in one part."""
     building = start_export(root, persona, stamp)
     try:
-        write_part(building, 0, frames, as_of)
+        write_part(building, 0, frames, day)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise

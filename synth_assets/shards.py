@@ -185,7 +185,11 @@ def run_shard(
                     phases,
                     "export",
                     lambda: export.write_part(
-                        Path(shard.export_dir), shard.index, tables, shard.as_of, stop.is_set
+                        Path(shard.export_dir),
+                        shard.index,
+                        tables,
+                        export.Day(ctx.as_of, ctx.changes_since),
+                        stop.is_set,
                     ),
                 )
         except BaseException as error:

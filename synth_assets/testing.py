@@ -189,7 +189,9 @@ def load_template(server: str, ctx, passfile: Path | None = None) -> Template:
     try:
         _expect(template.url(name), name)
         postgres.ensure_schema(template.url(name))
-        postgres.replace_partition(template.url(name), ctx.persona.name, tables, as_of=ctx.as_of)
+        postgres.replace_partition(
+            template.url(name), ctx.persona.name, tables, as_of=ctx.as_of, state=ctx.state
+        )
     except BaseException:
         drop_database(server, name)
         raise

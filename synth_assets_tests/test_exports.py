@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import threading
@@ -44,6 +45,7 @@ from synth_assets_tests.support.runs import (
 pytestmark = pytest.mark.xdist_group(__name__)
 
 STAMP = "20250101T030000Z"
+DAY = export.Day(AS_OF, AS_OF - dt.timedelta(days=1))  # what the frames show
 LARGEST = "young_professional"
 SMALLEST = "retiree"
 
@@ -52,7 +54,7 @@ SMALLEST = "retiree"
 def exports(tmp_path_factory, personas, frames) -> dict[str, ExportResult]:
     """Every persona exported once into one root."""
     root = tmp_path_factory.mktemp("exports")
-    return {name: write_exports(frames[name], root, name, STAMP, AS_OF) for name in personas}
+    return {name: write_exports(frames[name], root, name, STAMP, DAY) for name in personas}
 
 
 def read_json(path: Path) -> Any:
@@ -263,7 +265,7 @@ def test_corrupted_plaid_file_fails_validation(exports, tmp_path):
 def test_prune_keeps_the_newest_and_spares_other_personas(tmp_path, frames):
     stamps = ["20250101T030000Z", "20250102T030000Z", "20250103T030000Z"]
     for stamp in reversed(stamps):  # written out of order: age is read from the name
-        write_exports(frames[SMALLEST], tmp_path, SMALLEST, stamp, AS_OF)
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, stamp, DAY)
     other = [tmp_path / "family" / stamp for stamp in stamps]
     for directory in other:
         directory.mkdir(parents=True)
@@ -296,11 +298,11 @@ def test_prune_touches_only_marked_exports_and_never_the_current_one(tmp_path, f
     (persona / "2024-backup" / "data.csv").write_text("mine")
     (persona / "notes").mkdir()
     (persona / "zz-copied-export").mkdir()  # a copy whose marker names another stamp
-    old = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z", AS_OF)
+    old = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z", DAY)
     shutil.copy(old.directory / MARKER, persona / "zz-copied-export" / MARKER)
     (persona / "20250102T030000Z").symlink_to(persona / "2024-backup")
     # The newest export sorts before the oldest: pruning must still spare it.
-    current = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "1999-current", AS_OF)
+    current = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "1999-current", DAY)
 
     assert prune_exports(tmp_path, SMALLEST, keep=1, current=current.directory) == [old.directory]
     assert sorted(p.name for p in persona.iterdir()) == [
@@ -321,11 +323,11 @@ def test_export_is_atomic(tmp_path, frames):
     (stale / MARKER).write_text(json.dumps(marker))  # what a crashed attempt leaves first
     (stale / "leftover").write_text("from a crashed run")
 
-    result = write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, AS_OF)
+    result = write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, DAY)
     assert [p.name for p in persona_dir.iterdir()] == [STAMP]
     assert not (result.directory / "leftover").exists()
     with pytest.raises(FileExistsError):
-        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, AS_OF)
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, DAY)
     assert sorted(p for p in result.directory.rglob("*") if p.is_file()) == list(result.files)
 
     # The last table cannot be written to Parquet: the files before it must vanish too.
@@ -334,7 +336,7 @@ def test_export_is_atomic(tmp_path, frames):
     unwritable = jobs.assign(prompt=mixed)
     broken = {**frames[SMALLEST], "jobs": unwritable}
     with pytest.raises(Exception, match="prompt"):
-        write_exports(broken, tmp_path, SMALLEST, "20250102T030000Z", AS_OF)
+        write_exports(broken, tmp_path, SMALLEST, "20250102T030000Z", DAY)
     assert [p.name for p in persona_dir.iterdir()] == [STAMP]
 
 
@@ -343,7 +345,7 @@ def test_stale_build_folder_not_ours_is_refused_and_kept(tmp_path, frames):
     stale.mkdir(parents=True)
     (stale / "thesis.tex").write_text("someone's")
     with pytest.raises(FileExistsError, match="not written by synth_assets"):
-        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, AS_OF)
+        write_exports(frames[SMALLEST], tmp_path, SMALLEST, STAMP, DAY)
     assert (stale / "thesis.tex").read_text() == "someone's"
 
 
@@ -355,7 +357,7 @@ def test_exports_asset_keeps_foreign_folders_and_its_own_export(tmp_path, monkey
     (persona / "2024-backup").mkdir(parents=True)
     (persona / "notes").mkdir()
     light = generate_all(Context(light_persona(), as_of=AS_OF))
-    older = write_exports(light, tmp_path, LIGHT, "20250101T030000Z", AS_OF)
+    older = write_exports(light, tmp_path, LIGHT, "20250101T030000Z", DAY)
     monkeypatch.setenv("SYNTH_EXPORT_DIR", str(tmp_path))
     monkeypatch.setenv("SYNTH_EXPORT_KEEP", "1")
     monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(LIGHT_DIR))
@@ -382,8 +384,8 @@ def test_export_keep_from_the_environment_is_validated(tmp_path, monkeypatch, ke
 
 
 def test_prune_refuses_a_current_export_of_another_persona(tmp_path, frames):
-    mine = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z", AS_OF)
-    other = write_exports(frames[LARGEST], tmp_path, LARGEST, "20250101T030000Z", AS_OF)
+    mine = write_exports(frames[SMALLEST], tmp_path, SMALLEST, "20250101T030000Z", DAY)
+    other = write_exports(frames[LARGEST], tmp_path, LARGEST, "20250101T030000Z", DAY)
     with pytest.raises(ValueError, match="is not an export"):
         prune_exports(tmp_path, SMALLEST, keep=1, current=other.directory)
     assert mine.directory.is_dir()
@@ -429,7 +431,7 @@ def test_a_failing_half_of_an_export_part_raises_its_own_error(tmp_path, frames,
     (building / blocked).rmdir()
     (building / blocked).write_text("not a folder")
     with pytest.raises(NotADirectoryError, match=blocked):
-        export.write_part(building, 0, frames[SMALLEST], AS_OF)
+        export.write_part(building, 0, frames[SMALLEST], DAY)
 
 
 def test_the_plaid_half_failing_first_is_what_is_raised(tmp_path, frames):
@@ -445,7 +447,7 @@ def test_the_plaid_half_failing_first_is_what_is_raised(tmp_path, frames):
         return False
 
     with pytest.raises(NotADirectoryError, match=export.PLAID_DIR):
-        export.write_part(building, 0, frames[SMALLEST], AS_OF, slow_on_this_thread)
+        export.write_part(building, 0, frames[SMALLEST], DAY, slow_on_this_thread)
     assert len(list((building / export.SANDBOX_DIR).iterdir())) < len(frames[SMALLEST]["users"])
 
 

@@ -120,7 +120,11 @@ def test_seven_days_of_sync_pages_replay_to_the_last_days_objects(week):
         tables = week[day]
         pages = list(
             sync.sync_pages(
-                tables["accounts"], tables["transactions"], tables["transaction_changes"], day
+                tables["accounts"],
+                tables["transactions"],
+                tables["transaction_changes"],
+                day,
+                day - ONE,
             )
         )
         held = _apply_pages(held, pages)
@@ -134,16 +138,21 @@ def test_sync_pages_are_plaid_shaped_and_chain_their_cursors(personas, frames):
     tables = frames["family"]
     pages = list(
         sync.sync_pages(
-            tables["accounts"], tables["transactions"], tables["transaction_changes"], AS_OF
+            tables["accounts"],
+            tables["transactions"],
+            tables["transaction_changes"],
+            AS_OF,
+            AS_OF - ONE,
         )
     )
     assert {account for account, _, _ in pages} == set(tables["accounts"]["account_id"])
     keys = {"accounts", "added", "modified", "removed", "next_cursor", "has_more",
-            "request_id", "transactions_update_status"}  # fmt: skip
+            "request_id", "transactions_update_status", "since"}  # fmt: skip
     added = []
     for account, number, page in pages:
         assert set(page) == keys
         assert len(page["added"]) + len(page["removed"]) <= sync.PAGE_SIZE
+        assert page["since"] == (AS_OF - ONE).isoformat()
         assert [a["account_id"] for a in page["accounts"]] == [account]
         assert all(set(r) == {"transaction_id", "account_id"} for r in page["removed"])
         assert page["next_cursor"] == sync.cursor(
@@ -163,7 +172,7 @@ def test_sync_pages_are_plaid_shaped_and_chain_their_cursors(personas, frames):
     paged = [
         p
         for p in sync.sync_pages(
-            tables["accounts"], tables["transactions"], pd.concat([many, extra]), AS_OF
+            tables["accounts"], tables["transactions"], pd.concat([many, extra]), AS_OF, None
         )
         if p[0] == one
     ]
@@ -284,7 +293,7 @@ def test_each_new_rule_catches_its_defect(personas, frames):
     added = changes.index[changes["change"] == "added"][0]
     missing = tx[tx["transaction_id"] != changes.loc[added, "transaction_id"]]
     assert "added transactions are in the table" in failed(
-        integrity.changes_integrity(changes, missing, accounts, AS_OF)
+        integrity.changes_integrity(changes, missing, accounts, AS_OF, AS_OF - ONE)
     )
     still_there = changes.copy()
     still_there.loc[still_there.index[-1], ["transaction_id", "change"]] = (
@@ -298,13 +307,15 @@ def test_each_new_rule_catches_its_defect(personas, frames):
         "removed transactions are not in the table",
         "added on the account of its row",
         "changes are of the as-of date",
-    } <= failed(integrity.changes_integrity(still_there, tx, accounts, AS_OF)) | failed(
-        integrity.changes_integrity(elsewhere, tx, accounts, AS_OF)
-    ) | failed(integrity.changes_integrity(stale, tx, accounts, AS_OF))
+    } <= failed(
+        integrity.changes_integrity(still_there, tx, accounts, AS_OF, AS_OF - ONE)
+    ) | failed(integrity.changes_integrity(elsewhere, tx, accounts, AS_OF, AS_OF - ONE)) | failed(
+        integrity.changes_integrity(stale, tx, accounts, AS_OF, AS_OF - ONE)
+    )
     moved = changes.copy()
     moved.loc[moved["change"] == "removed", "account_id"] = accounts["account_id"].iloc[-1]
     assert "a posted row stays on its pending row's account" in failed(
-        integrity.changes_integrity(moved, tx, accounts, AS_OF)
+        integrity.changes_integrity(moved, tx, accounts, AS_OF, AS_OF - ONE)
     )
     start, end = personas["young_professional"].window(AS_OF).start, AS_OF
     weekend = tx.copy()

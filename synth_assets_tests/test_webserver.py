@@ -18,6 +18,7 @@ import pytest
 
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.schedules import as_of_config
+from synth_assets.generate.common import Context
 from synth_assets.load import postgres, schema, target
 from synth_assets_tests.support.database import checksums, stored_rows, waiting_loaders
 from synth_assets_tests.support.processes import free_port, wait_for
@@ -177,9 +178,14 @@ def _status(port: int, run_id: str) -> str:
     return graphql(port, RUN_STATUS, {"id": run_id})["runOrError"]["status"]
 
 
-def test_launch_one_persona_as_the_ui_does(webserver, database_url, frames):
+def test_launch_one_persona_as_the_ui_does(webserver, database_url, personas, frames):
+    """The persona is first published as of the same day from the same state, so the run's
+    changes start where the frames' do (this worker's database has seen other days)."""
     port, home = webserver
     persona = "retiree"
+    postgres.ensure_schema(database_url)
+    state = Context(personas[persona], as_of=AS_OF).state
+    postgres.replace_partition(database_url, persona, frames[persona], as_of=AS_OF, state=state)
     assert _finished(port, _launch(port, persona)) == "SUCCESS"
     for table in schema.TABLE_NAMES:
         assert stored_rows(database_url, table, persona) == len(frames[persona][table]), table

@@ -6,6 +6,7 @@ offending keys, so a failure is readable in the UI without opening the data.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,11 +119,16 @@ def pending_links(transactions: pd.DataFrame) -> list[Finding]:
 
 
 def changes_integrity(
-    changes: pd.DataFrame, transactions: pd.DataFrame, accounts: pd.DataFrame, as_of
+    changes: pd.DataFrame,
+    transactions: pd.DataFrame,
+    accounts: pd.DataFrame,
+    as_of: dt.date,
+    since: dt.date | None,
 ) -> list[Finding]:
     """The day's changes say what the table now holds: what was added is there (on the
     account the change names), what was removed is not, a posted row whose pending one was
-    removed that day stays on that pending row's account, and all are of the as-of date."""
+    removed that day stays on that pending row's account, and all are of the as-of date and
+    start from ``since`` (None: from nothing, so every row of the table is added)."""
     ids = changes["transaction_id"]
     key = ids + "|" + changes["change"]
     added = (changes["change"] == "added").to_numpy()
@@ -140,6 +146,15 @@ def changes_integrity(
         gone.reindex(posted["pending_transaction_id"]).to_numpy() != posted["account_id"].to_numpy()
     )
     day = changes["as_of"].to_numpy().astype("datetime64[D]") != np.datetime64(as_of, "D")
+    start = changes["since"].to_numpy().astype("datetime64[D]")
+    other_start = np.isnat(start) if since is not None else ~np.isnat(start)
+    if since is not None:
+        other_start |= start != np.datetime64(since, "D")
+    unreported = (
+        ~is_in(transactions["transaction_id"], ids[added])
+        if since is None
+        else np.zeros(len(transactions), dtype=bool)
+    )
     findings = [
         Finding("(transaction_id, change) unique", len(changes), int(key.duplicated(keep=False).sum()),
                 examples(ids[key.duplicated(keep=False)])),
@@ -153,6 +168,10 @@ def changes_integrity(
         Finding("a posted row stays on its pending row's account", int(linked.sum()),
                 int(crossed.sum()), examples(posted["transaction_id"][crossed])),
         Finding("changes are of the as-of date", len(changes), int(day.sum()), examples(ids[day])),
+        Finding(f"changes start from {since or 'nothing (a reset)'}", len(changes),
+                int(other_start.sum()), examples(ids[other_start])),
+        Finding("from nothing, every row of the table is added", len(transactions),
+                int(unreported.sum()), examples(transactions["transaction_id"][unreported])),
     ]  # fmt: skip
     return findings
 

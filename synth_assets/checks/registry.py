@@ -193,9 +193,11 @@ RULES: tuple[Rule, ...] = (
         "transaction_changes", "integrity", True,
         "The day's changes match the table: added rows are in it (on their account), removed "
         "ones are not, a posted row replacing a pending one removed that day stays on its "
-        "account, and every change is of the as-of date.",
+        "account, every change is of the as-of date and starts from the day the run measured "
+        "from, and a reset adds every row.",
         findings=lambda ctx, t: integrity.changes_integrity(
-            t["transaction_changes"], t["transactions"], t["accounts"], ctx.window.end
+            t["transaction_changes"], t["transactions"], t["accounts"], ctx.window.end,
+            ctx.changes_since,
         ),
     ),
     Rule(

@@ -90,6 +90,9 @@ def _publish(
             resolved["statement_timeout_s"].value,
             as_of=load.as_of,
             allow_older=bool(resolved["allow_older_as_of"].value),
+            state=load.state,
+            basis=load.basis,
+            since=load.since,
         )
     seconds = time.perf_counter() - started
     total = sum(result.rows.values())
@@ -106,6 +109,7 @@ def _publish(
         metadata={
             "dagster/row_count": total,
             "as_of": load.as_of.isoformat(),
+            "changes_since": str(load.since or "nothing (a reset)"),
             "database": where.masked(),
             "database_settings": MetadataValue.json(database.described(resolved, where)),
             "rows_per_table": MetadataValue.md(markdown_table(counts)),

@@ -8,7 +8,7 @@ What passes between steps is small: each shard's counts, findings and sums; each
 output is a ``TableLoad`` naming the load its rows were staged under, never the rows."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
 
 import pandas as pd
@@ -43,6 +43,7 @@ from synth_assets.defs.resources import (
     SynthDatabase,
     describe,
 )
+from synth_assets.generate.common import Context
 from synth_assets.generate.frames import ORDER
 from synth_assets.load import postgres, staging
 from synth_assets.settings import SettingError
@@ -107,6 +108,9 @@ class TableLoad:
     export_dir: str | None  # the export being built, finished by the exports asset
     profile: dict[str, float]  # the persona's profile (``synth_assets.profile``)
     home: str | None = None  # ``database.schema`` the loader publishes into
+    state: str | None = None  # what the rows are a function of (``Context.state``)
+    basis: staging.Basis | None = None  # where the plan measured the changes from
+    since: dt.date | None = None  # the day the changes start from (None: from nothing)
 
 
 def _selected(context: OpExecutionContext, key: AssetKey) -> bool:
@@ -161,6 +165,18 @@ def _start_export(
         ) from None
 
 
+def _basis_line(ctx: Context, published: staging.Published | None) -> str:
+    """Where the day's changes start, and why, for the run's log."""
+    if published is None:
+        return f"changes from {ctx.changes_since}: the persona was never published here"
+    if ctx.reset:
+        return (
+            f"changes are a reset (clients start over): the persona was published as of "
+            f"{published.as_of} from another persona file, seed, scale or release"
+        )
+    return f"changes from {ctx.changes_since}, as of which the persona was last published"
+
+
 @op(out=DynamicOut(shards.ShardPlan), tags={"kind": "plan"})
 def plan_shards(
     context: OpExecutionContext,
@@ -184,6 +200,10 @@ def plan_shards(
             where = database.target()
             postgres.ensure_schema(where)
             home = staging.home(where)
+            published = staging.published(where, persona)
+            basis = staging.changes_basis(published, ctx.as_of, ctx.state)
+            ctx = replace(ctx, since=basis.since, reset=basis.reset)
+            context.log.info(_basis_line(ctx, published))
         plans = shards.plan(ctx, generation.shard_size(), load, stage, export_dir, home)
         if stage:
             dropped = staging.prepare(
@@ -305,6 +325,9 @@ def combine_shards(
         first.export_dir,
         profile.figures(reduce(add, (r.profile for r in results), {})),
         first.home,
+        ctx.state,
+        staging.Basis(ctx.since, ctx.reset),
+        ctx.changes_since,
     )
     resolved = {**generation.resolved(), "as_of": generation.as_of_date(_created(context))}
     settings = MetadataValue.json(describe(resolved))
@@ -312,6 +335,7 @@ def combine_shards(
         "as_of": first.as_of.isoformat(),
         "window": f"{ctx.window.start} to {ctx.window.end}",
         "persona_sha256": ctx.persona.digest,
+        "changes_since": str(ctx.changes_since or "nothing (a reset)"),
         "generation_settings": settings,
         **_shard_metadata(results),
     }

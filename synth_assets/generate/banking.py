@@ -80,7 +80,7 @@ def banking_block(ctx: Context, block: int, users: pd.DataFrame) -> Block:
     ctx = ctx.for_block(block)
     book = Book(ctx, users, accounts_table.generate_accounts(ctx, users))
     window = ctx.window
-    months = window.months()
+    months = ctx.months  # the changes may start from a day further back (or ahead)
     loans, savings = Loans(book.accounts, months[-1]), Savings(book.accounts, months[-1])
     by_month, statements = history(book, months, loans, savings)
     past = transactions.History.of_months(ctx, by_month)

@@ -76,6 +76,13 @@ class Window:
         return np.arange(first, last + 1)
 
 
+def months_of(windows: list[Window]) -> np.ndarray:
+    """The calendar months that every one of ``windows`` needs, in order, without a gap:
+    a month's streams depend on the months before it (card statements, balances)."""
+    needed = [w.months() for w in windows]
+    return np.arange(min(m[0] for m in needed), max(m[-1] for m in needed) + 1)
+
+
 def month_days(month: np.datetime64 | np.ndarray) -> tuple:
     """First and last day of a calendar month (or of each of an array of months)."""
     month = np.asarray(month, dtype="datetime64[M]")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import pandas as pd
@@ -19,12 +22,17 @@ SECONDS_PER_DAY = 86_400
 # ids, so a persona's tables are the same however blocks are grouped into shards. Part of the
 # data's definition: changing it changes every persona.
 BLOCK_USERS = 250
+# A release may generate other rows from the same inputs: part of the state (``Context.state``).
+try:
+    RELEASE = version("synth_assets")
+except PackageNotFoundError:  # run from a checkout that was never installed
+    RELEASE = "unreleased"
 
 
 @dataclass(frozen=True)
 class Context:
     """(persona config, global seed, scale, as-of date): everything a generator's output
-    depends on.
+    depends on; and the state the day's changes start from (``since``, ``reset``).
 
     ``block`` selects the random streams of one block of ``BLOCK_USERS`` users: every table
     is generated block by block, so its rows are the same whether the blocks are held together
@@ -38,21 +46,44 @@ class Context:
     scale: float = 1.0
     block: int = 0
     as_of: dt.date = field(default_factory=calendar.last_whole_day)
+    # The as-of day whose tables the day's changes start from (None: the day before), or
+    # ``reset``: from nothing, as a client that must start over receives them.
+    since: dt.date | None = None
+    reset: bool = False
 
     @cached_property
     def window(self) -> calendar.Window:
         return self.persona.window(self.as_of)
 
     @cached_property
-    def previous_window(self) -> calendar.Window | None:
-        """The window of the day before the as-of date (None: the persona's fixed range had
-        not begun), which the day's changes are measured from."""
-        if (
-            self.as_of <= self.persona.window(self.as_of).start
-            and not self.persona.date_range.relative
-        ):
+    def changes_since(self) -> dt.date | None:
+        """The as-of day the changes start from; None: from nothing (a reset, or a fixed
+        range that had not begun that day)."""
+        day = self.since or self.as_of - dt.timedelta(days=1)
+        fixed = not self.persona.date_range.relative
+        if self.reset or (fixed and day < self.persona.date_range.start):
             return None
-        return self.persona.window(self.as_of - dt.timedelta(days=1))
+        return day
+
+    @cached_property
+    def previous_window(self) -> calendar.Window | None:
+        """The window the day's changes are measured from (None: from nothing)."""
+        day = self.changes_since
+        return None if day is None else self.persona.window(day)
+
+    @cached_property
+    def months(self) -> np.ndarray:
+        """The calendar months whose streams the window and the changes' window need."""
+        windows = [w for w in (self.window, self.previous_window) if w is not None]
+        return calendar.months_of(windows)
+
+    @cached_property
+    def state(self) -> str:
+        """What the rows at any day are a function of, besides the day: the persona's
+        content, the seed, the scale and this release. Changes are measured only from a
+        published day of the same state; any other is a reset."""
+        parts = [self.persona.digest, self.seed, self.scale, BLOCK_USERS, RELEASE]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
     def rng(
         self, table: str, purpose: str = "values", period: object = None

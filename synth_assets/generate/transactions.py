@@ -127,10 +127,13 @@ def table(
 
 def changes(ctx: Context, history: History, accounts: pd.DataFrame) -> pd.DataFrame:
     """The ``transaction_changes`` rows of the as-of date: what changed in the table since
-    the day before, as ``/transactions/sync`` reports it (``added``, ``removed``)."""
+    the day ``ctx`` names (the day before, unless told), as ``/transactions/sync`` reports
+    it (``added``, ``removed``); from nothing, every row is added."""
     before, now = history.status(ctx.previous_window), history.status(ctx.window)
+    # A flow whose status differs loses the id it had and gains the one it has (either way
+    # in time: going back to an earlier day, a posted row turns pending again).
     added_posted = (now == POSTED) & (before != POSTED)
-    added_pending = (now == PENDING) & (before == ABSENT)
+    added_pending = (now == PENDING) & (before != PENDING)
     removed_pending = (before == PENDING) & (now != PENDING)
     removed_posted = (before == POSTED) & (now != POSTED)
     pieces = [
@@ -151,6 +154,7 @@ def changes(ctx: Context, history: History, accounts: pd.DataFrame) -> pd.DataFr
             "account_id": accounts["account_id"].to_numpy()[account],
             "persona": ctx.persona.name,
             "change": change,
+            "since": np.full(len(ids), np.datetime64(ctx.changes_since, "D")),
         }
     )
     return frame.sort_values(["account_id", "change", "transaction_id"], kind="stable")[

@@ -89,10 +89,12 @@ def replace_partition(
     *,
     as_of: dt.date,
     allow_older: bool = False,
+    state: str | None = None,
 ) -> LoadResult:
     """Replace everything stored for ``persona`` with ``frames``, the persona as of ``as_of``:
     a load of one shard, staged and published (``load.staging``) exactly as a sharded load
-    is."""
+    is. ``state`` is what the frames were generated from (``Context.state``; None: unknown,
+    so the next run's changes are a reset); their changes say the day they start from."""
     missing = set(schema.TABLE_NAMES) - set(frames)
     if missing:
         raise ValueError(f"replace_partition needs every table; missing {sorted(missing)}")
@@ -100,9 +102,12 @@ def replace_partition(
     staging.prepare(target, persona, load, load, 1, lambda run: False, timeout_s)
     try:
         staging.stage_shard(target, persona, load, 0, frames, timeout_s)
+        starts = frames["transaction_changes"]["since"].drop_duplicates()
+        since = starts.iloc[0].date() if len(starts) == 1 and pd.notna(starts.iloc[0]) else None
         return staging.publish(
-            target, persona, load, 1, timeout_s, as_of=as_of, allow_older=allow_older
-        )
+            target, persona, load, 1, timeout_s, as_of=as_of, allow_older=allow_older,
+            state=state, since=since,
+        )  # fmt: skip
     except BaseException:
         staging.cleanup(target, lambda run: run == load, persona)
         raise

@@ -398,7 +398,7 @@ Index(
     postgresql_where=text("status = 'completed'"),
 )
 
-# What changed in ``transactions`` since the day before the as-of date, as Plaid's
+# What changed in ``transactions`` since the day the changes start from, as Plaid's
 # /transactions/sync reports it: a removed transaction is no longer in the table, so only the
 # account is a foreign key.
 transaction_changes = Table(
@@ -420,6 +420,12 @@ transaction_changes = Table(
         Text,
         primary_key=True,
         comment="added or removed, as /transactions/sync reports it.",
+    ),
+    Column(
+        "since",
+        Date,
+        comment="The day the changes start from (the persona's last publication); NULL: a "
+        "reset, start over.",
     ),
     _refers("account_id", "accounts.account_id"),
     info={"short": "changes"},  # staged tables' names (and their keys') fit in 63 bytes

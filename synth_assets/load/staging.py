@@ -57,6 +57,9 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.published (
     load_id text NOT NULL,
     published_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE {SCHEMA}.published
+    ADD COLUMN IF NOT EXISTS since date,
+    ADD COLUMN IF NOT EXISTS state text;
 """
 
 
@@ -66,6 +69,44 @@ class StagingError(RuntimeError):
 
 class OlderAsOfError(StagingError):
     """The persona is published as of a later day than the load's; nothing was published."""
+
+
+class ReplayError(StagingError):
+    """Another load of the persona was published after this one measured its changes from
+    the published day; nothing was published."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a client of the persona holds: the day its tables are as of, the day that
+    publication's changes started from (None: from nothing) and the state they came from
+    (``Context.state``; None: published by a release that did not record it)."""
+
+    as_of: dt.date
+    since: dt.date | None
+    state: str | None
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Where a load's changes start: from ``since`` (None: the day before), or a ``reset``."""
+
+    since: dt.date | None = None
+    reset: bool = False
+
+
+def changes_basis(published: Published | None, as_of: dt.date, state: str) -> Basis:
+    """The day's changes run from what was last published: from its day when the state is
+    the same (for the same day again, from where that publication's changes ran, so a
+    re-run publishes the same changes); any other state is a reset. Nothing published:
+    from the day before."""
+    if published is None:
+        return Basis()
+    if published.state != state:
+        return Basis(reset=True)
+    if published.as_of == as_of:
+        return Basis(published.since, reset=published.since is None)
+    return Basis(published.as_of)
 
 
 @dataclass(frozen=True)
@@ -230,15 +271,24 @@ def publish(
     *,
     as_of: dt.date,
     allow_older: bool = False,
+    state: str | None = None,
+    basis: Basis | None = None,
+    since: dt.date | None = None,
 ) -> LoadResult:
     """Swap the load's staged tables in for ``persona``'s partitions, in one transaction,
-    and record the day they are as of. A load older than the day the persona is published
-    as of is refused unless ``allow_older``: runs that start out of order (a backfill, a
-    schedule catching up) must not leave the tables on an older day."""
+    and record the day they are as of, the day their changes start from (``since``) and
+    their ``state``. A load older than the day the persona is published as of is refused
+    unless ``allow_older``: runs that start out of order (a backfill, a schedule catching
+    up) must not leave the tables on an older day. So is a load whose changes were measured
+    from another publication than the one now in place (``basis``, from ``changes_basis``):
+    its changes would not apply to what clients hold. A load of unknown ``state`` (tables
+    handed in whole) checks no basis, and the next load's changes are a reset."""
     with _transaction(target, timeout_s) as conn, conn.cursor() as cur:
         _lock_persona(cur, persona, timeout_s)
         _ensure_ledger(cur)
         _check_order(cur, persona, as_of, allow_older)
+        if basis is not None and state is not None:
+            _check_basis(cur, persona, as_of, state, basis)
         ledger = cur.execute(
             f"SELECT shard, rows FROM {SCHEMA}.shards JOIN {SCHEMA}.loads USING (load_id) "
             "WHERE load_id = %s AND persona = %s",
@@ -268,16 +318,18 @@ def publish(
         deleted = partitions.swap(cur, persona, names, timeout_s)
         cur.execute(f"DELETE FROM {SCHEMA}.loads WHERE load_id = %s", (load,))
         cur.execute(
-            f"INSERT INTO {SCHEMA}.published (persona, as_of, load_id) VALUES (%s, %s, %s) "
-            "ON CONFLICT (persona) DO UPDATE SET as_of = EXCLUDED.as_of, "
-            "load_id = EXCLUDED.load_id, published_at = now()",
-            (persona, as_of, load),
+            f"INSERT INTO {SCHEMA}.published (persona, as_of, load_id, since, state) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (persona) DO UPDATE SET "
+            "as_of = EXCLUDED.as_of, load_id = EXCLUDED.load_id, published_at = now(), "
+            "since = EXCLUDED.since, state = EXCLUDED.state",
+            (persona, as_of, load, since, state),
         )
     return LoadResult(persona, rows, deleted)
 
 
 def _check_order(cur: psycopg.Cursor, persona: str, as_of: dt.date, allow_older: bool) -> None:
-    current = published_as_of_in(cur, persona)
+    now = published_in(cur, persona)
+    current = now.as_of if now else None
     if current is not None and as_of < current and not allow_older:
         raise OlderAsOfError(
             f"persona {persona!r} is published as of {current}; this load is as of {as_of}, "
@@ -286,18 +338,37 @@ def _check_order(cur: psycopg.Cursor, persona: str, as_of: dt.date, allow_older:
         )
 
 
-def published_as_of_in(cur: psycopg.Cursor, persona: str) -> dt.date | None:
+def _check_basis(
+    cur: psycopg.Cursor, persona: str, as_of: dt.date, state: str, basis: Basis
+) -> None:
+    now = published_in(cur, persona)
+    if changes_basis(now, as_of, state) != basis:
+        raise ReplayError(
+            f"persona {persona!r} was published as of {now.as_of if now else None} by another "
+            f"load after this run measured its changes (as of {as_of}) from what was published "
+            "then, so they would not apply to what clients now hold; nothing was published. "
+            "Run it again: it measures them from the new day"
+        )
+
+
+def published_in(cur: psycopg.Cursor, persona: str) -> Published | None:
     row = cur.execute(
-        f"SELECT as_of FROM {SCHEMA}.published WHERE persona = %s", (persona,)
+        f"SELECT as_of, since, state FROM {SCHEMA}.published WHERE persona = %s", (persona,)
     ).fetchone()
-    return row[0] if row else None
+    return Published(*row) if row else None
+
+
+def published(target: Target | str, persona: str) -> Published | None:
+    """What ``persona``'s published tables are (None: never published here)."""
+    with _transaction(target, 60.0) as conn, conn.cursor() as cur:
+        _ensure_ledger(cur)
+        return published_in(cur, persona)
 
 
 def published_as_of(target: Target | str, persona: str) -> dt.date | None:
     """The day ``persona``'s published tables are as of (None: never published here)."""
-    with _transaction(target, 60.0) as conn, conn.cursor() as cur:
-        _ensure_ledger(cur)
-        return published_as_of_in(cur, persona)
+    now = published(target, persona)
+    return now.as_of if now else None
 
 
 def home(target: Target | str) -> str:

@@ -8,6 +8,11 @@ that posts, is removed and added under a new id, as Plaid does) and ``removed`` 
 ``transaction_id`` and ``account_id``), plus ``accounts`` (the account's AccountBase),
 ``has_more`` and ``next_cursor`` (opaque: it names the account, the day and the page that
 follows; the last page's names the day, from which the next day's changes start).
+
+Each page also says which day its changes start from (``since``, not a Plaid field): the
+day the persona was last published with the same state, whose last cursor a client holds.
+``since: null`` is a reset, what Plaid answers to an empty cursor: the whole table is
+``added``, and a client drops what it held of these accounts before applying it.
 """
 
 from __future__ import annotations
@@ -43,9 +48,11 @@ def sync_pages(
     transactions: pd.DataFrame,
     changes: pd.DataFrame,
     as_of: dt.date,
+    since: dt.date | None,
 ) -> Iterator[tuple[str, int, dict[str, Any]]]:
     """(account id, page number from 1, page) for every account, in account order: an
-    account with no change that day gets one empty page, as Plaid answers it."""
+    account with no change that day gets one empty page, as Plaid answers it. ``since``:
+    the day the changes start from (None: from nothing)."""
     added_ids = changes.loc[changes["change"] == "added", "transaction_id"]
     added_rows = transactions[is_in(transactions["transaction_id"], added_ids)]
     added = pd.Series(
@@ -80,5 +87,6 @@ def sync_pages(
                     "has_more": not last,
                     "request_id": request_id(account_id, as_of, number),
                     "transactions_update_status": UPDATE_STATUS,
+                    "since": since.isoformat() if since else None,
                 },
             )
