@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from synth_assets.liveness import STALE_AFTER, Judge, abandoned
 from synth_assets.load.schema import TABLE_NAMES
 from synth_assets.plaid import json_text, views
 from synth_assets.plaid.sandbox import custom_user_texts
@@ -212,20 +213,35 @@ def start_export(root: Path, persona: str, stamp: str, run_id: str = "") -> Path
     return building
 
 
-def remove_abandoned(root: Path, persona: str, is_dead: Callable[[str], bool]) -> list[Path]:
+def remove_abandoned(
+    root: Path, persona: str, judge: Judge, stale_after: dt.timedelta = STALE_AFTER
+) -> list[Path]:
     """Delete the building folders of ``persona`` that this project made (marker and run
-    file) for runs that ended without finishing them; anything else is left alone."""
+    file) for runs that ended without finishing them, by ``judge``'s word or, for a run it
+    does not know, after ``stale_after`` without a file written (``liveness``); anything
+    else is left alone."""
     directory = Path(root) / persona
     if not directory.is_dir():
         return []
     removed = []
+    now = dt.datetime.now(dt.UTC).timestamp()
     for path in sorted(directory.glob(".*.tmp")):
         stamp = building_stamp(path)
         run = path / RUN_FILE
-        if is_export(path, persona, stamp) and run.is_file() and is_dead(run.read_text()):
+        if not (is_export(path, persona, stamp) and run.is_file()):
+            continue
+        silent_for = dt.timedelta(seconds=now - _last_written(path))
+        if abandoned(judge(run.read_text()), silent_for, stale_after):
             shutil.rmtree(path)
             removed.append(path)
     return removed
+
+
+def _last_written(building: Path) -> float:
+    """When a file was last added to the building folder: each part adds files to the
+    folders directly under it (the run file, written at the start, counts too)."""
+    paths = [building, building / RUN_FILE, *(p for p in building.iterdir() if p.is_dir())]
+    return max(p.stat().st_mtime for p in paths)
 
 
 class Stopped(Exception):

@@ -7,6 +7,7 @@ from dagster import DagsterInstance, materialize
 from synth_assets.checks import integrity
 from synth_assets.definitions import ALL_ASSETS
 from synth_assets.generate import frames as generation
+from synth_assets.liveness import RunState
 from synth_assets.load import staging
 from synth_assets_tests.support.database import query, stored_rows
 from synth_assets_tests.support.runs import resources_for
@@ -149,5 +150,10 @@ def test_failing_check_blocks_the_loader(
     staged_table = f"synth_staging.{staging.staged_name(table, persona, load)}"
     [[rows_staged]] = query(database_url, f"SELECT count(*) FROM {staged_table}")
     assert (shards_staged, rows_staged) == (0, 0)  # sent while judged, then rolled back
-    assert staging.cleanup(database_url, lambda run: run == result.run_id, persona) == [load]
+    assert staging.cleanup(database_url, _ended(result.run_id), persona) == [load]
     assert (load, persona) not in staging.pending_loads(database_url)
+
+
+def _ended(run_id: str):
+    """A judge that knows ``run_id`` has ended and every other run is live."""
+    return lambda run: RunState.ENDED if run == run_id else RunState.LIVE

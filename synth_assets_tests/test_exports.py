@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import threading
 import time
@@ -21,6 +22,7 @@ from synth_assets.defs.resources import ExportSettings, StepRetries, default_res
 from synth_assets.export import MARKER, ExportResult, prune_exports, write_exports
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
+from synth_assets.liveness import RunState
 from synth_assets.load.schema import TABLE_NAMES
 from synth_assets.plaid import json_text, sync, views
 from synth_assets.plaid.sandbox import (
@@ -466,7 +468,9 @@ def test_unfinished_exports_of_ended_runs_are_removed_and_nothing_else(tmp_path,
     foreign = tmp_path / "retiree" / ".notes.tmp"
     foreign.mkdir()
     (foreign / "mine.txt").write_text("keep")
-    removed = export.remove_abandoned(tmp_path, "retiree", lambda run: run != "run-live")
+    removed = export.remove_abandoned(
+        tmp_path, "retiree", lambda run: RunState.LIVE if run == "run-live" else RunState.ENDED
+    )
     assert removed == [dead]
     assert not dead.exists() and live.is_dir() and (foreign / "mine.txt").is_file()
     finished = export.finish_export(live, "retiree", "20250101T000001Z-live", 0, {})
@@ -496,3 +500,20 @@ def test_an_export_folder_that_cannot_be_written_is_refused_once_by_name(tmp_pat
     message = str(failure.event_specific_data.error)
     assert "SYNTH_EXPORT_DIR" in message and str(folder) in message
     assert (tmp_path / "a_file").read_text() == "not a folder"
+
+
+def test_an_unfinished_export_of_a_run_unknown_here_is_kept_until_it_falls_silent(tmp_path):
+    """Another instance's run may be building it in a shared folder: kept while it was
+    written to within a day, removed once every folder in it is older than that."""
+    other = export.start_export(tmp_path, "retiree", "20250101T000000Z-othr", "run-elsewhere")
+    unknown = lambda run: RunState.UNKNOWN  # noqa: E731
+    assert export.remove_abandoned(tmp_path, "retiree", unknown) == []
+    day_ago = time.time() - 25 * 3600
+    for path in [other, *other.rglob("*")]:
+        os.utime(path, (day_ago, day_ago))
+    (other / export.PLAID_DIR / "u.json").write_text("{}")  # a part still being written
+    assert export.remove_abandoned(tmp_path, "retiree", unknown) == []
+    for path in [other, *other.rglob("*")]:
+        os.utime(path, (day_ago, day_ago))
+    assert export.remove_abandoned(tmp_path, "retiree", lambda run: RunState.LIVE) == []
+    assert export.remove_abandoned(tmp_path, "retiree", unknown) == [other]

@@ -17,6 +17,7 @@ from dagster import AssetSelection, DagsterInstance, materialize
 from synth_assets.checks import integrity
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
+from synth_assets.liveness import RunState
 from synth_assets.load import postgres, staging
 from synth_assets.plaid import sync, views
 from synth_assets_tests.support.database import checksums, other_database, query
@@ -233,7 +234,7 @@ def test_runs_publish_changes_from_the_last_published_day_and_reset_on_an_edit(
 def _publish(url: str, ctx: Context, basis: staging.Basis, load: str):
     """A load of ``ctx``'s tables measured from ``basis``, staged and then published."""
     ctx = replace(ctx, since=basis.since, reset=basis.reset)
-    staging.prepare(url, LIGHT, load, load, 1, lambda run: False)
+    staging.prepare(url, LIGHT, load, load, 1, lambda run: RunState.LIVE)
     staging.stage_shard(url, LIGHT, load, 0, generate_all(ctx))
     return lambda: staging.publish(
         url, LIGHT, load, 1, as_of=ctx.as_of, state=ctx.state, basis=basis,

@@ -17,6 +17,7 @@ from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 from synth_assets import export, shards
 from synth_assets.generate.common import BLOCK_USERS, Context
 from synth_assets.generate.frames import generate_all, shard_tables
+from synth_assets.liveness import RunState
 from synth_assets.load import postgres, staging
 from synth_assets_tests.support.database import (
     checksums,
@@ -146,7 +147,7 @@ def test_multiprocess_executor_runs_shards_in_processes_of_their_own(
 
 def _stage_two_shards(url: str, ctx: Context, load: str, run_id: str) -> list:
     plans = shards.plan(ctx, 2 * BLOCK_USERS, load, stage=True, export_dir=None)
-    staging.prepare(url, PERSONA, load, run_id, len(plans), lambda run: False)
+    staging.prepare(url, PERSONA, load, run_id, len(plans), lambda run: RunState.LIVE)
     return plans
 
 
@@ -184,7 +185,12 @@ def test_a_dead_runs_staging_is_removed_by_the_next_load_and_a_live_one_kept(
         staging.stage_shard(url, PERSONA, load, 0, shard_tables(ctx, plans[0].blocks))
     assert checksums(url, PERSONA) == before  # staged rows are invisible to readers
     dropped = staging.prepare(
-        url, PERSONA, "next0000next", "run-next", 1, lambda r: r == "run-dead"
+        url,
+        PERSONA,
+        "next0000next",
+        "run-next",
+        1,
+        lambda r: RunState.ENDED if r == "run-dead" else RunState.LIVE,
     )
     assert dropped == ["dead0000dead"]
     loads = {load for load, _ in staging.pending_loads(url)}
@@ -194,7 +200,7 @@ def test_a_dead_runs_staging_is_removed_by_the_next_load_and_a_live_one_kept(
     assert not exists
     with pytest.raises(staging.StagingError, match="is gone"):
         staging.stage_shard(url, PERSONA, "dead0000dead", 1, whole)
-    assert sorted(staging.cleanup(url, lambda r: True)) == sorted(loads)
+    assert sorted(staging.cleanup(url, lambda r: RunState.ENDED)) == sorted(loads)
     assert staging.pending_loads(url) == []
 
 
@@ -210,7 +216,7 @@ def test_a_shard_whose_export_fails_raises_after_staging_and_its_retry_finishes_
     blocker.rmdir()
     blocker.write_text("not a folder")  # the plaid files cannot be written
     [plan] = shards.plan(ctx, 3 * BLOCK_USERS, "0e1a90000000", stage=True, export_dir=str(building))
-    staging.prepare(url, PERSONA, plan.load, "run-overlap", 1, lambda run: False)
+    staging.prepare(url, PERSONA, plan.load, "run-overlap", 1, lambda run: RunState.LIVE)
     with pytest.raises(NotADirectoryError):
         shards.run_shard(ctx, plan, url)
     [[staged]] = query(
@@ -222,7 +228,7 @@ def test_a_shard_whose_export_fails_raises_after_staging_and_its_retry_finishes_
     result = shards.run_shard(ctx, plan, url)
     assert result.staged is False and set(result.phases) == {"generate", "judge", "export", "stage"}
     assert len(list(blocker.glob("*.json"))) == result.rows["users"]
-    assert sorted(staging.cleanup(url, lambda r: True)) == [plan.load]
+    assert sorted(staging.cleanup(url, lambda r: RunState.ENDED)) == [plan.load]
 
 
 def test_a_persona_file_edited_mid_run_does_not_mix_into_it(
@@ -261,3 +267,42 @@ def test_a_persona_file_edited_mid_run_does_not_mix_into_it(
         assert stored_rows(url, table, PERSONA) == len(frame), table
     tags = instance.get_run_by_id(result.run_id).tags
     assert tags["synth/persona_sha256"] == planned.digest
+
+
+def _age(url: str, load: str, hours: int) -> None:
+    """Make ``load`` look silent for ``hours`` (its last heartbeat that long ago)."""
+    query(
+        url,
+        "UPDATE synth_staging.loads SET heartbeat_at = now() - make_interval(hours => %s) "
+        "WHERE load_id = %s RETURNING 1",
+        (hours, load),
+    )
+
+
+def test_a_load_another_instance_runs_is_kept_until_it_falls_silent(database_url, ctx, monkeypatch):
+    """A run of its own, on an instance that does not know the other load's run (another
+    DAGSTER_HOME sharing the database): the other load's staging is kept. It is removed only
+    once it has shown no heartbeat for a day; each shard it stages gives one."""
+    monkeypatch.setenv("SYNTH_PERSONAS_DIR", str(LIGHT_DIR))
+    url = other_database(database_url, "synth_instances_test")
+    postgres.ensure_schema(url)
+    other = "0th3r0000000"
+    plans = _stage_two_shards(url, ctx, other, "a-run-of-another-instance")
+    staging.stage_shard(url, PERSONA, other, 0, shard_tables(ctx, plans[0].blocks))
+    result = materialize(
+        light_assets(),
+        selection=AssetSelection.assets("postgres_tables").upstream(),
+        partition_key=PERSONA,
+        resources=resources_for(url),
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    assert staging.pending_loads(url) == [(other, PERSONA)]
+    unknown = lambda run: RunState.UNKNOWN  # noqa: E731
+    _age(url, other, 25)
+    staging.stage_shard(url, PERSONA, other, 1, shard_tables(ctx, plans[1].blocks))
+    assert staging.cleanup(url, unknown) == []  # the shard's staging was a sign of work
+    _age(url, other, 25)
+    assert staging.cleanup(url, lambda run: RunState.LIVE) == []  # its own instance: alive
+    assert staging.cleanup(url, unknown) == [other]
+    assert staging.pending_loads(url) == []

@@ -45,6 +45,7 @@ from synth_assets.defs.resources import (
 )
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import ORDER
+from synth_assets.liveness import Judge, RunState
 from synth_assets.load import postgres, staging
 from synth_assets.settings import SettingError
 
@@ -122,12 +123,17 @@ def _selected(context: OpExecutionContext, key: AssetKey) -> bool:
     return context.job_def.graph.has_node_named(key.to_python_identifier())
 
 
-def _is_dead(context: OpExecutionContext):
-    def is_dead(run_id: str) -> bool:
-        run = context.instance.get_run_by_id(run_id)
-        return run is None or run.status in FINISHED
+def _judge(context: OpExecutionContext) -> Judge:
+    """What this run's instance knows of another run (``liveness``): a run it does not know
+    may be alive in another instance sharing the database or export folder."""
 
-    return is_dead
+    def judge(run_id: str) -> RunState:
+        run = context.instance.get_run_by_id(run_id)
+        if run is None:
+            return RunState.UNKNOWN
+        return RunState.ENDED if run.status in FINISHED else RunState.LIVE
+
+    return judge
 
 
 def _created(context: OpExecutionContext) -> dt.datetime:
@@ -155,7 +161,7 @@ def _start_export(
     resolved = exports.resolved()
     root = exports.root(resolved)
     try:
-        for abandoned in export.remove_abandoned(root, persona, _is_dead(context)):
+        for abandoned in export.remove_abandoned(root, persona, _judge(context)):
             context.log.info(f"removed {abandoned}, the unfinished export of an ended run")
         return str(export.start_export(root, persona, stamp, context.run_id))
     except OSError as error:
@@ -207,7 +213,7 @@ def plan_shards(
         plans = shards.plan(ctx, generation.shard_size(), load, stage, export_dir, home)
         if stage:
             dropped = staging.prepare(
-                where, persona, load, context.run_id, len(plans), _is_dead(context),
+                where, persona, load, context.run_id, len(plans), _judge(context),
                 database.timeout_s(),
             )  # fmt: skip
             if dropped:

@@ -17,6 +17,7 @@ from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from synth_assets.liveness import RunState
 from synth_assets.load import drift, schema, staging
 from synth_assets.load.partitions import PartitionBusyError
 from synth_assets.load.staging import APPLICATION_NAME, LoadResult, lock_key
@@ -99,7 +100,7 @@ def replace_partition(
     if missing:
         raise ValueError(f"replace_partition needs every table; missing {sorted(missing)}")
     load = secrets.token_hex(6)
-    staging.prepare(target, persona, load, load, 1, lambda run: False, timeout_s)
+    staging.prepare(target, persona, load, load, 1, lambda run: RunState.LIVE, timeout_s)
     try:
         staging.stage_shard(target, persona, load, 0, frames, timeout_s)
         starts = frames["transaction_changes"]["since"].drop_duplicates()
@@ -109,7 +110,9 @@ def replace_partition(
             state=state, since=since,
         )  # fmt: skip
     except BaseException:
-        staging.cleanup(target, lambda run: run == load, persona)
+        staging.cleanup(
+            target, lambda run: RunState.ENDED if run == load else RunState.LIVE, persona
+        )
         raise
 
 

@@ -11,8 +11,11 @@ is in the ledger, keys the staged tables and swaps them in for the persona's par
 foreign key across shards there, and a failure leaves the previous rows as they were.
 
 Staging of a load whose run has ended without publishing (failed, killed, cancelled) is
-dropped by the next ``prepare`` of the same persona, or by ``cleanup``. Only tables recorded
-in the ledger are ever dropped.
+dropped by the next ``prepare`` of the same persona, or by ``cleanup``: at once when the
+caller's Dagster instance knows the run ended, and only after ``liveness.STALE_AFTER`` without
+a heartbeat (each shard's staging gives one) when it does not know the run, which may be
+alive in another instance sharing the database. Only tables recorded in the ledger are ever
+dropped.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
+from synth_assets.liveness import STALE_AFTER, Judge, abandoned
 from synth_assets.load import partitions, schema
 from synth_assets.load.copy import copy_frame
 from synth_assets.load.partitions import PartitionBusyError
@@ -57,6 +61,8 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.published (
     load_id text NOT NULL,
     published_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE {SCHEMA}.loads
+    ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz NOT NULL DEFAULT now();
 ALTER TABLE {SCHEMA}.published
     ADD COLUMN IF NOT EXISTS since date,
     ADD COLUMN IF NOT EXISTS state text;
@@ -168,13 +174,26 @@ def _drop(cur: psycopg.Cursor, persona: str, load: str) -> None:
     cur.execute(f"DELETE FROM {SCHEMA}.loads WHERE load_id = %s", (load,))
 
 
-def _stale(cur: psycopg.Cursor, persona: str | None, is_dead: Callable[[str], bool]):
+def _stale(
+    cur: psycopg.Cursor, persona: str | None, judge: Judge, stale_after: dt.timedelta
+) -> list[tuple[str, str]]:
     rows = cur.execute(
-        f"SELECT load_id, persona, run_id FROM {SCHEMA}.loads "
+        f"SELECT load_id, persona, run_id, now() - heartbeat_at FROM {SCHEMA}.loads "
         "WHERE %(persona)s::text IS NULL OR persona = %(persona)s",
         {"persona": persona},
     ).fetchall()
-    return [(load, who) for load, who, run in rows if is_dead(run)]
+    return [
+        (load, who)
+        for load, who, run, silent_for in rows
+        if abandoned(judge(run), silent_for, stale_after)
+    ]
+
+
+def _heartbeat(target: Target | str, load: str, timeout_s: float) -> None:
+    """A sign that ``load`` is being worked on, in a transaction of its own (the shards'
+    COPY transactions hold the load's row only against deletion, not against this)."""
+    with _transaction(target, timeout_s) as conn:
+        conn.execute(f"UPDATE {SCHEMA}.loads SET heartbeat_at = now() WHERE load_id = %s", (load,))
 
 
 def prepare(
@@ -183,23 +202,25 @@ def prepare(
     load: str,
     run_id: str,
     shards: int,
-    is_dead: Callable[[str], bool],
+    judge: Judge,
     timeout_s: float = 300.0,
+    stale_after: dt.timedelta = STALE_AFTER,
 ) -> list[str]:
     """Create the load's staging tables (once: a retried plan finds them), after dropping
-    the staging of this persona's loads whose runs ``is_dead``; returns the dropped load ids."""
+    the staging of this persona's loads that ``judge`` and their heartbeats say are
+    abandoned (``liveness``); returns the dropped load ids."""
     with _transaction(target, timeout_s) as conn, conn.cursor() as cur:
         _ensure_ledger(cur)
         dropped = []
-        for stale, who in _stale(cur, persona, is_dead):
+        for stale, who in _stale(cur, persona, judge, stale_after):
             if stale != load:
                 _drop(cur, who, stale)
                 dropped.append(stale)
         inserted = cur.execute(
             f"INSERT INTO {SCHEMA}.loads (load_id, persona, run_id, shards) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (load_id) DO NOTHING RETURNING load_id",
+            "ON CONFLICT (load_id) DO UPDATE SET heartbeat_at = now() RETURNING xmax = 0",
             (load, persona, run_id, shards),
-        ).fetchone()
+        ).fetchone()[0]
         if inserted:
             for table in schema.TABLE_NAMES:
                 partitions.create_bare(cur, table, _staged(table, persona, load))
@@ -220,9 +241,10 @@ def stage_shard(
     ``commit_if`` is asked once the rows are sent, before the shard is recorded: the rows may
     be sent while the shard is still being judged, and are rolled back (False) when a
     blocking rule failed."""
+    _heartbeat(target, load, timeout_s)
     with _transaction(target, timeout_s) as conn, conn.cursor() as cur:
         known = cur.execute(
-            f"SELECT persona FROM {SCHEMA}.loads WHERE load_id = %s FOR SHARE", (load,)
+            f"SELECT persona FROM {SCHEMA}.loads WHERE load_id = %s FOR KEY SHARE", (load,)
         ).fetchone()
         if known is None or known[0] != persona:
             raise StagingError(
@@ -381,12 +403,16 @@ def home(target: Target | str) -> str:
 
 
 def cleanup(
-    target: Target | str, is_dead: Callable[[str], bool], persona: str | None = None
+    target: Target | str,
+    judge: Judge,
+    persona: str | None = None,
+    stale_after: dt.timedelta = STALE_AFTER,
 ) -> list[str]:
-    """Drop the staging of every load (of ``persona``, or of all) whose run ``is_dead``."""
+    """Drop the staging of every load (of ``persona``, or of all) that ``judge`` and its
+    heartbeat say is abandoned (``liveness``)."""
     with _transaction(target, 300.0) as conn, conn.cursor() as cur:
         _ensure_ledger(cur)
-        stale = _stale(cur, persona, is_dead)
+        stale = _stale(cur, persona, judge, stale_after)
         for load, who in stale:
             _drop(cur, who, load)
     return [load for load, _ in stale]
