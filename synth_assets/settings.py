@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -179,12 +180,39 @@ def as_of_in_force(chosen: Setting, started: dt.datetime) -> Setting:
     return chosen
 
 
-def resolve(spec: Spec, configured: Any = None) -> Setting:
+SPECS = (
+    SEED, SCALE, AS_OF, SHARD_USERS, DATABASE_URL, ALLOW_ANY_DATABASE, ALLOW_OLDER_AS_OF,
+    STATEMENT_TIMEOUT, EXPORT_DIR, EXPORT_KEEP,
+)  # fmt: skip
+PERSONAS_DIR = "SYNTH_PERSONAS_DIR"
+WORKING_DIR = "cwd"  # a relative folder of the run's environment is relative to this
+
+
+def run_environment(env: Mapping[str, str] = os.environ) -> dict[str, str | None]:
+    """The settings ``env`` gives a run, to pin where the run starts: every setting but the
+    secrets (each step reads those where it runs), set or not, the persona folder (made
+    absolute) and the working folder. Steps on other machines resolve from this, not from
+    their own environment, so a run's settings travel with it."""
+    pinned: dict[str, str | None] = {s.env: env.get(s.env) for s in SPECS if not s.secret}
+    folder = env.get(PERSONAS_DIR)
+    pinned[PERSONAS_DIR] = os.path.abspath(folder) if folder else None
+    pinned[WORKING_DIR] = os.getcwd()
+    return pinned
+
+
+def resolve(
+    spec: Spec, configured: Any = None, environment: Mapping[str, str | None] | None = None
+) -> Setting:
     """The value in force for ``spec``: ``configured`` when set, else its environment
-    variable (validated like config), else its default."""
+    variable (validated like config), else its default. The variable is read from
+    ``environment`` (the run's, pinned where it started) when that holds it, else from this
+    process's."""
     if configured is not None:
         return Setting(spec.validate(configured, f"config field {spec.name!r}"), CONFIG)
-    raw = os.environ.get(spec.env)
+    if environment is not None and spec.env in environment:
+        raw = environment[spec.env]
+    else:
+        raw = os.environ.get(spec.env)
     if raw is not None:
         if spec.kind is str:  # kept verbatim: an empty one is the caller's to refuse
             return Setting(raw, spec.env)

@@ -1,9 +1,11 @@
-"""A real Celery deployment: two `dagster-celery` worker processes the test starts itself, on
-kombu's filesystem transport (a broker that needs no server, so the test runs on a fresh
-machine too) with Celery's file result backend, and the command a user types with
-SYNTH_EXECUTOR=celery. A three-shard persona's shard steps run in both workers, the tables
-equal a plain load of the same rows, and a worker killed mid-shard leaves the previous rows
-intact and a re-run succeeds."""
+"""A real Celery deployment: two worker processes the test starts itself
+(``celery -A synth_assets.celery_worker``), on kombu's filesystem transport (a broker that
+needs no server, so the test runs on a fresh machine too) with Celery's file result backend,
+and the command a user types with SYNTH_EXECUTOR=celery. A three-shard persona's shard steps
+run in both workers, with the settings of the process that started the run (the workers'
+own differ), the tables equal a plain load of the same rows, no file holds the broker's
+password, and a worker killed mid-shard leaves the previous rows intact and a re-run
+succeeds."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from dagster import AssetKey, DagsterRunStatus
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import postgres, staging, target
-from synth_assets_tests.support.celery import Deployment
+from synth_assets_tests.support.celery import BROKER_PASSWORD, Deployment
 from synth_assets_tests.support.database import checksums, other_database, query, waiting_loaders
 from synth_assets_tests.support.processes import ROOT, descendants, wait_for
 from synth_assets_tests.support.runs import AS_OF, LIGHT, LIGHT_BLOCKS, LIGHT_DIR, light_persona
@@ -66,20 +68,24 @@ def _staged_shards(url: str, load: str) -> int:
 KOMBU_FOLDERS = {"control", "data_in", "data_out", "processed"}
 
 
-def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
+def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment, tmp_path):
     deployed, url = deployment
     expected = _loaded_checksums(url, seed=7)
     baseline = _loaded_checksums(url, seed=42)
 
     instance = deployed.instance()  # its storage is created before any process shares it
     workers = [deployed.start_worker(name) for name in ("w1", "w2")]
+    exported_here = set((ROOT / "exports").glob(f"{LIGHT}/*"))
     with _shards_held_at_staging(url):
-        run = deployed.materialize(seed=7)
+        run = deployed.materialize(seed=7, select="*")
         # Each worker runs one shard at a time: two held shards are one in each worker.
         wait_for(lambda: waiting_loaders(url) == 2, 200, "a shard held in each worker")
     output = run.communicate(timeout=200)[0].decode()
     assert run.returncode == 0, output[-4000:]
-    assert checksums(url, LIGHT) == expected
+    assert checksums(url, LIGHT) == expected  # the run's day, seed and shards, not a worker's
+    [export] = (deployed.env_path("SYNTH_EXPORT_DIR") / LIGHT).iterdir()
+    assert (export / "sync" / AS_OF.isoformat()).is_dir()
+    assert set((ROOT / "exports").glob(f"{LIGHT}/*")) == exported_here
     metadata = instance.get_latest_materialization_event(
         AssetKey("transactions")
     ).asset_materialization.metadata
@@ -110,3 +116,11 @@ def test_shards_run_on_two_celery_workers_and_survive_losing_one(deployment):
     assert staging.pending_loads(url) == [], "the interrupted run's staging was not removed"
     # The broker's files (kombu's control folder too) stay in the deployment's folder.
     assert not {p.name for p in ROOT.iterdir()} & KOMBU_FOLDERS
+    # No file a worker or a run wrote (DAGSTER_HOME: storage, logs, step outputs) holds the
+    # broker's password (dagster-celery's `worker start` wrote it into a config module).
+    holding = [
+        path for path in tmp_path.rglob("*")
+        if path.is_file() and BROKER_PASSWORD.encode() in path.read_bytes()
+    ]  # fmt: skip
+    assert holding == []
+    assert not (deployed.home / "dagster_celery").exists()

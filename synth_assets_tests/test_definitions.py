@@ -106,7 +106,7 @@ def test_no_module_imports_dagster_private_api():
 
 
 def test_an_unknown_executor_is_refused_naming_the_variable(monkeypatch):
-    from synth_assets.definitions import EXECUTORS, executor
+    from synth_assets.defs.executors import EXECUTORS, executor
     from synth_assets.settings import SettingError
 
     assert executor({"SYNTH_EXECUTOR": "multiprocess"}) is EXECUTORS["multiprocess"]

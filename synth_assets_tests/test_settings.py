@@ -5,10 +5,12 @@ embedded server), and the run's metadata says what was in force and where it cam
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 
+from synth_assets import settings
 from synth_assets.checks.realism import STAMPED
 from synth_assets.definitions import ALL_ASSETS, TABLE_ASSETS
 from synth_assets.defs import assets
@@ -225,3 +227,22 @@ def test_text_settings_read_the_same_from_run_config_and_the_environment(monkeyp
     from_config = GenerationSettings(as_of=" 2026-11-20 ").resolved()["as_of"]
     assert from_env.value == from_config.value == dt.date(2026, 11, 20)
     assert (from_env.source, from_config.source) == ("SYNTH_AS_OF", "config")
+
+
+def test_a_runs_pinned_environment_beats_the_steps_own(monkeypatch, tmp_path):
+    """What a Celery worker with settings of its own resolves: the run's, each unset one of
+    the run's taking its default, never the worker's; secrets are not pinned."""
+    monkeypatch.chdir(tmp_path)
+    started = {"SYNTH_AS_OF": "2026-11-20", "SYNTH_PERSONAS_DIR": "mine",
+               "SYNTH_DATABASE_URL": "postgresql://u:pw@h/a_test"}  # fmt: skip
+    pinned = settings.run_environment(started)
+    assert pinned["SYNTH_PERSONAS_DIR"] == str(tmp_path / "mine")
+    assert pinned["cwd"] == str(tmp_path)
+    assert "SYNTH_DATABASE_URL" not in pinned and "pw" not in json.dumps(pinned)
+    monkeypatch.setenv("SYNTH_AS_OF", "2026-11-01")
+    monkeypatch.setenv("SYNTH_SEED", "99")
+    as_of = settings.resolve(settings.AS_OF, None, pinned)
+    seed = settings.resolve(settings.SEED, None, pinned)
+    assert (as_of.value, as_of.source) == (dt.date(2026, 11, 20), "SYNTH_AS_OF")
+    assert (seed.value, seed.source) == (42, "default")
+    assert settings.resolve(settings.SEED, 7, pinned).value == 7  # run config still wins

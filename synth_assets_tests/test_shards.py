@@ -15,10 +15,13 @@ import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
 from synth_assets import export, shards
+from synth_assets.defs import tables
 from synth_assets.generate.common import BLOCK_USERS, Context
 from synth_assets.generate.frames import generate_all, shard_tables
 from synth_assets.liveness import RunState
 from synth_assets.load import postgres, staging
+from synth_assets.load.target import as_target
+from synth_assets.settings import SettingError
 from synth_assets_tests.support.database import (
     checksums,
     other_database,
@@ -306,3 +309,22 @@ def test_a_load_another_instance_runs_is_kept_until_it_falls_silent(database_url
     assert staging.cleanup(url, lambda run: RunState.LIVE) == []  # its own instance: alive
     assert staging.cleanup(url, unknown) == [other]
     assert staging.pending_loads(url) == []
+
+
+def test_a_shard_on_another_database_or_without_the_export_folder_is_refused(
+    database_url, ctx, tmp_path
+):
+    """What a worker deployed with other settings meets: the refusal names what differs."""
+    url = other_database(database_url, "synth_planned_test")
+    elsewhere = other_database(database_url, "synth_elsewhere_test")
+    missing = tmp_path / "not-mounted"
+    [plan] = shards.plan(
+        ctx, 3 * BLOCK_USERS, "e1sewhere000", True, str(missing), staging.home(url)
+    )
+    with pytest.raises(staging.StagingError, match="SYNTH_DATABASE_URL") as refused:
+        tables._can_do(plan, as_target(elsewhere))
+    assert staging.home(url) in str(refused.value)
+    with pytest.raises(SettingError, match=f"{missing} is not reachable"):
+        tables._can_do(plan, as_target(url))
+    missing.mkdir()
+    tables._can_do(plan, as_target(url))

@@ -8,17 +8,19 @@ the run's metadata can say where each value in force came from.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dagster import ConfigurableResource
-from pydantic import Field
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import Field, PrivateAttr
 
 from synth_assets import settings
+from synth_assets.defs.executors import ENVIRONMENT_TAG
 from synth_assets.defs.io_managers import run_cached_arrow_io_manager
 from synth_assets.generate.common import Context
 from synth_assets.load import embedded, target
-from synth_assets.personas import PersonaError, load_personas
+from synth_assets.personas import DEFAULT_PERSONAS_DIR, PersonaError, load_personas
 from synth_assets.settings import Setting, Spec
 
 EMBEDDED = "embedded server"
@@ -44,15 +46,32 @@ def describe(resolved: dict[str, Setting]) -> dict[str, dict[str, Any]]:
 
 
 class _Resolved(ConfigurableResource):
-    """A resource whose fields are settings: ``SPECS`` maps each field to its Spec."""
+    """A resource whose fields are settings: ``SPECS`` maps each field to its Spec. In a
+    step, a field left unset takes its variable from the run's environment (pinned where the
+    run started: ``defs.executors``) when the run has one, else from this process's."""
 
     SPECS: ClassVar[dict[str, Spec]] = {}
+    _environment: dict[str, str | None] | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._environment = run_environment_of(context)
 
     def resolved(self) -> dict[str, Setting]:
         """Each setting in force: the field when configured, else its variable or default."""
         return {
-            name: settings.resolve(spec, getattr(self, name)) for name, spec in self.SPECS.items()
+            name: settings.resolve(spec, getattr(self, name), self._environment)
+            for name, spec in self.SPECS.items()
         }
+
+
+def run_environment_of(context: InitResourceContext) -> dict[str, str | None] | None:
+    """The environment the step's run pinned where it started (None: it pinned none)."""
+    if context.instance is None or context.run is None:
+        return None
+    # Read anew: the tag was added after the run object this step was handed was made.
+    run = context.instance.get_run_by_id(context.run.run_id)
+    pinned = run.tags.get(ENVIRONMENT_TAG) if run else None
+    return json.loads(pinned) if pinned else None
 
 
 class GenerationSettings(_Resolved):
@@ -79,7 +98,7 @@ class GenerationSettings(_Resolved):
         """The generation context of one persona at ``as_of``, read from its file now (not
         at import); a date before the persona's fixed window is refused here."""
         values = self.resolved()
-        personas = load_personas()
+        personas = load_personas(self._personas_dir())
         if persona not in personas:
             raise PersonaError(f"unknown persona {persona!r}; known: {sorted(personas)}")
         ctx = Context(
@@ -87,6 +106,12 @@ class GenerationSettings(_Resolved):
         )
         ctx.window  # noqa: B018 - judged now, so a refusal names the persona before any work
         return ctx
+
+    def _personas_dir(self) -> Path | None:
+        """The run's persona folder when it pinned its environment (None: this process's)."""
+        if self._environment is None:
+            return None
+        return Path(self._environment.get(settings.PERSONAS_DIR) or DEFAULT_PERSONAS_DIR)
 
     def shard_size(self) -> int:
         return int(self.resolved()["shard_users"].value)
@@ -147,7 +172,8 @@ class ExportSettings(_Resolved):
         directory = (resolved or self.resolved())["directory"].value
         if not directory.strip():
             raise settings.SettingError(f"{settings.EXPORT_DIR.env} is empty")
-        return Path(directory).resolve()
+        started_in = (self._environment or {}).get(settings.WORKING_DIR)
+        return (Path(started_in or ".") / directory).resolve()  # relative to where it started
 
 
 class StepRetries(ConfigurableResource):

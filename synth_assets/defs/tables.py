@@ -8,8 +8,10 @@ What passes between steps is small: each shard's counts, findings and sums; each
 output is a ``TableLoad`` naming the load its rows were staged under, never the rows."""
 
 import datetime as dt
+import socket
 from dataclasses import dataclass, replace
 from functools import reduce
+from pathlib import Path
 
 import pandas as pd
 from dagster import (
@@ -47,6 +49,7 @@ from synth_assets.generate.common import Context
 from synth_assets.generate.frames import ORDER
 from synth_assets.liveness import Judge, RunState
 from synth_assets.load import postgres, staging
+from synth_assets.load.target import Target
 from synth_assets.settings import SettingError
 
 LOADER = AssetKey("postgres_tables")
@@ -230,6 +233,23 @@ def plan_shards(
         yield DynamicOutput(shard, mapping_key=shard.key)
 
 
+def _can_do(shard: shards.ShardPlan, where: Target | None) -> None:
+    """Refuse a shard this process cannot do as its run planned (a worker deployed with
+    another database, or without the run's export folder), naming what differs."""
+    here = socket.gethostname()
+    if where is not None and (reached := staging.home(where)) != shard.home:
+        raise staging.StagingError(
+            f"{shard.label} reaches {reached} ({where.masked()}) on {here}, but its run stages "
+            f"into {shard.home}: give this worker the database settings (SYNTH_DATABASE_URL) "
+            "of where the run starts"
+        )
+    if shard.export_dir and not Path(shard.export_dir).is_dir():
+        raise SettingError(
+            f"{shard.label}: the run's export folder {shard.export_dir} is not reachable on "
+            f"{here}: mount it at the same path on every worker (SYNTH_EXPORT_DIR)"
+        )
+
+
 @op(tags={"kind": "shard"})
 def build_shard(
     context: OpExecutionContext,
@@ -242,6 +262,7 @@ def build_shard(
     with step_failures(context, retries, SHARD_RETRIES):
         ctx = shard.context
         where = database.target() if shard.stage else None
+        _can_do(shard, where)
         result = shards.run_shard(ctx, shard, where, database.timeout_s())
     transactions = result.rows["transactions"]
     context.log.info(
