@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from synth_assets import shipped
 from synth_assets.generate.calendar import Window, add_months
 from synth_assets.generate.catalogue import CATALOGUE
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
@@ -44,7 +45,7 @@ MAX_ITEMS_PER_USER = 1_000
 MAX_AMOUNT = 100_000_000.0  # a median; the tables store amounts as numeric(14, 2)
 MAX_TEXT = 200
 PERSONA_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-DEFAULT_PERSONAS_DIR = Path(__file__).resolve().parent.parent / "configs" / "personas"
+DEFAULT_PERSONAS_DIR = shipped.personas()
 PROBABILITY_TOLERANCE = 1e-3
 
 
@@ -492,7 +493,11 @@ def load_personas(directory: Path | None = None) -> dict[str, Persona]:
     directory = directory or personas_dir()
     files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
     if not files:
-        raise PersonaError(f"{directory}: no persona files (*.yaml) found")
+        where = "SYNTH_PERSONAS_DIR" if os.environ.get("SYNTH_PERSONAS_DIR") else "the default"
+        raise PersonaError(
+            f"{directory} ({where}): no persona files (*.yaml) found; point SYNTH_PERSONAS_DIR "
+            "at a folder of persona files"
+        )
     personas: dict[str, Persona] = {}
     for path in files:
         persona = load_persona(path)

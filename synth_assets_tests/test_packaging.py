@@ -1,0 +1,84 @@
+"""The package outside any checkout: a wheel built from this tree, installed into a fresh venv
+in a folder of its own, finds its shipped personas and instance configs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from synth_assets_tests.support.processes import ROOT
+
+pytestmark = pytest.mark.xdist_group("wheel")
+SHIPPED = {"family", "retiree", "small_business_owner", "student", "young_professional"}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel pip builds from this tree (no dependencies downloaded)."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+         "-w", out, ROOT],
+        check=True, capture_output=True, cwd=out,
+    )  # fmt: skip
+    [built] = out.glob("synth_assets-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory, wheel) -> Path:
+    """A fresh venv holding the wheel; its dependencies are this venv's (added to its path,
+    not installed: the wheel itself is what is tested, and no index is needed)."""
+    venv = tmp_path_factory.mktemp("app") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    [site] = venv.glob("lib/python*/site-packages")
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install",
+         "--quiet", "--no-deps", wheel],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return venv / "bin" / "python"
+
+
+def _run(python: Path, code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [python, "-c", code], cwd=cwd, capture_output=True, text=True,
+        env={"PATH": str(python.parent), **env},
+    )  # fmt: skip
+
+
+def test_the_wheel_holds_the_shipped_personas_and_instance_configs(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"synth_assets/configs/personas/{p}.yaml" for p in SHIPPED} <= names
+    assert {"synth_assets/configs/dagster.yaml", "synth_assets/configs/dagster.local.yaml"} <= names
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "synth_assets").rglob("*.py")}
+    assert modules <= names, sorted(modules - names)
+
+
+def test_installed_outside_the_checkout_it_loads_the_shipped_personas(fresh, tmp_path):
+    code = (
+        "import synth_assets.personas as p, synth_assets.shipped as s; "
+        "print(s.personas()); print(sorted(p.load_personas()))"
+    )
+    result = _run(fresh, code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    where, names = result.stdout.splitlines()
+    assert "site-packages/synth_assets/configs/personas" in where
+    assert not Path(where).is_relative_to(ROOT)
+    assert eval(names) == sorted(SHIPPED)
+
+
+def test_a_folder_without_persona_files_is_refused_naming_the_variable(fresh, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code = "import synth_assets.personas as p; p.load_personas()"
+    result = _run(fresh, code, tmp_path, SYNTH_PERSONAS_DIR=str(empty))
+    assert result.returncode != 0
+    assert f"{empty} (SYNTH_PERSONAS_DIR): no persona files" in result.stderr
+    assert "point SYNTH_PERSONAS_DIR at a folder of persona files" in result.stderr
