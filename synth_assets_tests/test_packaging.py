@@ -82,3 +82,21 @@ def test_a_folder_without_persona_files_is_refused_naming_the_variable(fresh, tm
     assert result.returncode != 0
     assert f"{empty} (SYNTH_PERSONAS_DIR): no persona files" in result.stderr
     assert "point SYNTH_PERSONAS_DIR at a folder of persona files" in result.stderr
+
+
+def test_a_seeding_install_needs_no_ui_celery_or_dev_tools(wheel):
+    """The webserver, Celery and dg are extras (ui, celery); a plain install seeds."""
+    archive = zipfile.ZipFile(wheel)
+    [metadata] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    requires = [
+        line.removeprefix("Requires-Dist: ")
+        for line in archive.read(metadata).decode().splitlines()
+        if line.startswith("Requires-Dist: ")
+    ]
+    plain = {
+        r.split(";")[0].split("=")[0].split(">")[0].strip() for r in requires if "extra" not in r
+    }
+    assert "dagster" in plain and "psycopg[binary]" in plain
+    assert not plain & {"dagster-webserver", "dagster-celery", "dagster-dg-cli", "pytest", "redis"}
+    extras = {r.split("extra ==")[1].strip(' "') for r in requires if "extra ==" in r}
+    assert {"ui", "celery", "dev"} <= extras

@@ -11,6 +11,7 @@ runs, and a step that finds itself on another database than the run planned refu
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -22,7 +23,6 @@ from dagster import (
     in_process_executor,
     multiprocess_executor,
 )
-from dagster_celery import celery_executor
 
 from synth_assets.settings import SettingError, run_environment
 
@@ -97,11 +97,27 @@ def _pinned(inner: ExecutorDefinition) -> ExecutorDefinition:
     )
 
 
+def _celery() -> ExecutorDefinition:
+    """dagster-celery's executor, imported only when asked for: it is an extra."""
+    try:
+        from dagster_celery import celery_executor
+    except ImportError:
+        raise SettingError(
+            "SYNTH_EXECUTOR=celery needs the celery extra: pip install 'synth_assets[celery]'"
+        ) from None
+    return celery_executor.configured(celery_config(), name="synth_celery_executor")
+
+
 EXECUTORS = {
-    "in_process": _pinned(in_process_executor),
-    "multiprocess": _pinned(multiprocess_executor),
-    "celery": _pinned(celery_executor.configured(celery_config(), name="synth_celery_executor")),
+    "in_process": lambda: in_process_executor,
+    "multiprocess": lambda: multiprocess_executor,
+    "celery": _celery,
 }
+
+
+@functools.cache
+def _executor(name: str) -> ExecutorDefinition:
+    return _pinned(EXECUTORS[name]())
 
 
 def executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition:
@@ -110,4 +126,4 @@ def executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition:
     name = env.get("SYNTH_EXECUTOR", "in_process")
     if name not in EXECUTORS:
         raise SettingError(f"SYNTH_EXECUTOR={name!r} is not one of {sorted(EXECUTORS)}")
-    return EXECUTORS[name]
+    return _executor(name)
