@@ -239,9 +239,11 @@ def remove_abandoned(
 
 def _last_written(building: Path) -> float:
     """When a file was last added to the building folder: each part adds files to the
-    folders directly under it (the run file, written at the start, counts too)."""
-    paths = [building, building / RUN_FILE, *(p for p in building.iterdir() if p.is_dir())]
-    return max(p.stat().st_mtime for p in paths)
+    folders one and two levels under it (``plaid/``, ``sync/<day>/``, ``tables/<t>.parquet``;
+    the run file, written at the start, counts too)."""
+    folders = [p for p in building.iterdir() if p.is_dir()]
+    folders += [p for folder in folders for p in folder.iterdir() if p.is_dir()]
+    return max(p.stat().st_mtime for p in [building, building / RUN_FILE, *folders])
 
 
 class Stopped(Exception):

@@ -507,11 +507,14 @@ def test_an_unfinished_export_of_a_run_unknown_here_is_kept_until_it_falls_silen
     written to within a day, removed once every folder in it is older than that."""
     other = export.start_export(tmp_path, "retiree", "20250101T000000Z-othr", "run-elsewhere")
     unknown = lambda run: RunState.UNKNOWN  # noqa: E731
+    day = other / export.SYNC_DIR / "2026-11-23"
+    day.mkdir()
     assert export.remove_abandoned(tmp_path, "retiree", unknown) == []
     day_ago = time.time() - 25 * 3600
     for path in [other, *other.rglob("*")]:
         os.utime(path, (day_ago, day_ago))
-    (other / export.PLAID_DIR / "u.json").write_text("{}")  # a part still being written
+    (day / "account").mkdir()  # a part still writing its sync pages, two levels down
+    (day / "account" / "0001.json").write_text("{}")
     assert export.remove_abandoned(tmp_path, "retiree", unknown) == []
     for path in [other, *other.rglob("*")]:
         os.utime(path, (day_ago, day_ago))

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
 from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
 
-from synth_assets import export, shards
+from synth_assets import export, hooks, shards
 from synth_assets.defs import tables
 from synth_assets.generate.common import BLOCK_USERS, Context
 from synth_assets.generate.frames import generate_all, shard_tables
@@ -328,3 +330,28 @@ def test_a_shard_on_another_database_or_without_the_export_folder_is_refused(
         tables._can_do(plan, as_target(url))
     missing.mkdir()
     tables._can_do(plan, as_target(url))
+
+
+def test_another_personas_plan_and_publish_do_not_wait_for_an_open_shard_copy(database_url, ctx):
+    """A shard's COPY holds its load's ledger row for its whole transaction; the ledger's
+    upkeep must not queue behind it (an ALTER TABLE on every call did, for every persona)."""
+    url = other_database(database_url, "synth_ledger_test")
+    postgres.ensure_schema(url)
+    [plan] = _stage_two_shards(url, ctx, "c0py0000c0py", "run-copy")[:1]
+    tables = shard_tables(ctx, plan.blocks)
+    in_copy, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        in_copy.set()
+        release.wait(60)
+
+    with hooks.installed("copy", hold), ThreadPoolExecutor(1) as pool:
+        staged = pool.submit(staging.stage_shard, url, PERSONA, "c0py0000c0py", 0, tables)
+        assert in_copy.wait(60)
+        try:  # two seconds, where the upkeep would wait for the COPY
+            staging.prepare(url, "other", "0ther0000000", "run-other", 1,
+                            lambda run: RunState.LIVE, timeout_s=2)  # fmt: skip
+            assert staging.published(url, "other") is None
+        finally:
+            release.set()
+        assert staged.result() is True

@@ -76,9 +76,10 @@ class _PinnedSettings(DagsterExecutor):
         return self._inner.step_dependency_config
 
     def execute(self, plan_context, execution_plan) -> Iterator:
-        # A resumed or re-executed run keeps what its first start recorded.
+        # A resumed run keeps what its start recorded; a re-execution (which copies its
+        # parent's tags) records its own: a user re-executes after changing a setting.
         run = plan_context.instance.get_run_by_id(plan_context.run_id)
-        if ENVIRONMENT_TAG not in run.tags:
+        if ENVIRONMENT_TAG not in run.tags or run.parent_run_id:
             pinned = json.dumps(run_environment(), sort_keys=True)
             plan_context.instance.add_run_tags(plan_context.run_id, {ENVIRONMENT_TAG: pinned})
         yield from self._inner.execute(plan_context, execution_plan)

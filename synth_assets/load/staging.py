@@ -61,12 +61,15 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.published (
     load_id text NOT NULL,
     published_at timestamptz NOT NULL DEFAULT now()
 );
-ALTER TABLE {SCHEMA}.loads
-    ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz NOT NULL DEFAULT now();
-ALTER TABLE {SCHEMA}.published
-    ADD COLUMN IF NOT EXISTS since date,
-    ADD COLUMN IF NOT EXISTS state text;
 """
+# Columns later releases added to the ledger: added to an older ledger once. Only when one is
+# missing: ALTER TABLE locks the table against the shards' COPY transactions, which hold the
+# load's row for their whole length, even when the column exists.
+_ADDED_COLUMNS = {
+    ("loads", "heartbeat_at"): "timestamptz NOT NULL DEFAULT now()",
+    ("published", "since"): "date",
+    ("published", "state"): "text",
+}
 
 
 class StagingError(RuntimeError):
@@ -159,6 +162,16 @@ def _ensure_ledger(cur: psycopg.Cursor) -> None:
     cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_SETUP_LOCK,))
     try:
         cur.execute(_LEDGER)
+        present = set(
+            cur.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = %s",
+                (SCHEMA,),
+            ).fetchall()
+        )
+        for (table, column), kind in _ADDED_COLUMNS.items():
+            if (table, column) not in present:
+                cur.execute(f"ALTER TABLE {SCHEMA}.{table} ADD COLUMN {column} {kind}")
     except psycopg.errors.InsufficientPrivilege:
         database, role = cur.connection.info.dbname, cur.connection.info.user
         raise StagingError(
@@ -369,7 +382,8 @@ def _check_basis(
             f"persona {persona!r} was published as of {now.as_of if now else None} by another "
             f"load after this run measured its changes (as of {as_of}) from what was published "
             "then, so they would not apply to what clients now hold; nothing was published. "
-            "Run it again: it measures them from the new day"
+            "Run it again, as a new run (a re-execution reuses these changes): it measures "
+            "them from the new day"
         )
 
 
