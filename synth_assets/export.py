@@ -28,9 +28,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+from sqlalchemy.sql import sqltypes
 
+from synth_assets.generate.common import RELEASE
 from synth_assets.liveness import STALE_AFTER, Judge, abandoned
-from synth_assets.load.schema import TABLE_NAMES
+from synth_assets.load.schema import TABLE_NAMES, metadata
 from synth_assets.plaid import json_text, views
 from synth_assets.plaid.sandbox import custom_user_texts
 from synth_assets.plaid.sync import sync_pages
@@ -263,10 +265,26 @@ def _write_documents(
     return written
 
 
+def arrow_table(name: str, frame: pd.DataFrame) -> pa.Table:
+    """A table's rows as the exports write them: its dates as dates (``date32``: CSV
+    ``2025-12-05``), its times as UTC timestamps (CSV ``2025-12-05 10:04:00Z``)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for column in metadata.tables[name].columns:
+        at = table.schema.get_field_index(column.name)
+        if isinstance(column.type, sqltypes.DateTime):
+            kind = pa.timestamp(table.schema.field(at).type.unit, tz="UTC")
+        elif isinstance(column.type, sqltypes.Date):
+            kind = pa.date32()
+        else:
+            continue
+        table = table.set_column(at, column.name, table.column(at).cast(kind))
+    return table
+
+
 def _write_tables(building: Path, index: int, frames: Mapping[str, pd.DataFrame], check) -> int:
     for name in TABLE_NAMES:
         check()
-        table = pa.Table.from_pandas(frames[name], preserve_index=False)
+        table = arrow_table(name, frames[name])
         parquet = building / TABLES_DIR / f"{name}.parquet"
         parquet.mkdir(exist_ok=True)
         pq.write_table(table, parquet / f"{_part(index)}.parquet")
@@ -356,14 +374,25 @@ def _join_csv(parts: list[Path], joined: Path) -> None:
                 shutil.copyfileobj(source, out, 1 << 20)
 
 
-def _manifest(persona: str, stamp: str, files: list[Path], rows: dict[str, int]) -> dict:
-    """What the export holds: files per folder (paths relative to the export) and table rows."""
+def _manifest(
+    persona: str, stamp: str, files: list[Path], rows: dict[str, int], about: Mapping[str, Any]
+) -> dict:
+    """What the export holds (files per folder, paths relative to the export; table rows)
+    and what it was made from (``about``: the as-of day, seed, scale, window, ...)."""
     counts = Counter(path.parts[0] for path in files)
-    return {"persona": persona, "stamp": stamp, "files": dict(sorted(counts.items())), "rows": rows}
+    return {
+        "persona": persona, "stamp": stamp, **about, "synth_assets": RELEASE,
+        "files": dict(sorted(counts.items())), "rows": rows,
+    }  # fmt: skip
 
 
 def finish_export(
-    building: Path, persona: str, stamp: str, parts: int, rows: Mapping[str, int]
+    building: Path,
+    persona: str,
+    stamp: str,
+    parts: int,
+    rows: Mapping[str, int],
+    about: Mapping[str, Any] | None = None,
 ) -> ExportResult:
     """Join the CSV parts, write the manifest and rename the export into place."""
     final = building.with_name(stamp)
@@ -379,7 +408,7 @@ def finish_export(
         files = sorted(
             p.relative_to(building) for p in building.rglob("*") if p.is_file() and p.name != MARKER
         )
-        manifest = _manifest(persona, stamp, files, dict(rows))
+        manifest = _manifest(persona, stamp, files, dict(rows), about or {})
         _write_json(building / MANIFEST, manifest)
         building.rename(final)
     except BaseException:
@@ -400,7 +429,8 @@ def write_exports(
         shutil.rmtree(building, ignore_errors=True)
         raise
     rows = {name: len(frames[name]) for name in TABLE_NAMES}
-    return finish_export(building, persona, stamp, 1, rows)
+    about = {"as_of": day.as_of.isoformat(), "since": day.since and day.since.isoformat()}
+    return finish_export(building, persona, stamp, 1, rows, about)
 
 
 def prune_exports(root: Path, persona: str, keep: int, current: Path | None = None) -> list[Path]:

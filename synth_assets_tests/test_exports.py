@@ -14,16 +14,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
+from sqlalchemy.sql import sqltypes
 
 from synth_assets import export
 from synth_assets.defs.resources import ExportSettings, StepRetries, default_resources
 from synth_assets.export import MARKER, ExportResult, prune_exports, write_exports
-from synth_assets.generate.common import Context
+from synth_assets.generate.common import RELEASE, Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.liveness import RunState
-from synth_assets.load.schema import TABLE_NAMES
+from synth_assets.load.schema import TABLE_NAMES, metadata
 from synth_assets.plaid import json_text, sync, views
 from synth_assets.plaid.sandbox import (
     account_number,
@@ -121,6 +124,9 @@ def test_manifest_and_result_match_the_files(exports, frames):
         assert read_json(result.directory / "manifest.json") == {
             "persona": persona,
             "stamp": STAMP,
+            "as_of": AS_OF.isoformat(),
+            "since": DAY.since.isoformat(),
+            "synth_assets": RELEASE,
             "files": {
                 "plaid": users, "sandbox": users, "sync": pages, "tables": 2 * len(TABLE_NAMES)
             },
@@ -143,12 +149,18 @@ def test_csv_and_parquet_read_back_equal_to_the_frames(exports, frames, table):
         if table == "content":
             assert csv["tags"].tolist() == frame["tags"].tolist()
             assert csv["tags"].str.fullmatch(r"\{[^{}]*\}").all()
-        parquet = pd.read_parquet(result.directory / "tables" / f"{table}.parquet")
-        # Parquet has no second resolution (datetime64[s] comes back [ms]) and reads text as
-        # strings where the frame may hold objects: the same kind of dtype, the same values.
-        assert [d.kind for d in parquet.dtypes] == [d.kind for d in frame.dtypes]
-        dtypes = frame.dtypes.to_dict()
-        pd.testing.assert_frame_equal(comparable(parquet, dtypes), comparable(frame, dtypes))
+        expected = export.arrow_table(table, frame)
+        parquet = pq.read_table(result.directory / "tables" / f"{table}.parquet")
+        # Parquet has no second resolution (timestamp[s] comes back [ms]): the same values.
+        assert parquet.cast(expected.schema).equals(expected)
+        for column in metadata.tables[table].columns:
+            kind, text = parquet.schema.field(column.name).type, csv[column.name].dropna()
+            if isinstance(column.type, sqltypes.DateTime):
+                assert kind.tz == "UTC" and text.str.fullmatch(r"[0-9-]{10} [0-9:]{8}Z").all()
+            elif isinstance(column.type, sqltypes.Date):
+                assert (
+                    kind == pa.date32() and text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").all()
+                )
 
 
 def test_sandbox_configs_are_valid_and_leave_out_mortgages(exports, frames):

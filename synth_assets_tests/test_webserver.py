@@ -3,6 +3,7 @@ find the assets, checks and partitions over GraphQL, launch one persona as the U
 for the run, and find its rows in PostgreSQL; terminate a run while its loader waits, and
 find it CANCELED, not retried, with the previous rows in place."""
 
+import datetime as dt
 import json
 import os
 import signal
@@ -191,7 +192,15 @@ def test_launch_one_persona_as_the_ui_does(webserver, database_url, personas, fr
         assert stored_rows(database_url, table, persona) == len(frames[persona][table]), table
     manifests = list((home / "exports" / persona).glob("*/manifest.json"))
     assert len(manifests) == 1
-    assert json.loads(manifests[0].read_text())["rows"]["users"] == len(frames[persona]["users"])
+    manifest = json.loads(manifests[0].read_text())
+    assert manifest["rows"]["users"] == len(frames[persona]["users"])
+    window = personas[persona].window(AS_OF)
+    assert {k: manifest[k] for k in ("as_of", "since", "seed", "scale", "window")} == {
+        "as_of": AS_OF.isoformat(), "since": (AS_OF - dt.timedelta(days=1)).isoformat(),
+        "seed": 42, "scale": 1.0,
+        "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+    }  # fmt: skip
+    assert manifests[0].parent.name.endswith(f"-as-of-{AS_OF}")
 
 
 def test_a_run_terminated_while_its_loader_waits_is_canceled_and_publishes_nothing(

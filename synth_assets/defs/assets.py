@@ -160,7 +160,7 @@ def exports(
     resolved = exports.resolved()
     root = exports.root(resolved)
     persona, stamp = load.persona, export.building_stamp(building)
-    written = export.finish_export(building, persona, stamp, load.shards, load.rows)
+    written = export.finish_export(building, persona, stamp, load.shards, load.rows, load.about)
     removed = export.prune_exports(root, persona, resolved["keep"].value, written.directory)
     context.log.info(
         f"wrote {len(written.files)} files to {written.directory}; removed {len(removed)} old "

@@ -115,6 +115,7 @@ class TableLoad:
     state: str | None = None  # what the rows are a function of (``Context.state``)
     basis: staging.Basis | None = None  # where the plan measured the changes from
     since: dt.date | None = None  # the day the changes start from (None: from nothing)
+    about: dict[str, object] | None = None  # what the rows were made from, for the manifest
 
 
 def _selected(context: OpExecutionContext, key: AssetKey) -> bool:
@@ -146,9 +147,10 @@ def _created(context: OpExecutionContext) -> dt.datetime:
     return created.astimezone(dt.UTC)
 
 
-def _stamp(context: OpExecutionContext) -> str:
-    """The export's folder name: the run's creation time (UTC) and id, the same on a retry."""
-    return f"{_created(context):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}"
+def _stamp(context: OpExecutionContext, as_of: dt.date) -> str:
+    """The export's folder name: the run's creation time (UTC), id and as-of day, the same
+    on a retry; exports sort by when they were made, and name the day they show."""
+    return f"{_created(context):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}-as-of-{as_of}"
 
 
 AS_OF_TAG = "synth/as_of"
@@ -201,7 +203,7 @@ def plan_shards(
         ctx = generation.context(persona, as_of.value)
         load = staging.load_id(context.run_id)
         stage, export_dir = _selected(context, LOADER), None
-        stamp = _stamp(context)
+        stamp = _stamp(context, ctx.as_of)
         if _selected(context, EXPORTS):
             export_dir = _start_export(context, exports, persona, stamp)
         home = None
@@ -277,6 +279,18 @@ def build_shard(
         + (f"; blocking rules failed: {result.blocked}" if result.blocked else "")
     )
     return result
+
+
+def _about(ctx: Context) -> dict[str, object]:
+    """What a persona's rows were made from, as the export's manifest records it."""
+    return {
+        "as_of": ctx.as_of.isoformat(),
+        "since": ctx.changes_since and ctx.changes_since.isoformat(),
+        "window": {"start": ctx.window.start.isoformat(), "end": ctx.window.end.isoformat()},
+        "seed": ctx.seed,
+        "scale": ctx.scale,
+        "persona_sha256": ctx.persona.digest,
+    }
 
 
 def _severity(rule: registry.Rule) -> AssetCheckSeverity:
@@ -355,6 +369,7 @@ def combine_shards(
         ctx.state,
         staging.Basis(ctx.since, ctx.reset),
         ctx.changes_since,
+        _about(ctx),
     )
     resolved = {**generation.resolved(), "as_of": generation.as_of_date(_created(context))}
     settings = MetadataValue.json(describe(resolved))
