@@ -5,6 +5,7 @@ the plugin's functions, on one template."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -26,7 +27,7 @@ from synth_assets_tests.support.database import (
     query,
     worker_name,
 )
-from synth_assets_tests.support.processes import wait_for
+from synth_assets_tests.support.processes import ROOT, wait_for
 from synth_assets_tests.support.runs import AS_OF, LIGHT, LIGHT_DIR
 
 pytest_plugins = ["pytester"]
@@ -259,3 +260,23 @@ def test_a_failing_test_shows_no_password_and_sigterm_leaves_no_database(
     assert "KeyboardInterrupt" in output, output[-2000:]
     left = _plugin_databases(database_url) - before
     assert clone not in left and not left, f"SIGTERM left the plugin's databases {left}"
+
+
+def _readme_blocks(section: str) -> dict[str, str]:
+    """The fenced blocks of one README section, by the language their fence names."""
+    text = (ROOT / "README.md").read_text()
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"```(\w+)\n(.*?)```", body, flags=re.DOTALL))
+
+
+def test_the_readme_example_passes_as_it_stands(pytester, monkeypatch, database_url):
+    """The README's ini and test, pasted as they stand (an inline comment in the ini once
+    became part of the persona's name), run by pytest on this session's server."""
+    blocks = _readme_blocks("Seed your own tests")
+    assert set(blocks) == {"ini", "python"}
+    monkeypatch.setenv("SYNTH_TEST_DATABASE_URL", database_url)
+    pytester.makefile(".ini", pytest=blocks["ini"])
+    name = re.search(r"# (test_\w+)\.py", blocks["python"]).group(1)
+    pytester.makepyfile(**{name: blocks["python"]})
+    result = pytester.run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
