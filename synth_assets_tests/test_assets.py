@@ -1,6 +1,6 @@
 """Dagster end to end in-process: one persona's assets, checks and loader, into a real database."""
 
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, MarkdownMetadataValue, materialize
 
 from synth_assets.checks import registry
 from synth_assets.definitions import TABLE_ASSETS
@@ -62,3 +62,18 @@ def test_tables_round_trip_exactly_through_step_storage(frames, tmp_path):
             assert back.dtypes.to_dict() == frame.dtypes.to_dict(), (persona, table)
     with open(path, "rb") as file:
         assert file.read(len(ARROW_MAGIC)) == ARROW_MAGIC
+
+
+def test_check_results_name_their_persona_and_fidelity_renders_as_a_table(retiree_run):
+    """The checks tab shows no partition for a check: each result names its persona in its
+    metadata and description; the fidelity metrics are a markdown table, not raw text."""
+    evaluations = retiree_run.result.get_asset_check_evaluations()
+    for evaluation in evaluations:
+        assert evaluation.metadata["persona"].value == "retiree"
+        assert evaluation.description.startswith("retiree: ")
+    fidelity = [e for e in evaluations if "metrics" in e.metadata]
+    assert fidelity and all(
+        isinstance(e.metadata["metrics"], MarkdownMetadataValue)
+        and e.metadata["metrics"].md_str.startswith("| metric |")
+        for e in fidelity
+    )

@@ -301,12 +301,16 @@ def _check_results(persona, results: list[shards.ShardResult]):
     for rule in registry.RULES:
         judged = [(r.plan.label, r.judgements[rule.key]) for r in results]
         verdict = registry.verdict(rule, persona, judged)
+        metadata = {"persona": persona.name, **verdict.metadata()}
+        if "metrics" in metadata:  # a markdown table of configured against realised
+            metadata["metrics"] = MetadataValue.md(metadata["metrics"])
         yield AssetCheckResult(
             asset_key=AssetKey(rule.table),
             check_name=rule.check,
             passed=verdict.passed,
             severity=_severity(rule),
-            metadata=verdict.metadata(),
+            metadata=metadata,
+            description=f"{persona.name}: {rule.description}",
         )
 
 
