@@ -246,3 +246,25 @@ def test_a_runs_pinned_environment_beats_the_steps_own(monkeypatch, tmp_path):
     assert (as_of.value, as_of.source) == (dt.date(2026, 11, 20), "SYNTH_AS_OF")
     assert (seed.value, seed.source) == (42, "default")
     assert settings.resolve(settings.SEED, 7, pinned).value == 7  # run config still wins
+
+
+@pytest.mark.parametrize("tag", ["not json", "[1, 2]", '{"SYNTH_SEED": 7}', '{"SYNTH_AS_OF": {}}'])
+def test_a_garbled_run_environment_tag_is_refused_by_name(tag):
+    """The tag a run's settings are pinned in, set by hand on a launch: refused, not
+    half-read."""
+    instance = DagsterInstance.ephemeral()
+    result = materialize(
+        TABLE_ASSETS,
+        partition_key=PERSONA,
+        resources=resources_for("postgresql://nobody@127.0.0.1:1/never_test"),
+        instance=instance,
+        tags={"synth/run_environment": tag},
+        raise_on_error=False,
+    )
+    assert not result.success
+    errors = [
+        str(e.event_specific_data.error)
+        for e in result.all_events
+        if e.event_type_value in ("RESOURCE_INIT_FAILURE", "STEP_FAILURE")
+    ]
+    assert errors and all("run tag synth/run_environment is not a JSON object" in e for e in errors)

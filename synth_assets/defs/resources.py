@@ -71,7 +71,20 @@ def run_environment_of(context: InitResourceContext) -> dict[str, str | None] | 
     # Read anew: the tag was added after the run object this step was handed was made.
     run = context.instance.get_run_by_id(context.run.run_id)
     pinned = run.tags.get(ENVIRONMENT_TAG) if run else None
-    return json.loads(pinned) if pinned else None
+    if not pinned:
+        return None
+    try:
+        environment = json.loads(pinned)
+    except ValueError:
+        environment = None
+    if not isinstance(environment, dict) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in environment.items()
+    ):
+        raise settings.SettingError(
+            f"run tag {ENVIRONMENT_TAG} is not a JSON object of variables to text (or null); "
+            "leave it to synth_assets, which records it when the run starts"
+        )
+    return environment
 
 
 class GenerationSettings(_Resolved):
