@@ -84,15 +84,29 @@ def main() -> int:
     print("Persona profiles (per user; flows per user-month):")
     print(pd.DataFrame(profiles).fillna(0).to_string(float_format=lambda v: f"{v:,.2f}"))
     print()
-    print(f"Data: {where.masked()}")
-    print(f"""Query it:  {_psql()} "{target.without_secrets(where.url)}" \\
-             -c "SELECT persona, count(*), sum(amount) FROM transactions GROUP BY persona" """)
-    print(
-        f"Files:     {defs.resources['exports'].root()}/<persona>/ (Plaid JSON, Sandbox configs, "
-        "the day's /transactions/sync pages, CSV, Parquet)"
-    )
-    print("Browse it: make ui  (http://127.0.0.1:3000)")
+    database = defs.resources["database"]
+    embedded = database.resolved()["url"].value is None
+    print("\n".join(where_it_is(where, defs.resources["exports"].root(), embedded)))
     return 0
+
+
+def where_it_is(where: target.Target, exports: Path, embedded: bool) -> list[str]:
+    """The summary's last lines: where the data is, how to query and browse it, and, for the
+    embedded server, that it keeps running until stopped."""
+    lines = [
+        f"Data: {where.masked()}",
+        f"""Query it:  {_psql()} "{target.without_secrets(where.url)}" \\""",
+        '             -c "SELECT persona, count(*), sum(amount) FROM transactions GROUP BY persona"',
+        f"Files:     {exports}/<persona>/ (Plaid JSON, Sandbox configs, the day's "
+        "/transactions/sync pages, CSV, Parquet; manifest.json says what each holds)",
+        "Browse it: make ui  (http://127.0.0.1:3000)",
+    ]
+    if embedded:
+        lines.append(
+            "The embedded PostgreSQL keeps running (for make ui and your queries); stop it "
+            "with: make db-stop"
+        )
+    return lines
 
 
 if __name__ == "__main__":
