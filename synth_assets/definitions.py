@@ -1,22 +1,16 @@
-"""The code location: every asset, check, job and resource of synth_assets."""
+"""The code location: every asset, check, job, schedule, sensor and resource found in the
+``synth_assets.defs`` folder (Dagster's ``load_from_defs_folder``; a file added there with
+``dg scaffold defs`` is picked up). ``synth_assets/dg.toml`` names the folder, so this loads
+from a wheel as from a checkout."""
 
-from dagster import Definitions
+from pathlib import Path
+
+from dagster import load_from_defs_folder
 
 from synth_assets.defs import assets, tables
-from synth_assets.defs.executors import executor
-from synth_assets.defs.jobs import refresh_all_personas
-from synth_assets.defs.resources import default_resources
-from synth_assets.defs.schedules import nightly_refresh
-from synth_assets.defs.sensors import persona_file_changes
 
+defs = load_from_defs_folder(path_within_project=Path(__file__).parent)
+
+# The assets as lists, for ``dagster.materialize`` in code and tests.
 TABLE_ASSETS = [tables.tables]
 ALL_ASSETS = [*TABLE_ASSETS, assets.postgres_tables, assets.exports]
-
-defs = Definitions(
-    assets=ALL_ASSETS,
-    jobs=[refresh_all_personas],
-    schedules=[nightly_refresh],
-    sensors=[persona_file_changes],
-    resources=default_resources(),
-    executor=executor(),
-)

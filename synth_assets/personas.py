@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -26,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from synth_assets import shipped
+from synth_assets import app_folder, shipped
 from synth_assets.generate.calendar import Window, add_months
 from synth_assets.generate.catalogue import CATALOGUE
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
@@ -46,6 +47,7 @@ MAX_AMOUNT = 100_000_000.0  # a median; the tables store amounts as numeric(14, 
 MAX_TEXT = 200
 PERSONA_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 DEFAULT_PERSONAS_DIR = shipped.personas()
+PERSONAS_DIR = "SYNTH_PERSONAS_DIR"
 PROBABILITY_TOLERANCE = 1e-3
 
 
@@ -484,24 +486,80 @@ def _parse(path: Path, content: bytes) -> Persona:
     return persona
 
 
-def personas_dir() -> Path:
-    return Path(os.environ.get("SYNTH_PERSONAS_DIR", DEFAULT_PERSONAS_DIR))
+def personas_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """Where this command's personas are: SYNTH_PERSONAS_DIR, else the ``personas`` of the
+    app folder it runs in (``app_folder``), else the shipped ones."""
+    named = env.get(PERSONAS_DIR)
+    if named:
+        return Path(named)
+    try:
+        app = app_folder.find()
+    except app_folder.AppFolderError as error:
+        raise PersonaError(str(error)) from None
+    return app.personas if app else DEFAULT_PERSONAS_DIR
+
+
+def _where(directory: Path) -> str:
+    """Why ``directory`` was read, for a refusal."""
+    if os.environ.get(PERSONAS_DIR):
+        return PERSONAS_DIR
+    if directory != DEFAULT_PERSONAS_DIR:
+        return f"the app folder's {app_folder.MARKER} or the caller"
+    return "the shipped personas"
+
+
+def persona_files(directory: Path | None = None) -> dict[str, list[Path]]:
+    """Every persona file of ``directory`` (default: ``personas_dir()``) by its stem; nothing
+    is parsed, so one malformed file does not hide the others. A folder without any is
+    refused, naming where it looked and how to point elsewhere."""
+    directory = directory or personas_dir()
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not files:
+        raise PersonaError(
+            f"{directory} ({_where(directory)}): no persona files (*.yaml) found; point "
+            f"{PERSONAS_DIR} at a folder of persona files, or run `python -m synth_assets init "
+            "DIR` and work in DIR"
+        )
+    found: dict[str, list[Path]] = {}
+    for path in files:
+        found.setdefault(path.stem, []).append(path)
+    return found
+
+
+def persona_names(directory: Path | None = None) -> list[str]:
+    """The personas a run can name (the partition keys): each file whose stem is a persona
+    name. Files are read when a run uses them, so a malformed one is refused there, alone."""
+    return sorted(name for name in persona_files(directory) if PERSONA_NAME.match(name))
+
+
+def load_named(name: str, directory: Path | None = None) -> Persona:
+    """The persona ``name`` of ``directory``; an unknown name is refused listing the known."""
+    files = persona_files(directory)
+    if name not in files:
+        known = sorted(n for n in files if PERSONA_NAME.match(n))
+        raise PersonaError(f"unknown persona {name!r}; known: {', '.join(known)}")
+    if len(files[name]) > 1:
+        shown = " and ".join(str(p) for p in files[name])
+        raise PersonaError(f"{shown}: name: {name!r} is defined twice")
+    return load_persona(files[name][0])
+
+
+def load_each(directory: Path | None = None) -> dict[str, Persona | PersonaError]:
+    """Every persona file of ``directory``, each read on its own: a persona or its refusal."""
+    loaded: dict[str, Persona | PersonaError] = {}
+    for name in persona_files(directory):
+        try:
+            loaded[name] = load_named(name, directory)
+        except PersonaError as error:
+            loaded[name] = error
+    return loaded
 
 
 def load_personas(directory: Path | None = None) -> dict[str, Persona]:
-    """All personas in ``directory`` (default: ``SYNTH_PERSONAS_DIR`` or configs/personas)."""
-    directory = directory or personas_dir()
-    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
-    if not files:
-        where = "SYNTH_PERSONAS_DIR" if os.environ.get("SYNTH_PERSONAS_DIR") else "the default"
-        raise PersonaError(
-            f"{directory} ({where}): no persona files (*.yaml) found; point SYNTH_PERSONAS_DIR "
-            "at a folder of persona files"
-        )
+    """All personas in ``directory`` (default: ``personas_dir()``); the first refusal stops."""
     personas: dict[str, Persona] = {}
-    for path in files:
-        persona = load_persona(path)
-        if persona.name in personas:
-            raise PersonaError(f"{path}: name: {persona.name!r} is defined twice")
-        personas[persona.name] = persona
+    for name, loaded in load_each(directory).items():
+        if isinstance(loaded, PersonaError):
+            raise loaded
+        personas[name] = loaded
     return personas

@@ -24,7 +24,7 @@ from synth_assets.checks import registry
 from synth_assets.generate import calendar
 from synth_assets.generate.common import Context
 from synth_assets.load import schema
-from synth_assets.personas import PersonaError, load_personas
+from synth_assets.personas import Persona, PersonaError, load_each
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,17 @@ def dry_run(ctx: Context, shard_users: int) -> Dry:
     return Dry(rows, verdicts)
 
 
+def personas_chosen(names: list[str] | None = None) -> dict[str, Persona | PersonaError]:
+    """The personas ``names`` picks (default: every persona file), each read on its own, so a
+    malformed file is one refusal, not the end of the dry run. An unknown name is refused,
+    listing the known ones."""
+    loaded = load_each()
+    unknown = sorted(set(names or []) - set(loaded))
+    if unknown:
+        raise PersonaError(f"unknown personas {unknown}; known: {', '.join(sorted(loaded))}")
+    return {name: p for name, p in sorted(loaded.items()) if not names or name in names}
+
+
 def plan(
     seed: int,
     scale: float,
@@ -62,16 +73,13 @@ def plan(
     as_of: dt.date | None = None,
 ) -> dict[str, Dry]:
     """Each persona's dry run (rows per table, every rule's verdict) at these settings (as
-    of ``as_of``, default the last whole day)."""
+    of ``as_of``, default the last whole day); a persona whose file is refused is left out
+    (``personas_chosen`` names why)."""
     as_of = as_of or calendar.last_whole_day()
-    personas = load_personas()
-    unknown = sorted(set(names or []) - set(personas))
-    if unknown:
-        raise PersonaError(f"unknown personas {unknown}; known: {sorted(personas)}")
     return {
         name: dry_run(Context(persona, seed, scale, as_of=as_of), shard_users)
-        for name, persona in sorted(personas.items())
-        if not names or name in names
+        for name, persona in personas_chosen(names).items()
+        if not isinstance(persona, PersonaError)
     }
 
 
@@ -84,7 +92,7 @@ def counts(dry: dict[str, Dry]) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Show what a refresh would generate and run every check on it, writing "
-        "nothing. Exits 1 if a blocking check fails."
+        "nothing. Exits 1 if a blocking check fails, 2 if a persona file or setting is refused."
     )
     parser.add_argument("--seed", type=int, help="default: SYNTH_SEED, else 42")
     parser.add_argument("--scale", type=float, help="default: SYNTH_SCALE, else 1")
@@ -99,9 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         shard_users = settings.resolve(settings.SHARD_USERS, args.shard_users).value
         chosen = settings.resolve(settings.AS_OF, args.as_of)
         as_of = settings.as_of_in_force(chosen, dt.datetime.now(dt.UTC)).value
+        refused = {
+            n: e for n, e in personas_chosen(args.persona).items() if isinstance(e, PersonaError)
+        }
         dry = plan(seed, scale, args.persona, shard_users, as_of)
     except (PersonaError, settings.SettingError) as error:
         print(error, file=sys.stderr)
+        return 2
+    for error in refused.values():
+        print(f"refused: {error}", file=sys.stderr)
+    if not dry:
         return 2
     table = counts(dry)
     table.loc["TOTAL"] = table.sum()
@@ -120,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             + (f"; warnings: {warned}" if warned else "")
         )  # fmt: skip
     print(f"(generated and checked in memory in {time.perf_counter() - started:.1f}s)")
+    if refused:
+        print(f"refused (see above): {', '.join(refused)}")
+        return 2
     return 1 if blocking else 0
 
 

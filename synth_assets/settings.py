@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from synth_assets.generate.calendar import EARLIEST_AS_OF, LATEST_AS_OF, last_whole_day
 from synth_assets.generate.common import BLOCK_USERS
+from synth_assets.personas import DEFAULT_PERSONAS_DIR, PERSONAS_DIR, personas_dir
 
 MAX_SCALE = 100_000.0
 CONFIG = "config"
@@ -184,18 +185,17 @@ SPECS = (
     SEED, SCALE, AS_OF, SHARD_USERS, DATABASE_URL, ALLOW_ANY_DATABASE, ALLOW_OLDER_AS_OF,
     STATEMENT_TIMEOUT, EXPORT_DIR, EXPORT_KEEP,
 )  # fmt: skip
-PERSONAS_DIR = "SYNTH_PERSONAS_DIR"
 WORKING_DIR = "cwd"  # a relative folder of the run's environment is relative to this
 
 
 def run_environment(env: Mapping[str, str] = os.environ) -> dict[str, str | None]:
     """The settings ``env`` gives a run, to pin where the run starts: every setting but the
-    secrets (each step reads those where it runs), set or not, the persona folder (made
-    absolute) and the working folder. Steps on other machines resolve from this, not from
+    secrets (each step reads those where it runs), set or not, the persona folder
+    (SYNTH_PERSONAS_DIR's or the app folder's, made absolute) and the working folder. Steps on other machines resolve from this, not from
     their own environment, so a run's settings travel with it."""
     pinned: dict[str, str | None] = {s.env: env.get(s.env) for s in SPECS if not s.secret}
-    folder = env.get(PERSONAS_DIR)
-    pinned[PERSONAS_DIR] = os.path.abspath(folder) if folder else None
+    folder = personas_dir(env)
+    pinned[PERSONAS_DIR] = None if folder == DEFAULT_PERSONAS_DIR else os.path.abspath(folder)
     pinned[WORKING_DIR] = os.getcwd()
     return pinned
 

@@ -140,13 +140,12 @@ def generation_context(chosen: Mapping[str, str]):
     cannot use is a usage error naming the setting."""
     from synth_assets import settings
     from synth_assets.generate.common import Context
-    from synth_assets.personas import load_personas
+    from synth_assets.personas import PersonaError, load_named
 
-    personas, persona = load_personas(), chosen["synth_persona"]
-    if persona not in personas:
-        raise pytest.UsageError(
-            f"synth_persona: unknown persona {persona!r}; known: {sorted(personas)}"
-        )
+    try:
+        persona = load_named(chosen["synth_persona"])
+    except PersonaError as error:
+        raise pytest.UsageError(f"synth_persona (or $SYNTH_TEST_PERSONA): {error}") from None
 
     def resolved(name: str, setting: settings.Spec, when: dt.datetime | None = None):
         try:
@@ -158,7 +157,7 @@ def generation_context(chosen: Mapping[str, str]):
             raise pytest.UsageError(f"{name} (or ${INI[name][0]}): {error}") from None
 
     return Context(
-        personas[persona],
+        persona,
         seed=resolved("synth_seed", settings.SEED),
         scale=resolved("synth_scale", settings.SCALE),
         as_of=resolved("synth_as_of", settings.AS_OF, dt.datetime.now(dt.UTC)),

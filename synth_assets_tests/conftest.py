@@ -31,6 +31,7 @@ from synth_assets_tests.support.database import (
     worker_name,
 )
 from synth_assets_tests.support.runs import AS_OF, resources_for
+from synth_assets_tests.support.wheel import build_wheel, fresh_venv
 
 TEST_DATABASE = "synth_test"
 SERVER_FOLDER_PREFIX = "synth_tests_pg_"
@@ -107,3 +108,15 @@ def retiree_run(database_url: str) -> Iterator[Run]:
         )
         assert result.success
         yield Run("retiree", url, worker_name(name), result, instance)
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The wheel pip builds from this tree (tests using it share the xdist group "wheel")."""
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def developer(tmp_path_factory, wheel) -> Path:
+    """The ``bin`` of a fresh venv holding the wheel, outside the checkout."""
+    return fresh_venv(tmp_path_factory.mktemp("developer") / "venv", wheel)

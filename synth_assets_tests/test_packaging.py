@@ -4,8 +4,6 @@ in a folder of its own, finds its shipped personas and instance configs."""
 from __future__ import annotations
 
 import subprocess
-import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -17,33 +15,10 @@ pytestmark = pytest.mark.xdist_group("wheel")
 SHIPPED = {"family", "retiree", "small_business_owner", "student", "young_professional"}
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    """The wheel pip builds from this tree (no dependencies downloaded)."""
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "-w", out, ROOT],
-        check=True, capture_output=True, cwd=out,
-    )  # fmt: skip
-    [built] = out.glob("synth_assets-*.whl")
-    return built
-
-
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory, wheel) -> Path:
-    """A fresh venv holding the wheel; its dependencies are this venv's (added to its path,
-    not installed: the wheel itself is what is tested, and no index is needed)."""
-    venv = tmp_path_factory.mktemp("app") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-    [site] = venv.glob("lib/python*/site-packages")
-    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install",
-         "--quiet", "--no-deps", wheel],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return venv / "bin" / "python"
+@pytest.fixture
+def fresh(developer) -> Path:
+    """The python of a fresh venv holding the wheel, outside the checkout."""
+    return developer / "python"
 
 
 def _run(python: Path, code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
@@ -57,8 +32,14 @@ def test_the_wheel_holds_the_shipped_personas_and_instance_configs(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"synth_assets/configs/personas/{p}.yaml" for p in SHIPPED} <= names
     assert {"synth_assets/configs/dagster.yaml", "synth_assets/configs/dagster.local.yaml"} <= names
-    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "synth_assets").rglob("*.py")}
-    assert modules <= names, sorted(modules - names)
+    # Every file of the package: its modules, dg.toml (which folder load_from_defs_folder
+    # reads) and the app folder's templates.
+    package = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "synth_assets").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert package <= names, sorted(package - names)
 
 
 def test_installed_outside_the_checkout_it_loads_the_shipped_personas(fresh, tmp_path):

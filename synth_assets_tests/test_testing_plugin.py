@@ -107,7 +107,10 @@ def test_each_test_gets_a_fresh_database_it_may_write(template, database_url, fr
 
 
 def test_an_unknown_persona_is_a_usage_error():
-    with pytest.raises(pytest.UsageError, match="synth_persona: unknown persona 'nobody'; known:"):
+    with pytest.raises(
+        pytest.UsageError,
+        match=r"synth_persona \(or \$SYNTH_TEST_PERSONA\): unknown persona 'nobody'; known: family, ",
+    ):
         testing.generation_context(_settings(synth_persona="nobody"))
 
 
@@ -262,7 +265,7 @@ def test_a_failing_test_shows_no_password_and_sigterm_leaves_no_database(
     assert clone not in left and not left, f"SIGTERM left the plugin's databases {left}"
 
 
-def _readme_blocks(section: str) -> dict[str, str]:
+def readme_blocks(section: str) -> dict[str, str]:
     """The fenced blocks of one README section, by the language their fence names."""
     text = (ROOT / "README.md").read_text()
     body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
@@ -272,7 +275,7 @@ def _readme_blocks(section: str) -> dict[str, str]:
 def test_the_readme_example_passes_as_it_stands(pytester, monkeypatch, database_url):
     """The README's ini and test, pasted as they stand (an inline comment in the ini once
     became part of the persona's name), run by pytest on this session's server."""
-    blocks = _readme_blocks("Seed your own tests")
+    blocks = readme_blocks("Seed your own tests")
     assert set(blocks) == {"ini", "python"}
     monkeypatch.setenv("SYNTH_TEST_DATABASE_URL", database_url)
     pytester.makefile(".ini", pytest=blocks["ini"])

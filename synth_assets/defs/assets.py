@@ -8,8 +8,8 @@ import pandas as pd
 from dagster import (
     AssetExecutionContext,
     Failure,
+    MaterializeResult,
     MetadataValue,
-    Output,
     asset,
 )
 
@@ -59,7 +59,7 @@ def postgres_tables(
     content: TableLoad,
     jobs: TableLoad,
     transaction_changes: TableLoad,
-) -> Output[None]:
+) -> MaterializeResult:
     loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
     return _publish(context, database, retries, loads)
 
@@ -69,7 +69,7 @@ def _publish(
     database: SynthDatabase,
     retries: StepRetries,
     loads: tuple[TableLoad, ...],
-) -> Output[None]:
+) -> MaterializeResult:
     """Publish the staged load every table names, with what the loader reports."""
     load = _same_load(context, loads)
     if not load.staged:
@@ -104,8 +104,7 @@ def _publish(
         [(t, n, result.deleted[t]) for t, n in result.rows.items()],
         columns=["table", "rows", "replaced"],
     )
-    return Output(
-        None,
+    return MaterializeResult(
         metadata={
             "dagster/row_count": total,
             "as_of": load.as_of.isoformat(),
@@ -146,7 +145,7 @@ def exports(
     content: TableLoad,
     jobs: TableLoad,
     transaction_changes: TableLoad,
-) -> Output[None]:
+) -> MaterializeResult:
     loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
     load = _same_load(context, loads)
     building = Path(load.export_dir) if load.export_dir else None
@@ -166,8 +165,7 @@ def exports(
         f"wrote {len(written.files)} files to {written.directory}; removed {len(removed)} old "
         "exports"
     )
-    return Output(
-        None,
+    return MaterializeResult(
         metadata={
             "directory": MetadataValue.path(str(written.directory)),
             "as_of": load.as_of.isoformat(),

@@ -16,13 +16,14 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 
-from dagster import Executor as DagsterExecutor
 from dagster import (
+    Definitions,
     ExecutorDefinition,
     InitExecutorContext,
     in_process_executor,
     multiprocess_executor,
 )
+from dagster import Executor as DagsterExecutor
 
 from synth_assets.settings import SettingError, run_environment
 
@@ -128,3 +129,6 @@ def executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition:
     if name not in EXECUTORS:
         raise SettingError(f"SYNTH_EXECUTOR={name!r} is not one of {sorted(EXECUTORS)}")
     return _executor(name)
+
+
+defs = Definitions(executor=executor())

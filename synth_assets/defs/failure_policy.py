@@ -28,6 +28,10 @@ REFUSALS = (
     StagingError,
 )
 
+# Every refusal comes before the loader's one transaction commits (or is one it rolls back).
+NOTHING_CHANGED = (
+    "Refused before publishing: the persona's tables in the database are as they were."
+)
 LOAD_RETRIES = 3  # steps that talk to the database
 SHARD_RETRIES = 2  # a shard's rows are staged at most once whatever its retries (the ledger)
 
@@ -42,7 +46,7 @@ def step_failures(
     try:
         yield
     except REFUSALS as error:
-        raise Failure(description=str(error), allow_retries=False) from None
+        raise Failure(description=f"{error}\n{NOTHING_CHANGED}", allow_retries=False) from None
     except Failure as failure:
         if not failure.allow_retries:
             raise

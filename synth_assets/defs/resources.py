@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, Definitions, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from synth_assets import settings
@@ -20,7 +20,7 @@ from synth_assets.defs.executors import ENVIRONMENT_TAG
 from synth_assets.defs.io_managers import run_cached_arrow_io_manager
 from synth_assets.generate.common import Context
 from synth_assets.load import embedded, target
-from synth_assets.personas import DEFAULT_PERSONAS_DIR, PersonaError, load_personas
+from synth_assets.personas import DEFAULT_PERSONAS_DIR, PERSONAS_DIR, load_named
 from synth_assets.settings import Setting, Spec
 
 EMBEDDED = "embedded server"
@@ -111,11 +111,11 @@ class GenerationSettings(_Resolved):
         """The generation context of one persona at ``as_of``, read from its file now (not
         at import); a date before the persona's fixed window is refused here."""
         values = self.resolved()
-        personas = load_personas(self._personas_dir())
-        if persona not in personas:
-            raise PersonaError(f"unknown persona {persona!r}; known: {sorted(personas)}")
         ctx = Context(
-            personas[persona], seed=values["seed"].value, scale=values["scale"].value, as_of=as_of
+            load_named(persona, self._personas_dir()),
+            seed=values["seed"].value,
+            scale=values["scale"].value,
+            as_of=as_of,
         )
         ctx.window  # noqa: B018 - judged now, so a refusal names the persona before any work
         return ctx
@@ -124,7 +124,7 @@ class GenerationSettings(_Resolved):
         """The run's persona folder when it pinned its environment (None: this process's)."""
         if self._environment is None:
             return None
-        return Path(self._environment.get(settings.PERSONAS_DIR) or DEFAULT_PERSONAS_DIR)
+        return Path(self._environment.get(PERSONAS_DIR) or DEFAULT_PERSONAS_DIR)
 
     def shard_size(self) -> int:
         return int(self.resolved()["shard_users"].value)
@@ -217,3 +217,6 @@ def default_resources() -> dict[str, object]:
         "database": SynthDatabase(),
         "retries": StepRetries(),
     }
+
+
+defs = Definitions(resources=default_resources())

@@ -409,6 +409,5 @@ tables = AssetsDefinition.from_graph(
     partitions_def=persona_partitions,
     group_names_by_output_name={name: TABLES[name][0] for name in ORDER},
     descriptions_by_output_name={name: TABLES[name][1] for name in ORDER},
-    tags_by_output_name={name: {"dagster/kind/pandas": ""} for name in ORDER},
     check_specs=CHECK_SPECS,
-)
+).map_asset_specs(lambda spec: spec.replace_attributes(kinds={"postgres"}))
