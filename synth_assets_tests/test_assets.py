@@ -1,14 +1,17 @@
 """Dagster end to end in-process: one persona's assets, checks and loader, into a real database."""
 
+import datetime as dt
+
 from dagster import DagsterInstance, MarkdownMetadataValue, materialize
 
 from synth_assets.checks import registry
-from synth_assets.definitions import TABLE_ASSETS
+from synth_assets.definitions import ALL_ASSETS, TABLE_ASSETS
 from synth_assets.defs import assets
 from synth_assets.defs.io_managers import ARROW_MAGIC, read_frame, write_frame
-from synth_assets.load import schema
+from synth_assets.defs.resources import SynthDatabase
+from synth_assets.load import schema, staging
 from synth_assets_tests.support.database import other_database, query, stored_rows
-from synth_assets_tests.support.runs import resources_for
+from synth_assets_tests.support.runs import AS_OF, metadata_of, resources_for
 
 
 def test_materialize_one_persona_with_checks(retiree_run, frames):
@@ -77,3 +80,46 @@ def test_check_results_name_their_persona_and_fidelity_renders_as_a_table(retire
         and e.metadata["metrics"].md_str.startswith("| metric |")
         for e in fidelity
     )
+
+
+def _failure(result) -> str:
+    [failure] = result.get_step_failure_events()
+    return failure.step_failure_data.error.message
+
+
+def test_the_loader_and_exports_run_alone_on_tables_staged_for_the_same_day(database_url):
+    """A loader refused after its tables were staged (here: an older day than the one in
+    place) leaves the staging; a run of the loader alone, for the same day, publishes it.
+    Alone for another day, or after tables that ran without it, it refuses, saying what to run."""
+    persona, url = "student", other_database(database_url, "synth_alone_test")
+    instance = DagsterInstance.ephemeral()
+    later = (AS_OF + dt.timedelta(days=3)).isoformat()
+
+    def run(selection, as_of=None, allow_older=False):
+        resources = resources_for(url, scale=0.1, as_of=as_of or AS_OF.isoformat())
+        resources["database"] = SynthDatabase(url=url, allow_older_as_of=allow_older)
+        return materialize(
+            ALL_ASSETS, selection=selection, partition_key=persona, resources=resources,
+            instance=instance, raise_on_error=False,
+        )  # fmt: skip
+
+    assert run("*", as_of=later).success
+    refused = run("*")  # older than the day in place: the loader refuses, the rows stay staged
+    assert "older" in _failure(refused) and staging.published_as_of(
+        url, persona
+    ) == AS_OF + dt.timedelta(days=3)
+    staged_rows = sum(
+        metadata_of(refused, table)["dagster/row_count"].value for table in schema.TABLE_NAMES
+    )
+    other_day = run("postgres_tables", as_of=later, allow_older=True)
+    assert f"materialised as of {AS_OF}; this run is as of {later}" in _failure(other_day)
+    alone = run("postgres_tables", allow_older=True)
+    assert alone.success, _failure(alone)
+    assert metadata_of(alone, "postgres_tables")["dagster/row_count"].value == staged_rows
+    assert staging.published_as_of(url, persona) == AS_OF
+    # Tables that ran without the loader staged nothing: the loader alone says what to run.
+    assert run(list(schema.TABLE_NAMES)).success
+    unstaged = _failure(run("postgres_tables", allow_older=True))
+    assert "ran without the loader" in unstaged and "--select '*postgres_tables'" in unstaged
+    no_parts = _failure(run("exports"))
+    assert "wrote no export parts" in no_parts and "'*exports'" in no_parts

@@ -17,8 +17,14 @@ from synth_assets import export, profile
 from synth_assets.defs.failure_policy import LOAD_RETRIES, step_failures
 from synth_assets.defs.metadata import markdown_table
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.defs.resources import ExportSettings, StepRetries, SynthDatabase, describe
-from synth_assets.defs.tables import TableLoad
+from synth_assets.defs.resources import (
+    ExportSettings,
+    GenerationSettings,
+    StepRetries,
+    SynthDatabase,
+    describe,
+)
+from synth_assets.defs.tables import TableLoad, run_created
 from synth_assets.load import staging
 
 TABLE_INPUTS = (
@@ -26,16 +32,30 @@ TABLE_INPUTS = (
 )  # fmt: skip
 
 
-def _same_load(context: AssetExecutionContext, loads: tuple[TableLoad, ...]) -> TableLoad:
-    """The load every table input names; tables from another run are refused."""
+def _same_load(
+    context: AssetExecutionContext, generation: GenerationSettings, loads: tuple[TableLoad, ...]
+) -> TableLoad:
+    """The load every table input names. Tables from different runs are refused; so are
+    tables of another day than this run's as-of, when the tables ran in an earlier run."""
     first = loads[0]
     if any(load.load != first.load for load in loads) or first.persona != context.partition_key:
         raise Failure(
-            description="the tables come from different runs; materialise them together "
-            "with this asset (--select '*')",
+            description=f"the tables of {context.partition_key} come from different runs; {AGAIN}",
             allow_retries=False,
         )
+    if first.load != staging.load_id(context.run.run_id):
+        as_of = generation.as_of_date(run_created(context))
+        if as_of.value != first.as_of:
+            raise Failure(
+                description=f"the tables of {first.persona} were materialised as of "
+                f"{first.as_of}; this run is as of {as_of.value} ({as_of.source}): give it "
+                f"as_of {first.as_of} (SYNTH_AS_OF or run config), or {AGAIN}",
+                allow_retries=False,
+            )
     return first
+
+
+AGAIN = "materialise the tables with this asset (--select '*postgres_tables', '*exports' or '*')"
 
 
 @asset(
@@ -45,12 +65,15 @@ def _same_load(context: AssetExecutionContext, loads: tuple[TableLoad, ...]) -> 
     description=(
         "Publishes the persona's rows, staged shard by shard, into PostgreSQL in one "
         "transaction (keyed, swapped in for the old partitions with every constraint "
-        "validated across shards). Runs only after every blocking check passed."
+        "validated across shards). Runs only after every blocking check passed. Materialised "
+        "alone, it publishes what the tables' latest run staged, for the same as-of day (after "
+        "a refused or failed loader); otherwise it says what to run."
     ),
 )
 def postgres_tables(
     context: AssetExecutionContext,
     database: SynthDatabase,
+    generation: GenerationSettings,
     retries: StepRetries,
     users: TableLoad,
     accounts: TableLoad,
@@ -61,21 +84,24 @@ def postgres_tables(
     transaction_changes: TableLoad,
 ) -> MaterializeResult:
     loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
-    return _publish(context, database, retries, loads)
+    return _publish(context, database, generation, retries, loads)
 
 
 def _publish(
     context: AssetExecutionContext,
     database: SynthDatabase,
+    generation: GenerationSettings,
     retries: StepRetries,
     loads: tuple[TableLoad, ...],
 ) -> MaterializeResult:
-    """Publish the staged load every table names, with what the loader reports."""
-    load = _same_load(context, loads)
+    """Publish the staged load every table names (staged by this run, or by the run that
+    materialised the tables, if its staging is still there), with what the loader reports."""
+    load = _same_load(context, generation, loads)
     if not load.staged:
         raise Failure(
-            description=f"no rows of {load.persona!r} were staged by run {context.run_id[:8]}: "
-            "the tables and this loader run together (--select '*' or '*postgres_tables')",
+            description=f"no rows of {load.persona!r} were staged for the database by the "
+            f"run that materialised the tables (load {load.load}: it ran without the loader); "
+            f"{AGAIN}",
             allow_retries=False,
         )
     started = time.perf_counter()
@@ -131,13 +157,15 @@ def _publish(
         "validate), one Plaid Sandbox custom-user config per user, each account's "
         "/transactions/sync pages of the as-of date (sync/<as_of>/), and per table one CSV "
         "file and a Parquet dataset, under <exports>/<persona>/<stamp>/. Each shard writes its "
-        "part; this step joins them and puts the export in place. Older exports this project "
-        "wrote beyond `keep` are deleted; nothing else in the folder is touched."
+        "part; this step joins them and puts the export in place (alone: the export the tables' "
+        "latest run began, for the same as-of day). Older exports this project wrote beyond "
+        "`keep` are deleted; nothing else in the folder is touched."
     ),
 )
 def exports(
     context: AssetExecutionContext,
     exports: ExportSettings,
+    generation: GenerationSettings,
     users: TableLoad,
     accounts: TableLoad,
     transactions: TableLoad,
@@ -147,13 +175,17 @@ def exports(
     transaction_changes: TableLoad,
 ) -> MaterializeResult:
     loads = (users, accounts, transactions, liabilities, content, jobs, transaction_changes)
-    load = _same_load(context, loads)
+    load = _same_load(context, generation, loads)
     building = Path(load.export_dir) if load.export_dir else None
     if building is None or not building.is_dir():
+        gone = (
+            f"the export its tables began ({building}) is gone"
+            if building
+            else ("the run that materialised its tables wrote no export parts")
+        )
         raise Failure(
-            description="the export parts are written by the table shards as they generate "
-            "the rows: run the tables with this asset (--select '*exports' for files only, "
-            "or --select '*')",
+            description=f"no export of {load.persona!r} to finish: {gone} (the table shards "
+            f"write the parts as they generate the rows); {AGAIN}",
             allow_retries=False,
         )
     resolved = exports.resolved()

@@ -1,6 +1,7 @@
 """Storage between steps: files under DAGSTER_HOME, one folder per run, so each step of a run
 (in its own process on the multiprocess and Celery executors) reads what its run's steps
-wrote and never another run's: concurrent runs of one persona hand on different loads. An
+wrote and never another run's: concurrent runs of one persona hand on different loads. A run
+that materialises the loader or the exports alone reads the tables' latest materialisation. An
 in-memory cache serves a value to the step that wrote it and the steps after it in the same
 process without reading the file again.
 
@@ -15,7 +16,14 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.feather as feather
-from dagster import InitResourceContext, InputContext, OutputContext, UPathIOManager, io_manager
+from dagster import (
+    AssetRecordsFilter,
+    InitResourceContext,
+    InputContext,
+    OutputContext,
+    UPathIOManager,
+    io_manager,
+)
 from upath import UPath
 
 ARROW_MAGIC = b"ARROW1"
@@ -48,10 +56,16 @@ class RunCachedArrowIOManager(UPathIOManager):
         self._cache: dict[str, Any] = {}
 
     def get_asset_relative_path(self, context: InputContext | OutputContext) -> UPath:
-        """The asset's folder in the run that wrote it: for an input, the run of the output
-        it reads (a step of this run, or none: then nothing is found)."""
-        output = context.upstream_output if isinstance(context, InputContext) else context
-        return UPath(output.run_id, *context.asset_key.path)
+        """The asset's folder in the run that wrote it: for an input, the run whose step
+        wrote it (this run, or the run a re-execution continues), else, for an asset the run
+        does not materialise (Dagster names no run then), the run of its partition's latest
+        materialisation."""
+        if isinstance(context, OutputContext):
+            return UPath(context.run_id, *context.asset_key.path)
+        run_id = context.upstream_output.run_id
+        if context.instance.get_run_by_id(run_id) is None:
+            run_id = _latest_run(context)
+        return UPath(run_id, *context.asset_key.path)
 
     def dump_to_path(self, context: OutputContext, obj: Any, path: UPath) -> None:
         if isinstance(obj, pd.DataFrame):
@@ -66,10 +80,9 @@ class RunCachedArrowIOManager(UPathIOManager):
         if key not in self._cache:
             if not path.exists():
                 raise HandOffMissingError(
-                    f"{context.asset_key.to_user_string()} was not materialised by a step of "
-                    f"this run (run {context.upstream_output.run_id}): the tables and the "
-                    "assets that read them run together (--select '*', '*postgres_tables' or "
-                    "'*exports')"
+                    f"{context.asset_key.to_user_string()}: what its materialisation handed on "
+                    f"is gone ({path}): materialise the tables with the assets that read them "
+                    "(--select '*', '*postgres_tables' or '*exports')"
                 )
             with path.open("rb") as file:
                 is_arrow = file.read(len(ARROW_MAGIC)) == ARROW_MAGIC
@@ -78,6 +91,23 @@ class RunCachedArrowIOManager(UPathIOManager):
                     unpickled = pickle.load(file)
             self._cache[key] = read_frame(key) if is_arrow else unpickled
         return self._cache[key]
+
+
+def _latest_run(context: InputContext) -> str:
+    """The run of the latest materialisation of the input's asset partition."""
+    records = context.instance.fetch_materializations(
+        AssetRecordsFilter(
+            asset_key=context.asset_key, asset_partitions=[context.asset_partition_key]
+        ),
+        limit=1,
+    ).records
+    if not records:
+        raise HandOffMissingError(
+            f"{context.asset_key.to_user_string()} of {context.asset_partition_key} was never "
+            "materialised on this instance: materialise the tables with the assets that read "
+            "them (--select '*', '*postgres_tables' or '*exports')"
+        )
+    return records[0].run_id
 
 
 @io_manager(description="Arrow IPC files under DAGSTER_HOME, cached in memory for the run.")

@@ -140,9 +140,9 @@ def _judge(context: OpExecutionContext) -> Judge:
     return judge
 
 
-def _created(context: OpExecutionContext) -> dt.datetime:
+def run_created(context: OpExecutionContext) -> dt.datetime:
     """When the run was created (UTC): the same for every step and retry of the run."""
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     created = record.create_timestamp if record else dt.datetime.now(dt.UTC)
     return created.astimezone(dt.UTC)
 
@@ -150,7 +150,7 @@ def _created(context: OpExecutionContext) -> dt.datetime:
 def _stamp(context: OpExecutionContext, as_of: dt.date) -> str:
     """The export's folder name: the run's creation time (UTC), id and as-of day, the same
     on a retry; exports sort by when they were made, and name the day they show."""
-    return f"{_created(context):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}-as-of-{as_of}"
+    return f"{run_created(context):%Y%m%dT%H%M%SZ}-{context.run_id[:8]}-as-of-{as_of}"
 
 
 AS_OF_TAG = "synth/as_of"
@@ -199,7 +199,7 @@ def plan_shards(
     """Split the persona into shards; create the load's staging and the export's folder."""
     persona = context.partition_key
     with step_failures(context, retries, LOAD_RETRIES):
-        as_of = generation.as_of_date(_created(context))
+        as_of = generation.as_of_date(run_created(context))
         ctx = generation.context(persona, as_of.value)
         load = staging.load_id(context.run_id)
         stage, export_dir = _selected(context, LOADER), None
@@ -375,7 +375,7 @@ def combine_shards(
         ctx.changes_since,
         _about(ctx),
     )
-    resolved = {**generation.resolved(), "as_of": generation.as_of_date(_created(context))}
+    resolved = {**generation.resolved(), "as_of": generation.as_of_date(run_created(context))}
     settings = MetadataValue.json(describe(resolved))
     common = {
         "as_of": first.as_of.isoformat(),
