@@ -12,6 +12,9 @@ into a template database; each test gets a database PostgreSQL clones from it
 
 - ``synth_persona`` / ``SYNTH_TEST_PERSONA`` (default ``student``), ``synth_scale`` /
   ``SYNTH_SCALE``, ``synth_seed`` / ``SYNTH_SEED``, ``synth_as_of`` / ``SYNTH_AS_OF``;
+- ``synth_personas_dir`` / ``SYNTH_PERSONAS_DIR``: the persona files (relative to the ini
+  file); unset, those of the app folder pytest runs in (``python -m synth_assets init``), else
+  the shipped ones;
 - ``synth_server_url`` / ``SYNTH_TEST_DATABASE_URL``: the PostgreSQL server to use (the
   database it names is not touched: the plugin creates and drops its own from the server's
   ``postgres`` database); unset, an embedded server starts in a temporary folder for the
@@ -44,6 +47,11 @@ INI = {
     "synth_seed": ("SYNTH_SEED", "42", "global seed"),
     "synth_as_of": ("SYNTH_AS_OF", "", "the day the data is as of (default: yesterday, UTC)"),
     "synth_server_url": ("SYNTH_TEST_DATABASE_URL", "", "PostgreSQL server (default: embedded)"),
+    "synth_personas_dir": (
+        "SYNTH_PERSONAS_DIR",
+        "",
+        "folder of persona files, relative to the ini file (default: the app folder's)",
+    ),
 }
 TEMPLATE_PREFIX = "synth_tpl_"
 
@@ -75,6 +83,9 @@ def settings_from(config: pytest.Config) -> dict[str, str]:
         for name, (variable, default, _) in INI.items()
     }
     chosen["synth_server_url"] = SecretUrl(chosen["synth_server_url"])
+    folder = config.getini("synth_personas_dir")
+    if folder and config.inipath is not None:  # the ini's own folder, not pytest's cwd
+        chosen["synth_personas_dir"] = str(config.inipath.parent / folder)
     return chosen
 
 
@@ -143,7 +154,8 @@ def generation_context(chosen: Mapping[str, str]):
     from synth_assets.personas import PersonaError, load_named
 
     try:
-        persona = load_named(chosen["synth_persona"])
+        folder = chosen.get("synth_personas_dir")
+        persona = load_named(chosen["synth_persona"], Path(folder) if folder else None)
     except PersonaError as error:
         raise pytest.UsageError(f"synth_persona (or $SYNTH_TEST_PERSONA): {error}") from None
 

@@ -209,8 +209,22 @@ def test_settings_come_from_the_ini_file_else_the_environment_else_defaults(pyte
         "synth_seed": "42",  # the default
         "synth_as_of": "",
         "synth_server_url": url,
+        "synth_personas_dir": "",
     }
     assert "Sup3rS3cretPW" not in repr(chosen), "the server's password is in the settings' repr"
+
+
+def test_the_ini_names_a_persona_folder_relative_to_itself(pytester, monkeypatch):
+    """An app whose tests run from its repository's root, with its personas in synth/."""
+    monkeypatch.delenv("SYNTH_PERSONAS_DIR", raising=False)
+    folder = pytester.path / "synth" / "personas"
+    folder.mkdir(parents=True)
+    light = (LIGHT_DIR / f"{LIGHT}.yaml").read_text()
+    (folder / "night_owl.yaml").write_text(light.replace(f"name: {LIGHT}", "name: night_owl"))
+    pytester.makeini("[pytest]\nsynth_persona = night_owl\nsynth_personas_dir = synth/personas\n")
+    chosen = testing.settings_from(pytester.parseconfig())
+    assert chosen["synth_personas_dir"] == str(folder)
+    assert testing.generation_context(chosen).persona.name == "night_owl"
 
 
 FAILING_APP_TESTS = """
