@@ -19,6 +19,7 @@ def test_materialize_one_persona_with_checks(retiree_run, frames):
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == len(registry.RULES)
     assert all(e.passed for e in evaluations)
+    assert {e.partition for e in evaluations} == {persona}  # the checks tab names the persona
     by_asset = {
         event.asset_key.path[-1]: event.event_specific_data.materialization
         for event in result.get_asset_materialization_events()
