@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def _init(args: argparse.Namespace) -> int:
     for path in written:
         print(f"  {path.relative_to(root)}")
     print(
-        f"\nNext: cd {args.directory} and read README.md; seed with\n"
+        f"\nNext: cd {shlex.quote(args.directory)} and read README.md; seed with\n"
         "  dagster asset materialize -m synth_assets --select '*' --partition student"
     )
     return 0
@@ -41,9 +42,8 @@ def _personas(_: argparse.Namespace) -> int:
         return 2
     print(f"personas in {folder}:")
     for name, persona in loaded.items():
-        print(
-            f"  {name:<24} {'refused: ' + str(persona) if isinstance(persona, PersonaError) else 'ok'}"
-        )
+        verdict = f"refused: {persona}" if isinstance(persona, PersonaError) else "ok"
+        print(f"  {name!r:<26} " + verdict.replace("\n", "\n" + " " * 30))
     return 2 if any(isinstance(p, PersonaError) for p in loaded.values()) else 0
 
 

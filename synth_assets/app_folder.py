@@ -1,7 +1,9 @@
 """The app-side folder (``python -m synth_assets init DIR``): where an app's repository keeps
 its personas. Its marker file, ``synth_assets.yaml``, says where they are; a command run in
-the folder or below it (``dagster``, ``dg``, the dry run, the pytest plugin) reads them from
-there, unless SYNTH_PERSONAS_DIR names another folder."""
+the folder (``dagster``, ``dg``, the dry run, the pytest plugin) reads them from there, unless
+SYNTH_PERSONAS_DIR names another folder. Only the working folder counts, not its parents:
+what else a command finds there (``dagster.yaml``, ``.env``, the embedded server's data, the
+exports) is the working folder's too."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from synth_assets import yaml_files
 
 MARKER = "synth_assets.yaml"
 MAX_MARKER_BYTES = 100_000
@@ -35,35 +38,30 @@ class AppFolder:
     personas: Path
 
 
-def find(start: Path | None = None) -> AppFolder | None:
-    """The app folder holding ``start`` (default: the working folder), nearest first."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        marker = folder / MARKER
-        if marker.is_file():
-            return read(marker)
-    return None
+def find(folder: Path | None = None) -> AppFolder | None:
+    """``folder`` (default: the working folder) as an app folder, if its marker is there."""
+    marker = (folder or Path.cwd()).resolve() / MARKER
+    return read(marker) if marker.exists() else None
 
 
 def read(marker: Path) -> AppFolder:
     """The app folder ``marker`` describes; a marker that cannot be used is refused by name."""
     try:
-        if marker.stat().st_size > MAX_MARKER_BYTES:
-            raise AppFolderError(f"{marker}: larger than {MAX_MARKER_BYTES:,} bytes")
-        raw = yaml.safe_load(marker.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise AppFolderError(f"{marker}: cannot be read: {error}") from None
-    except yaml.YAMLError as error:
-        raise AppFolderError(f"{marker}: not valid YAML: {error}") from None
+        raw = yaml_files.parse(marker, yaml_files.read_bytes(marker, MAX_MARKER_BYTES))
+    except yaml_files.YamlFileError as error:
+        raise AppFolderError(str(error)) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise AppFolderError(f"{marker}: expected a mapping of settings (personas: FOLDER)")
     try:
-        fields = _Marker.model_validate(raw if raw is not None else {})
+        fields = _Marker.model_validate(raw)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(map(str, item['loc'])) or '(file)'}: {item['msg']}"
-            for item in error.errors()
+            f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors()
         )
         raise AppFolderError(f"{marker}: {problems}") from None
     if "\x00" in fields.personas:
-        raise AppFolderError(f"{marker}: personas: a folder name holds no NUL character")
+        raise AppFolderError(f"{marker}: personas: a folder path holds no NUL character")
     root = marker.parent
     return AppFolder(root, marker, (root / fields.personas).resolve())

@@ -39,6 +39,40 @@ def _profile(result) -> dict:
     return {}
 
 
+def why_failed(result) -> str:
+    """The first failed step's error, in a line or two (the UI and the log have the rest)."""
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        while error.cause is not None and error.cls_name in WRAPPERS:
+            error = error.cause
+        text = error.message.strip()
+        return text.split(f"{error.cls_name}: ", 1)[-1]
+    return "see it in the UI (make ui)"
+
+
+# Dagster's wrappers around the error a step raised.
+WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
+
+
+def where_it_is(where: target.Target, exports: Path, embedded: bool) -> list[str]:
+    """The summary's last lines: where the data is, how to query and browse it, and, for the
+    embedded server, that it keeps running until stopped."""
+    lines = [
+        f"Data: {where.masked()}",
+        f"""Query it:  {_psql()} "{target.without_secrets(where.url)}" \\""",
+        '             -c "SELECT persona, count(*), sum(amount) FROM transactions GROUP BY persona"',
+        f"Files:     {exports}/<persona>/ (Plaid JSON, Sandbox configs, the day's "
+        "/transactions/sync pages, CSV, Parquet; manifest.json says what each holds)",
+        "Browse it: make ui  (http://127.0.0.1:3000)",
+    ]
+    if embedded:
+        lines.append(
+            "The embedded PostgreSQL keeps running (for make ui and your queries); stop it "
+            "with: make db-stop"
+        )
+    return lines
+
+
 def main() -> int:
     instance = DagsterInstance.get()
     job = defs.resolve_job_def("refresh_all_personas")
@@ -93,40 +127,6 @@ def main() -> int:
     if failed:
         print(f"\nNot loaded: {', '.join(failed)} (why: above; the others are loaded)")
     return 1 if failed else 0
-
-
-def why_failed(result) -> str:
-    """The first failed step's error, in a line or two (the UI and the log have the rest)."""
-    for event in result.get_step_failure_events():
-        error = event.step_failure_data.error
-        while error.cause is not None and error.cls_name in WRAPPERS:
-            error = error.cause
-        text = error.message.strip()
-        return text.split(f"{error.cls_name}: ", 1)[-1]
-    return "see it in the UI (make ui)"
-
-
-# Dagster's wrappers around the error a step raised.
-WRAPPERS = {"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"}
-
-
-def where_it_is(where: target.Target, exports: Path, embedded: bool) -> list[str]:
-    """The summary's last lines: where the data is, how to query and browse it, and, for the
-    embedded server, that it keeps running until stopped."""
-    lines = [
-        f"Data: {where.masked()}",
-        f"""Query it:  {_psql()} "{target.without_secrets(where.url)}" \\""",
-        '             -c "SELECT persona, count(*), sum(amount) FROM transactions GROUP BY persona"',
-        f"Files:     {exports}/<persona>/ (Plaid JSON, Sandbox configs, the day's "
-        "/transactions/sync pages, CSV, Parquet; manifest.json says what each holds)",
-        "Browse it: make ui  (http://127.0.0.1:3000)",
-    ]
-    if embedded:
-        lines.append(
-            "The embedded PostgreSQL keeps running (for make ui and your queries); stop it "
-            "with: make db-stop"
-        )
-    return lines
 
 
 if __name__ == "__main__":

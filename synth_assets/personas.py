@@ -1,4 +1,6 @@
-"""Persona files: one YAML per persona in ``configs/personas/``, validated by pydantic.
+"""Persona files: one YAML per persona in a folder (``personas_dir``: the shipped
+``configs/personas/``, an app folder's ``personas/``, or SYNTH_PERSONAS_DIR), validated by
+pydantic.
 
 A persona's file name and its ``name`` field agree and become a Dagster partition key, so names
 are lowercase snake_case. Errors name the file and the field.
@@ -17,7 +19,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from synth_assets import app_folder, shipped
+from synth_assets import app_folder, shipped, yaml_files
 from synth_assets.generate.calendar import Window, add_months
 from synth_assets.generate.catalogue import CATALOGUE
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
@@ -45,7 +46,7 @@ MAX_MONTHS = 120
 MAX_ITEMS_PER_USER = 1_000
 MAX_AMOUNT = 100_000_000.0  # a median; the tables store amounts as numeric(14, 2)
 MAX_TEXT = 200
-PERSONA_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+PERSONA_NAME = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")  # whole names only: fullmatch
 DEFAULT_PERSONAS_DIR = shipped.personas()
 PERSONAS_DIR = "SYNTH_PERSONAS_DIR"
 PROBABILITY_TOLERANCE = 1e-3
@@ -360,7 +361,7 @@ class Persona(Strict):
     @field_validator("name")
     @classmethod
     def _snake_case(cls, value: str) -> str:
-        if not PERSONA_NAME.match(value):
+        if not PERSONA_NAME.fullmatch(value):
             raise ValueError(f"{value!r} is not lowercase snake_case (it becomes a partition key)")
         if len(value) > MAX_NAME_LENGTH:
             raise ValueError(
@@ -409,70 +410,24 @@ def _format_error(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-class _PersonaLoader(yaml.SafeLoader):
-    """Safe YAML with two changes: a key given twice is an error (not "the last one wins"),
-    and dates stay strings, so pydantic parses them and a bad one names its field."""
-
-
-_PersonaLoader.yaml_implicit_resolvers = {
-    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _unique_mapping(loader: _PersonaLoader, node: yaml.MappingNode) -> dict:
-    loader.flatten_mapping(node)
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            duplicate = key in seen
-            seen.add(key)
-        except TypeError:  # unhashable: construct_mapping reports it
-            continue
-        if duplicate:
-            raise yaml.constructor.ConstructorError(
-                "while reading a mapping",
-                node.start_mark,
-                f"found the key {key!r} twice",
-                key_node.start_mark,
-            )
-    return loader.construct_mapping(node, deep=True)
-
-
-_PersonaLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
 def load_persona(path: Path) -> Persona:
     """Read and validate one persona file; the file's stem must equal its ``name``.
 
     Parsed once per distinct content (every asset and check of a run reads the personas;
     parsing and validating five files costs ~40 ms), re-read whenever the file changes."""
-    if not path.is_file():
-        raise PersonaError(f"{path}: not a regular file (a persona is one YAML file)")
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise PersonaError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
-        content = path.read_bytes()
-    except OSError as error:
-        raise PersonaError(f"{path}: cannot be read: {error.strerror}") from None
+        content = yaml_files.read_bytes(path, MAX_FILE_BYTES)
+    except yaml_files.YamlFileError as error:
+        raise PersonaError(str(error)) from None
     return _parse(path, content)
 
 
 @functools.lru_cache(maxsize=64)
 def _parse(path: Path, content: bytes) -> Persona:
     try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise PersonaError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    try:
-        raw = yaml.load(text, Loader=_PersonaLoader)
-    except yaml.YAMLError as exc:
-        raise PersonaError(f"{path}: not valid YAML: {exc}") from None
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-        # PyYAML's constructors raise these for explicit tags (!!int abc, !!timestamp
-        # 2025-02-30), over-long integers and very deep nesting.
-        raise PersonaError(f"{path}: not valid YAML: {type(exc).__name__}: {exc}") from None
+        raw = yaml_files.parse(path, content)
+    except yaml_files.YamlFileError as error:
+        raise PersonaError(str(error)) from None
     if not isinstance(raw, dict):
         raise PersonaError(f"{path}: expected a mapping of persona fields at the top level")
     try:
@@ -503,20 +458,29 @@ def _where(directory: Path) -> str:
     """Why ``directory`` was read, for a refusal."""
     if os.environ.get(PERSONAS_DIR):
         return PERSONAS_DIR
-    if directory != DEFAULT_PERSONAS_DIR:
-        return f"the app folder's {app_folder.MARKER} or the caller"
-    return "the shipped personas"
+    if directory == DEFAULT_PERSONAS_DIR:
+        return "the shipped personas"
+    app = app_folder.find()
+    if app is not None and app.personas == directory.resolve():
+        return f"named by {app.marker}"
+    return "the folder given"
 
 
 def persona_files(directory: Path | None = None) -> dict[str, list[Path]]:
-    """Every persona file of ``directory`` (default: ``personas_dir()``) by its stem; nothing
-    is parsed, so one malformed file does not hide the others. A folder without any is
-    refused, naming where it looked and how to point elsewhere."""
+    """Every persona file of ``directory`` (default: ``personas_dir()``), ``*.yaml`` or
+    ``*.yml`` in any case, by its stem; nothing is parsed, so one malformed file does not
+    hide the others. A folder without any is refused, naming where it looked and how to
+    point elsewhere."""
     directory = directory or personas_dir()
-    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    try:
+        files = sorted(p for p in directory.iterdir() if p.suffix.lower() in SUFFIXES)
+    except OSError as error:
+        raise PersonaError(
+            f"{directory} ({_where(directory)}): cannot be read: {error.strerror}"
+        ) from None
     if not files:
         raise PersonaError(
-            f"{directory} ({_where(directory)}): no persona files (*.yaml) found; point "
+            f"{directory} ({_where(directory)}): no persona files (*.yaml, *.yml) found; point "
             f"{PERSONAS_DIR} at a folder of persona files, or run `python -m synth_assets init "
             "DIR` and work in DIR"
         )
@@ -526,18 +490,28 @@ def persona_files(directory: Path | None = None) -> dict[str, list[Path]]:
     return found
 
 
+SUFFIXES = {".yaml", ".yml"}
+
+
 def persona_names(directory: Path | None = None) -> list[str]:
     """The personas a run can name (the partition keys): each file whose stem is a persona
     name. Files are read when a run uses them, so a malformed one is refused there, alone."""
-    return sorted(name for name in persona_files(directory) if PERSONA_NAME.match(name))
+    return sorted(name for name in persona_files(directory) if PERSONA_NAME.fullmatch(name))
 
 
 def load_named(name: str, directory: Path | None = None) -> Persona:
     """The persona ``name`` of ``directory``; an unknown name is refused listing the known."""
     files = persona_files(directory)
+    if not PERSONA_NAME.fullmatch(name):
+        if name in files:
+            raise PersonaError(
+                f"{files[name][0]}: the file name {name!r} is no persona name (lowercase "
+                "snake_case, as the partition keys are): rename the file and its name field"
+            )
+        name = name[:MAX_TEXT]  # shown, not used
     if name not in files:
-        known = sorted(n for n in files if PERSONA_NAME.match(n))
-        raise PersonaError(f"unknown persona {name!r}; known: {', '.join(known)}")
+        known = ", ".join(n for n in sorted(files) if PERSONA_NAME.fullmatch(n))
+        raise PersonaError(f"unknown persona {name!r}; known: {known}")
     if len(files[name]) > 1:
         shown = " and ".join(str(p) for p in files[name])
         raise PersonaError(f"{shown}: name: {name!r} is defined twice")

@@ -71,14 +71,16 @@ def plan(
     names: list[str] | None = None,
     shard_users: int = 250,
     as_of: dt.date | None = None,
+    chosen: dict[str, Persona | PersonaError] | None = None,
 ) -> dict[str, Dry]:
     """Each persona's dry run (rows per table, every rule's verdict) at these settings (as
-    of ``as_of``, default the last whole day); a persona whose file is refused is left out
-    (``personas_chosen`` names why)."""
+    of ``as_of``, default the last whole day), of ``chosen`` (default: ``personas_chosen``
+    of ``names``); a persona whose file is refused is left out."""
     as_of = as_of or calendar.last_whole_day()
+    chosen = personas_chosen(names) if chosen is None else chosen
     return {
         name: dry_run(Context(persona, seed, scale, as_of=as_of), shard_users)
-        for name, persona in personas_chosen(names).items()
+        for name, persona in chosen.items()
         if not isinstance(persona, PersonaError)
     }
 
@@ -105,12 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         seed = settings.resolve(settings.SEED, args.seed).value
         scale = settings.resolve(settings.SCALE, args.scale).value
         shard_users = settings.resolve(settings.SHARD_USERS, args.shard_users).value
-        chosen = settings.resolve(settings.AS_OF, args.as_of)
-        as_of = settings.as_of_in_force(chosen, dt.datetime.now(dt.UTC)).value
-        refused = {
-            n: e for n, e in personas_chosen(args.persona).items() if isinstance(e, PersonaError)
-        }
-        dry = plan(seed, scale, args.persona, shard_users, as_of)
+        day = settings.resolve(settings.AS_OF, args.as_of)
+        as_of = settings.as_of_in_force(day, dt.datetime.now(dt.UTC)).value
+        chosen = personas_chosen(args.persona)
+        refused = {n: e for n, e in chosen.items() if isinstance(e, PersonaError)}
+        dry = plan(seed, scale, args.persona, shard_users, as_of, chosen)
     except (PersonaError, settings.SettingError) as error:
         print(error, file=sys.stderr)
         return 2

@@ -22,6 +22,8 @@ STATIC = {
     "workspace.yaml": TEMPLATE / "workspace.yaml",
     "assertions.sql": TEMPLATE / "assertions.sql",
     ".gitignore": TEMPLATE / "gitignore",
+    "synth_location/__init__.py": TEMPLATE / "synth_location" / "__init__.py",
+    "synth_location/definitions.py": TEMPLATE / "synth_location" / "definitions.py",
     "dagster.yaml": shipped.configs() / "dagster.local.yaml",
 }
 RENDERED = {"README.md": "README.md.j2", "requirements.txt": "requirements.txt.j2"}
@@ -47,24 +49,23 @@ def planned(directory: Path, version: str) -> dict[Path, bytes]:
 def init(directory: Path, version: str) -> list[Path]:
     """Write the app folder into ``directory`` (created if missing) and return its files. A
     file already there, or a path that is not a folder, is refused before anything is
-    written; a write that fails part-way removes what this call wrote."""
+    written; a write that fails part-way removes what this call made."""
     directory = Path(os.path.abspath(directory))
     files = planned(directory, version)
-    for folder in (directory, directory / "personas"):
-        if folder.exists() and not folder.is_dir():
-            raise ScaffoldError(f"{folder}: exists and is not a folder; nothing written")
-    taken = sorted(str(p.relative_to(directory)) for p in files if p.exists() or p.is_symlink())
-    if taken:
+    folders = sorted({p.parent for p in files})
+    try:
+        _refuse_taken(directory, files, folders)
+    except OSError as error:  # a name too long, a folder it may not search
         raise ScaffoldError(
-            f"{directory}: already holds {', '.join(taken)}; nothing written (init never "
-            "overwrites: choose another folder or move these away)"
-        )
+            f"{error.filename or directory}: {error.strerror}; nothing written"
+        ) from None
     made: list[Path] = []
     try:
-        for folder in (directory, directory / "personas"):
-            if not folder.exists():
-                folder.mkdir(parents=True)
-                made.append(folder)
+        for folder in folders:
+            missing = [p for p in (folder, *folder.parents) if not p.exists()]
+            for path in reversed(missing):
+                path.mkdir()
+                made.append(path)
         for path, content in files.items():
             with path.open("xb") as out:  # exclusive: a file that appeared since is kept
                 made.append(path)
@@ -76,6 +77,21 @@ def init(directory: Path, version: str) -> list[Path]:
             "was left behind"
         ) from None
     return sorted(files)
+
+
+def _refuse_taken(directory: Path, files: dict[Path, bytes], folders: list[Path]) -> None:
+    """Refuse, naming them, the paths init would need that something else holds."""
+    for folder in folders:
+        if folder.is_symlink() and not folder.exists():
+            raise ScaffoldError(f"{folder}: is a symbolic link to nowhere; nothing written")
+        if folder.exists() and not folder.is_dir():
+            raise ScaffoldError(f"{folder}: exists and is not a folder; nothing written")
+    taken = sorted(str(p.relative_to(directory)) for p in files if p.exists() or p.is_symlink())
+    if taken:
+        raise ScaffoldError(
+            f"{directory}: already holds {', '.join(taken)}; nothing written (init never "
+            "overwrites: choose another folder or move these away)"
+        )
 
 
 def _remove(made: list[Path]) -> None:

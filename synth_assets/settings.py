@@ -191,8 +191,9 @@ WORKING_DIR = "cwd"  # a relative folder of the run's environment is relative to
 def run_environment(env: Mapping[str, str] = os.environ) -> dict[str, str | None]:
     """The settings ``env`` gives a run, to pin where the run starts: every setting but the
     secrets (each step reads those where it runs), set or not, the persona folder
-    (SYNTH_PERSONAS_DIR's or the app folder's, made absolute) and the working folder. Steps on other machines resolve from this, not from
-    their own environment, so a run's settings travel with it."""
+    (SYNTH_PERSONAS_DIR's or the app folder's, made absolute) and the working folder. Steps
+    on other machines resolve from this, not from their own environment, so a run's settings
+    travel with it."""
     pinned: dict[str, str | None] = {s.env: env.get(s.env) for s in SPECS if not s.secret}
     folder = personas_dir(env)
     pinned[PERSONAS_DIR] = None if folder == DEFAULT_PERSONAS_DIR else os.path.abspath(folder)

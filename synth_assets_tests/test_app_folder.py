@@ -5,6 +5,8 @@ persona is refused listing the known ones."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,8 @@ def test_init_writes_the_app_folder(app):
     names = {p.relative_to(app).as_posix() for p in app.rglob("*") if p.is_file()}
     expected = {f"personas/{name}.yaml" for name in SHIPPED} | {
         "synth_assets.yaml", "dagster.yaml", "dg.toml", "workspace.yaml", "README.md",
-        "requirements.txt", "assertions.sql", ".gitignore",
+        "requirements.txt", "assertions.sql", ".gitignore", "synth_location/__init__.py",
+        "synth_location/definitions.py",
     }  # fmt: skip
     assert names == expected
     assert "synth_assets==9.9.9" in (app / "requirements.txt").read_text().splitlines()
@@ -67,11 +70,15 @@ def test_init_refuses_a_path_that_is_not_a_folder_and_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
 
 
-def test_commands_in_the_app_folder_or_below_read_its_personas(app, monkeypatch):
-    below = app / "deeper" / "still"
-    below.mkdir(parents=True)
-    monkeypatch.chdir(below)
+def test_commands_in_the_app_folder_read_its_personas_and_nowhere_else(app, monkeypatch):
+    """The working folder only: below it, dagster.yaml, .env and the exports would be another
+    folder's, so its personas are not taken either."""
     assert personas.personas_dir() == app / "personas"
+    below = app / "deeper"
+    below.mkdir()
+    monkeypatch.chdir(below)
+    assert personas.personas_dir() == shipped.personas()
+    monkeypatch.chdir(app)
     added = app / "personas" / "night_owl.yaml"
     added.write_text(
         (app / "personas" / "student.yaml").read_text().replace("student", "night_owl")
@@ -90,7 +97,11 @@ def test_commands_in_the_app_folder_or_below_read_its_personas(app, monkeypatch)
         ("folders: x\n", "folders: Extra inputs are not permitted"),
         ("personas: ''\n", "personas: String should have at least 1 character"),
         ("personas: {{\n", "not valid YAML"),
-        ("- a list\n", "(file): Input should be a valid dictionary"),
+        ("- a list\n", "expected a mapping of settings (personas: FOLDER)"),
+        ("personas: !!int abc\n", "not valid YAML: ValueError"),
+        ("personas: !!timestamp 2025-02-30\n", "not valid YAML: ValueError"),
+        ("personas: " + "[" * 5000 + "]" * 5000 + "\n", "not valid YAML"),
+        ("personas: a\npersonas: b\n", "found the key 'personas' twice"),
     ],
 )
 def test_a_marker_it_cannot_use_is_refused_naming_file_and_field(app, marker, named):
@@ -125,8 +136,8 @@ def test_one_malformed_persona_is_refused_alone_by_file_and_field(app, capsys):
     assert personas.load_named("student").name == "student"
     assert cli(["personas"]) == 2
     listing = capsys.readouterr().out
-    assert "student                  ok" in listing
-    assert f"retiree                  refused: {broken}" in listing
+    assert "'student'                  ok" in listing
+    assert f"'retiree'                  refused: {broken}" in listing
     # The dry run judges the others and says which one it refused.
     assert set(plan.plan(7, 0.05, as_of=AS_OF)) == set(SHIPPED) - {"retiree"}
     assert plan.main(["--scale", "0.05", "--as-of", AS_OF.isoformat()]) == 2
@@ -157,3 +168,41 @@ def test_a_run_of_a_malformed_persona_says_nothing_changed_and_the_others_run(ap
     assert stored_rows(url, "users", "retiree") == 0
     loaded = materialize(ALL_ASSETS, partition_key="student", resources=resources)
     assert loaded.success and stored_rows(url, "users", "student") > 0
+
+
+def test_a_file_name_that_is_no_persona_name_is_refused_alone(app, capsys):
+    """A stem with a trailing newline once passed the name pattern and broke the partitions
+    of every persona; an upper-case suffix is still a persona file."""
+    folder = app / "personas"
+    (folder / "junk\n.yaml").write_text("")
+    (folder / "Bad Name.yaml").write_text("")
+    shutil.copy(folder / "student.yaml", folder / "upper.YAML")
+    with_upper = sorted([*SHIPPED, "upper"])  # its own partition, refused when used
+    assert personas.persona_names() == with_upper
+    assert persona_partitions_from().get_partition_keys() == with_upper
+    with pytest.raises(personas.PersonaError, match="is no persona name"):
+        personas.load_named("junk\n")
+    with pytest.raises(personas.PersonaError, match="must equal the file name 'upper'"):
+        personas.load_named("upper")
+    assert cli(["personas"]) == 2
+    listing = capsys.readouterr().out
+    assert "'Bad Name'" in listing and "'junk\\n'" in listing and "'student'" in listing
+
+
+def test_init_refuses_a_dangling_link_and_leaves_no_folder_it_made(tmp_path):
+    (tmp_path / "nowhere").symlink_to(tmp_path / "missing")
+    with pytest.raises(scaffold.ScaffoldError, match="symbolic link to nowhere"):
+        scaffold.init(tmp_path / "nowhere", "1")
+    # A write that fails part-way (a file size limit) removes the folders it made too.
+    done = subprocess.run(
+        ["bash", "-c", f"ulimit -f 4; {sys.executable} -B -m synth_assets init n1/n2/app"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2 and "nothing was left behind" in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nowhere"]
+
+
+def test_the_next_step_it_prints_is_quoted_for_the_shell(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli(["init", "my app; rm -rf ~"]) == 0
+    assert "cd 'my app; rm -rf ~' and read README.md" in capsys.readouterr().out

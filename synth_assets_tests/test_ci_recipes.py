@@ -204,6 +204,10 @@ def test_an_app_seeds_a_persona_it_added_and_its_own_tests_use_its_personas(
         cwd=folder, env=env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert launched.returncode == 0, launched.stderr[-3000:]
+    checked = subprocess.run(
+        ["dg", "check", "defs"], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert checked.returncode == 0, checked.stderr[-3000:]  # as dg dev loads it
     [[users]] = query(url, "SELECT count(*) FROM users WHERE persona = 'night_owl'")
     assert users == 501  # its 500 users and its fixed one
     blocks = readme_blocks("Seed your own tests")

@@ -6,6 +6,7 @@ key once, so a key of the content alone would skip a change back to an earlier c
 (A -> B -> A -> B), leaving the tables on A while the file says B.
 """
 
+import contextlib
 import hashlib
 import json
 
@@ -13,7 +14,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Sk
 
 from synth_assets.defs.jobs import refresh_all_personas
 from synth_assets.defs.partitions import persona_partitions
-from synth_assets.personas import personas_dir
+from synth_assets.personas import PERSONA_NAME, persona_files
 
 
 def _entry(value: str | dict) -> dict:
@@ -22,10 +23,14 @@ def _entry(value: str | dict) -> dict:
 
 
 def persona_file_hashes() -> dict[str, str]:
-    return {
-        path.stem: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(personas_dir().glob("*.y*ml"))
-    }
+    """The sha256 of each persona's file; a name that is no regular file of its own (two
+    files, a folder, a broken link) is left out here and refused when a run uses it."""
+    hashes = {}
+    for name, paths in persona_files().items():
+        if len(paths) == 1 and PERSONA_NAME.fullmatch(name):
+            with contextlib.suppress(OSError):
+                hashes[name] = hashlib.sha256(paths[0].read_bytes()).hexdigest()
+    return hashes
 
 
 @sensor(

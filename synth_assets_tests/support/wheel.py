@@ -19,14 +19,15 @@ def build_wheel(out: Path) -> Path:
     """The wheel pip builds from this tree's sdist (as from a package index or a git URL:
     what is not in the sdist is not in the wheel), with build isolation."""
     hook = f"from setuptools import build_meta; build_meta.build_sdist({str(out)!r})"
-    subprocess.run([sys.executable, "-c", hook], check=True, capture_output=True, cwd=ROOT)
+    built = subprocess.run([sys.executable, "-c", hook], capture_output=True, text=True, cwd=ROOT)
+    assert built.returncode == 0, built.stderr[-3000:]
     [sdist] = out.glob("synth_assets-*.tar.gz")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", out, sdist],
         check=True, capture_output=True, cwd=out,
     )  # fmt: skip
-    [built] = out.glob("synth_assets-*.whl")
-    return built
+    [wheel] = out.glob("synth_assets-*.whl")
+    return wheel
 
 
 def _dependencies(folder: Path) -> Path:
