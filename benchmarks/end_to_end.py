@@ -18,8 +18,9 @@ from pathlib import Path
 from common import ROOT, bench_database, materialize_cli, scale_for
 from psycopg import sql
 
+from synth_assets.builtin_tables import TABLE_NAMES
 from synth_assets.generate.common import Context
-from synth_assets.generate.frames import ORDER, shard_tables
+from synth_assets.generate.frames import shard_tables
 from synth_assets.generate.users import block_count
 from synth_assets.load import postgres, target
 from synth_assets.load.copy import copy_frame
@@ -32,14 +33,14 @@ def bare_seconds(url: str, scale: float) -> float:
     start = time.perf_counter()
     ctx = Context(load_personas()["family"], scale=scale)
     with target.connect(url) as conn, conn.cursor() as cursor:
-        for table in ORDER:
+        for table in TABLE_NAMES:
             bare = sql.Identifier(f"bare_{table}")
             cursor.execute(
                 sql.SQL("CREATE TEMP TABLE {} (LIKE {})").format(bare, sql.Identifier(table))
             )
         for block in range(block_count(ctx)):
             frames = shard_tables(ctx, [block])
-            for table in ORDER:
+            for table in TABLE_NAMES:
                 copy_frame(cursor, sql.Identifier(f"bare_{table}"), table, frames[table])
     return time.perf_counter() - start
 

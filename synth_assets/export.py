@@ -28,11 +28,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from sqlalchemy.sql import sqltypes
 
+from synth_assets.builtin_tables import SCHEMA, TABLE_NAMES
 from synth_assets.generate.common import RELEASE
 from synth_assets.liveness import STALE_AFTER, Judge, abandoned
-from synth_assets.load.schema import TABLE_NAMES, metadata
 from synth_assets.plaid import json_text, views
 from synth_assets.plaid.sandbox import custom_user_texts
 from synth_assets.plaid.sync import sync_pages
@@ -269,11 +268,11 @@ def arrow_table(name: str, frame: pd.DataFrame) -> pa.Table:
     """A table's rows as the exports write them: its dates as dates (``date32``: CSV
     ``2025-12-05``), its times as UTC timestamps (CSV ``2025-12-05 10:04:00Z``)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    for column in metadata.tables[name].columns:
+    for column in SCHEMA[name].columns:
         at = table.schema.get_field_index(column.name)
-        if isinstance(column.type, sqltypes.DateTime):
+        if column.type.name in ("timestamp", "timestamptz"):
             kind = pa.timestamp(table.schema.field(at).type.unit, tz="UTC")
-        elif isinstance(column.type, sqltypes.Date):
+        elif column.type.name == "date":
             kind = pa.date32()
         else:
             continue

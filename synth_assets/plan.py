@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from synth_assets import settings, shards
+from synth_assets.builtin_tables import TABLE_NAMES
 from synth_assets.checks import registry
 from synth_assets.generate import calendar
 from synth_assets.generate.common import Context
-from synth_assets.load import schema
 from synth_assets.personas import Persona, PersonaError, load_each
 
 
@@ -44,7 +44,7 @@ def dry_run(ctx: Context, shard_users: int) -> Dry:
         shards.run_shard(ctx, shard, None)
         for shard in shards.plan(ctx, shard_users, "dry-run", stage=False, export_dir=None)
     ]
-    rows = {table: sum(r.rows[table] for r in results) for table in schema.TABLE_NAMES}
+    rows = {table: sum(r.rows[table] for r in results) for table in TABLE_NAMES}
     verdicts = {
         rule.key: registry.verdict(
             rule, ctx.persona, [(r.plan.label, r.judgements[rule.key]) for r in results]
@@ -88,7 +88,7 @@ def plan(
 def counts(dry: dict[str, Dry]) -> pd.DataFrame:
     """Rows per table (columns) per persona (index)."""
     frame = pd.DataFrame({name: d.rows for name, d in dry.items()}).T
-    return frame.reindex(columns=list(schema.TABLE_NAMES))
+    return frame.reindex(columns=list(TABLE_NAMES))
 
 
 def main(argv: list[str] | None = None) -> int:

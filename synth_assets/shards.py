@@ -25,10 +25,11 @@ from typing import TypeVar
 import pandas as pd
 
 from synth_assets import export, profile
+from synth_assets.builtin_tables import TABLE_NAMES
 from synth_assets.checks import registry
 from synth_assets.checks.fidelity import Sums
 from synth_assets.generate.common import BLOCK_USERS, Context
-from synth_assets.generate.frames import ORDER, shard_tables
+from synth_assets.generate.frames import shard_tables
 from synth_assets.generate.users import block_count
 from synth_assets.load import staging
 from synth_assets.load.target import Target
@@ -210,12 +211,12 @@ def _judged(
     judgements = _timed(phases, "judge", lambda: registry.judge(ctx, tables))
     result = ShardResult(
         shard,
-        {name: len(tables[name]) for name in ORDER},
+        {name: len(tables[name]) for name in TABLE_NAMES},
         judgements,
         profile.sums(ctx.window, tables),
         registry.blocking_failures(judgements),
         phases=phases,
     )
     if shard.index == 0:
-        result.preview = {name: tables[name].head(PREVIEW_ROWS) for name in ORDER}
+        result.preview = {name: tables[name].head(PREVIEW_ROWS) for name in TABLE_NAMES}
     return result

@@ -27,10 +27,6 @@ from synth_assets.defs.resources import (
 from synth_assets.defs.tables import TableLoad, run_created
 from synth_assets.load import staging
 
-TABLE_INPUTS = (
-    "users", "accounts", "transactions", "liabilities", "content", "jobs", "transaction_changes",
-)  # fmt: skip
-
 
 def _same_load(
     context: AssetExecutionContext, generation: GenerationSettings, loads: tuple[TableLoad, ...]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from dagster import MetadataValue, TableColumn, TableSchema
 
-from synth_assets.load import schema
+from synth_assets.builtin_tables import SCHEMA
 
 PREVIEW_ROWS = 5
 PREVIEW_CELL_CHARS = 40
@@ -25,16 +25,18 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 def column_schema(table: str) -> TableSchema:
     """The table's columns as the UI shows them: type and the description declared on the
-    schema (``comment``, also PostgreSQL's COMMENT ON COLUMN)."""
-    columns = schema.metadata.tables[table].columns
+    model (``comment``, also PostgreSQL's COMMENT ON COLUMN)."""
+    model = SCHEMA[table]
     return TableSchema(
         columns=[
             TableColumn(
                 c.name,
-                str(c.type).lower(),
-                description=f"{c.comment} (primary key)" if c.primary_key else c.comment,
+                str(c.type),
+                description=f"{c.comment} (primary key)"
+                if c.name in model.primary_key
+                else c.comment,
             )
-            for c in columns
+            for c in model.columns
         ]
     )
 

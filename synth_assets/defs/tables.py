@@ -35,6 +35,7 @@ from dagster import (
 )
 
 from synth_assets import export, profile, shards
+from synth_assets.builtin_tables import SCHEMA, TABLE_NAMES
 from synth_assets.checks import registry
 from synth_assets.checks.fidelity import add
 from synth_assets.defs.failure_policy import LOAD_RETRIES, SHARD_RETRIES, step_failures
@@ -48,7 +49,6 @@ from synth_assets.defs.resources import (
     describe,
 )
 from synth_assets.generate.common import Context
-from synth_assets.generate.frames import ORDER
 from synth_assets.liveness import Judge, RunState
 from synth_assets.load import postgres, staging
 from synth_assets.load.target import Target
@@ -57,48 +57,6 @@ from synth_assets.settings import SettingError
 LOADER = AssetKey("postgres_tables")
 EXPORTS = AssetKey("exports")
 FINISHED = (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
-
-TABLES = {
-    "users": ("people", "People of the persona: profile, income band, signup."),
-    "accounts": (
-        "banking",
-        "Plaid AccountBase rows: each user's depository, credit and loan accounts, with "
-        "balances settled from their transactions.",
-    ),
-    "transactions": (
-        "banking",
-        "Plaid Transaction rows: payroll, rent, utilities, subscriptions, purchases, loan and "
-        "card payments, transfers to savings.",
-    ),
-    "liabilities": (
-        "banking",
-        "Plaid liabilities: one row per credit card, student loan and mortgage account.",
-    ),
-    "content": (
-        "content",
-        "Images users generated, with Jinja2-rendered prompts from the persona's domains.",
-    ),
-    "jobs": (
-        "content",
-        "Generation jobs: one completed job per content item plus the persona's failed / "
-        "cancelled / running / pending mix.",
-    ),
-    "transaction_changes": (
-        "banking",
-        "What changed in transactions since the day before the as-of date, as Plaid's "
-        "/transactions/sync reports it: each added or removed transaction and its account.",
-    ),
-}
-# The foreign keys, as asset edges: each table depends on the tables it refers to.
-PARENTS = {
-    "users": set(),
-    "accounts": {"users"},
-    "transactions": {"accounts"},
-    "liabilities": {"accounts", "transactions"},
-    "content": {"users"},
-    "jobs": {"users", "content"},
-    "transaction_changes": {"accounts", "transactions"},
-}
 
 
 @dataclass(frozen=True)
@@ -362,7 +320,7 @@ CHECK_OUTPUTS = [spec.get_python_identifier() for spec in CHECK_SPECS]
 
 @op(
     out={
-        **{name: Out(TableLoad) for name in ORDER},
+        **{name: Out(TableLoad) for name in TABLE_NAMES},
         **{name: Out(is_required=False) for name in CHECK_OUTPUTS},
     },
     tags={"kind": "combine"},
@@ -374,7 +332,7 @@ def combine_shards(
     results = sorted(results, key=lambda r: r.plan.index)
     first = results[0].plan
     ctx = first.context
-    rows = {name: sum(r.rows[name] for r in results) for name in ORDER}
+    rows = {name: sum(r.rows[name] for r in results) for name in TABLE_NAMES}
     handed = TableLoad(
         first.persona,
         first.as_of,
@@ -400,7 +358,7 @@ def combine_shards(
         "generation_settings": settings,
         **_shard_metadata(results),
     }
-    for name in ORDER:
+    for name in TABLE_NAMES:
         preview = results[0].preview.get(name, pd.DataFrame())
         metadata = table_metadata(name, preview)
         metadata["dagster/row_count"] = rows[name]
@@ -410,7 +368,7 @@ def combine_shards(
     yield from _check_results(ctx.persona, results)
 
 
-@graph(out={name: GraphOut() for name in [*ORDER, *CHECK_OUTPUTS]})
+@graph(out={name: GraphOut() for name in [*TABLE_NAMES, *CHECK_OUTPUTS]})
 def persona_tables():
     plans = plan_shards()
     results = plans.map(build_shard).collect()
@@ -419,10 +377,15 @@ def persona_tables():
 
 tables = AssetsDefinition.from_graph(
     persona_tables,
-    keys_by_output_name={name: AssetKey(name) for name in ORDER},
-    internal_asset_deps={name: {AssetKey(p) for p in PARENTS[name]} for name in ORDER},
+    keys_by_output_name={name: AssetKey(name) for name in TABLE_NAMES},
+    # The foreign keys (and what a table is made from) as asset edges: users <- accounts <-
+    # transactions, and so on.
+    internal_asset_deps={
+        name: {AssetKey(p) for p in SCHEMA[name].parents | set(SCHEMA[name].lineage)}
+        for name in TABLE_NAMES
+    },
     partitions_def=persona_partitions,
-    group_names_by_output_name={name: TABLES[name][0] for name in ORDER},
-    descriptions_by_output_name={name: TABLES[name][1] for name in ORDER},
+    group_names_by_output_name={name: SCHEMA[name].group for name in TABLE_NAMES},
+    descriptions_by_output_name={name: SCHEMA[name].comment for name in TABLE_NAMES},
     check_specs=CHECK_SPECS,
 ).map_asset_specs(lambda spec: spec.replace_attributes(kinds={"postgres"}))

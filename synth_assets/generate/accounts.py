@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from synth_assets import builtin_tables
 from synth_assets.generate.common import SECONDS_PER_DAY, Context, lognormal
 from synth_assets.generate.purchases import CARD_SHARE, expected_monthly_purchases
-from synth_assets.load import schema
 from synth_assets.personas import AccountKind
 
 TABLE = "accounts"
@@ -156,4 +156,4 @@ def generate_accounts(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
 
 def table(accounts: pd.DataFrame) -> pd.DataFrame:
     """The ``accounts`` table's columns, in the schema's order (terms and helpers dropped)."""
-    return accounts[schema.columns(TABLE)].reset_index(drop=True)
+    return accounts[builtin_tables.columns(TABLE)].reset_index(drop=True)

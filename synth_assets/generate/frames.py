@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from synth_assets.builtin_tables import TABLE_NAMES
 from synth_assets.generate.banking import banking_block
 from synth_assets.generate.common import Context
 from synth_assets.generate.content import generate_content
@@ -23,9 +24,6 @@ from synth_assets.generate.users import block_count, users_block
 from synth_assets.membership import is_in
 
 Tables = dict[str, pd.DataFrame]
-ORDER = (
-    "users", "accounts", "transactions", "liabilities", "content", "jobs", "transaction_changes",
-)  # fmt: skip
 
 
 def _by(frame: pd.DataFrame, column: str, end: np.datetime64) -> pd.DataFrame:
@@ -60,7 +58,7 @@ def concat(parts: list[Tables]) -> Tables:
     """Tables of consecutive blocks, joined in block order."""
     if len(parts) == 1:
         return parts[0]
-    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in ORDER}
+    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in TABLE_NAMES}
 
 
 def shard_tables(ctx: Context, blocks: Iterable[int]) -> Tables:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from synth_assets import builtin_tables
 from synth_assets.generate import calendar
 from synth_assets.generate.book import Book
 from synth_assets.generate.common import Context
 from synth_assets.generate.flows import Flows
 from synth_assets.generate.recurring import CARD_PAYMENT, CARD_PAYMENT_DAY
 from synth_assets.generate.schedules import Loans
-from synth_assets.load import schema
 
 TABLE = "liabilities"
 LIABILITY_TYPE = {"credit card": "credit", "student": "student", "mortgage": "mortgage"}
@@ -119,4 +119,4 @@ def generate_liabilities(
     frame["is_overdue"] = frame["next_payment_due_date"].to_numpy() < as_of
     for column in ("origination_date", "maturity_date", "last_statement_issue_date"):
         frame[column] = frame[column].astype("datetime64[s]")
-    return frame[schema.columns(TABLE)].reset_index(drop=True)
+    return frame[builtin_tables.columns(TABLE)].reset_index(drop=True)

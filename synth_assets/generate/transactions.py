@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from synth_assets import builtin_tables
 from synth_assets.generate.calendar import Window
 from synth_assets.generate.common import Context, text, text_take
 from synth_assets.generate.flows import Flows, posted_at, settles_on, take
 from synth_assets.generate.seeding import uuid_column
-from synth_assets.load import schema
 from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY
 
 TABLE = "transactions"
@@ -122,7 +122,7 @@ def table(
             "website": text(rows["website"]),
         }
     )
-    return frame[schema.columns(TABLE)]
+    return frame[builtin_tables.columns(TABLE)]
 
 
 def changes(ctx: Context, history: History, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -158,7 +158,7 @@ def changes(ctx: Context, history: History, accounts: pd.DataFrame) -> pd.DataFr
         }
     )
     return frame.sort_values(["account_id", "change", "transaction_id"], kind="stable")[
-        schema.columns("transaction_changes")
+        builtin_tables.columns("transaction_changes")
     ].reset_index(drop=True)
 
 

@@ -1,0 +1,175 @@
+"""Tables as plain data: columns, types, comments, keys, foreign keys, checks and indexes.
+
+One kind of model for both sides of a load: synth_assets' own seven tables
+(``builtin_tables``), and an app's tables read from its SQLAlchemy models or its live database
+(``load.model_sql``). The SQLAlchemy tables, the assets' column schemas and the exports are
+built from it; importing it imports neither SQLAlchemy nor Dagster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SqlType:
+    """A column's PostgreSQL type: ``name`` is PostgreSQL's (``uuid``, ``text``,
+    ``varchar``, ``numeric``, ``integer``, ``bigint``, ``smallint``, ``boolean``, ``date``,
+    ``timestamp``, ``timestamptz``, ``double precision``, ``real``, ``json``, ``jsonb``,
+    ``enum``, ``array``), with what narrows it."""
+
+    name: str
+    length: int | None = None  # varchar(n)
+    precision: int | None = None  # numeric(p, s)
+    scale: int | None = None
+    labels: tuple[str, ...] | None = None  # an enum's labels, in order
+    enum_name: str | None = None
+    item: SqlType | None = None  # an array's element type
+
+    def __str__(self) -> str:
+        if self.name == "array" and self.item is not None:
+            return f"{self.item}[]"
+        if self.name == "enum":
+            return self.enum_name or "enum"
+        if self.length is not None:
+            return f"{self.name}({self.length})"
+        if self.precision is not None:
+            return f"{self.name}({self.precision}, {self.scale or 0})"
+        return self.name
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column. ``default`` is a server default's SQL; ``generated``, a generated column's
+    expression (never written); ``identity``: an identity or serial key the server fills."""
+
+    name: str
+    type: SqlType
+    nullable: bool = True
+    comment: str | None = None
+    default: str | None = None
+    generated: str | None = None
+    identity: bool = False
+    indexed: bool = False  # a plain index of its own
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """``columns`` refer to ``parent``'s ``parent_columns``. A virtual one is not declared in
+    the database (the mapping says it)."""
+
+    columns: tuple[str, ...]
+    parent: str
+    parent_columns: tuple[str, ...]
+    name: str | None = None
+    deferrable: bool = False
+    initially_deferred: bool = False
+    virtual: bool = False
+
+    def nullable_in(self, table: Table) -> bool:
+        """Whether a row may leave this key NULL (a cycle can be broken here)."""
+        return any(table.column(c).nullable for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A CHECK constraint, as its SQL."""
+
+    name: str | None
+    sql: str
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index beyond the keys: unique or not, over columns, perhaps partial."""
+
+    name: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table. ``partitioned_by`` is its partition key (PostgreSQL's ``PARTITION BY``);
+    ``short``, its name in names PostgreSQL limits to 63 bytes."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    unique: tuple[tuple[str, ...], ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[Check, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    comment: str | None = None
+    partitioned_by: str | None = None
+    short: str | None = None
+    group: str | None = None  # the Dagster asset group its asset is shown in
+    lineage: tuple[str, ...] = ()  # tables its rows are made from, beyond its foreign keys
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    @property
+    def parents(self) -> set[str]:
+        """The tables this one refers to (itself too, for a self-reference)."""
+        return {key.parent for key in self.foreign_keys}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Tables by name, in the order they were declared."""
+
+    tables: Mapping[str, Table] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tables: Iterable[Table]) -> Schema:
+        return cls({table.name: table for table in tables})
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.tables)
+
+    def __getitem__(self, name: str) -> Table:
+        return self.tables[name]
+
+
+def load_order(schema: Schema, broken: Iterable[tuple[str, ForeignKey]] = ()) -> list[str]:
+    """The tables parents first (declaration order among equals), ignoring self-references
+    and the ``broken`` keys (table, key) a cycle is broken at. A cycle left is refused,
+    naming its tables."""
+    skip = {(table, key) for table, key in broken}
+    waiting = {
+        name: {
+            key.parent
+            for key in table.foreign_keys
+            if key.parent != name and (name, key) not in skip and key.parent in schema.tables
+        }
+        for name, table in schema.tables.items()
+    }
+    order: list[str] = []
+    while waiting:
+        ready = next((name for name, parents in waiting.items() if parents <= set(order)), None)
+        if ready is None:
+            raise ValueError(f"foreign keys form a cycle: {' -> '.join(_cycle(waiting))}")
+        order.append(ready)
+        del waiting[ready]
+    return order
+
+
+def _cycle(waiting: Mapping[str, set[str]]) -> list[str]:
+    """One cycle among tables each waiting for a parent, as a path that ends where it
+    starts (every table waiting has a parent waiting, so following parents must loop)."""
+    path: list[str] = []
+    name = min(waiting)
+    while name not in path:
+        path.append(name)
+        name = min(waiting[name] & set(waiting))
+    return [*path[path.index(name) :], name]
