@@ -8,17 +8,15 @@ import dataclasses
 import subprocess
 import sys
 import uuid
-from typing import ClassVar
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from synth_assets import builtin_tables
 from synth_assets import table_model as tm
 from synth_assets.load import model_sql, schema, target
 from synth_assets.testing import drop_database
+from synth_assets_tests.support.app_schema import App
 from synth_assets_tests.support.database import other_database
 
 
@@ -51,53 +49,6 @@ def test_load_order_puts_parents_first_and_names_a_cycle():
     owner = next(k for k in app["orgs"].foreign_keys if k.parent == "members")
     assert owner.nullable_in(app["orgs"]) and owner.deferrable
     assert tm.load_order(app, [("orgs", owner)]) == ["orgs", "members", "ledger_entries"]
-
-
-class Cents(sa.types.TypeDecorator):
-    """An app's custom column type: whole cents, stored as bigint."""
-
-    impl = sa.BigInteger
-    cache_ok = True
-
-
-class App(DeclarativeBase):
-    pass
-
-
-class Org(App):
-    __tablename__ = "orgs"
-    __table_args__: ClassVar = {"comment": "Companies members belong to."}
-    id: Mapped[int] = mapped_column(sa.Identity(), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True, comment="Display name.")
-    owner_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("members.id", deferrable=True, initially="DEFERRED", use_alter=True)
-    )
-
-
-class Member(App):
-    __tablename__ = "members"
-    __table_args__ = (sa.CheckConstraint("char_length(handle) >= 3", name="handle_long_enough"),)
-    id: Mapped[int] = mapped_column(sa.Identity(), primary_key=True)
-    org_id: Mapped[int] = mapped_column(sa.ForeignKey("orgs.id"))
-    referred_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
-    handle: Mapped[str] = mapped_column(sa.String(40), comment="Public handle, unique.")
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    status: Mapped[str] = mapped_column(
-        sa.Enum("active", "invited", "closed", name="member_status"), server_default="invited"
-    )
-    tags: Mapped[list[str]] = mapped_column(postgresql.ARRAY(sa.Text), server_default="{}")
-    profile: Mapped[dict | None] = mapped_column(postgresql.JSONB)
-    handle_lower: Mapped[str] = mapped_column(sa.Text, sa.Computed("lower(handle)", persisted=True))
-    joined_at: Mapped[sa.DateTime] = mapped_column(sa.DateTime(timezone=True))
-
-
-class LedgerEntry(App):
-    __tablename__ = "ledger_entries"
-    id: Mapped[uuid.UUID] = mapped_column(postgresql.UUID, primary_key=True)
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
-    amount_cents: Mapped[int] = mapped_column(Cents, comment="Signed, whole cents.")
-    posted_on: Mapped[sa.Date] = mapped_column(sa.Date)
-    rate: Mapped[float] = mapped_column(sa.Numeric(9, 4))
 
 
 def test_an_app_schema_reads_its_types_through_custom_ones():

@@ -1,0 +1,207 @@
+"""Judging a mapping against the app's schema before anything runs: every problem, each
+naming the file, the target table and the column, so a mapping is fixed in one pass.
+
+What is judged: tables and columns exist (and generated columns are never written); sources
+name real synth tables and columns (templates included); every NOT NULL column without a
+server default has a source; values fit their column (lengths, enum labels); parent
+references follow a foreign key or are declared virtual; unique columns do not get one value
+for every row; every foreign key to a table left empty can be NULL; and every foreign-key
+cycle among the mapped tables can be broken at a nullable or deferrable key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import jinja2.meta
+
+from synth_assets import builtin_tables
+from synth_assets import table_model as tm
+from synth_assets.target.mapping import Mapping, Source, TargetTable
+
+SYNTH = builtin_tables.SCHEMA
+ROW_SOURCES = ("column", "template", "cents", "key")  # read the synth row: need ``from``
+
+
+@dataclass(frozen=True)
+class Problem:
+    table: str
+    column: str | None
+    message: str
+
+    def shown(self, path: Path) -> str:
+        place = f"table {self.table}" + (f", column {self.column}" if self.column else "")
+        return f"{path}: {place}: {self.message}"
+
+
+def problems(mapping: Mapping, schema: tm.Schema) -> list[Problem]:
+    """Every problem of ``mapping`` against the target ``schema``, in file order."""
+    found: list[Problem] = []
+    for name, table in mapping.tables.items():
+        if name not in schema.tables:
+            found.append(
+                Problem(
+                    name, None, f"no such table in the target schema (it has {_few(schema.names)})"
+                )
+            )
+            continue
+        found += _table(name, table, schema[name], mapping, schema)
+    found += _cycles(mapping, schema)
+    return found
+
+
+def _few(names: object, limit: int = 12) -> str:
+    names = sorted(names)  # type: ignore[call-overload]
+    shown = ", ".join(names[:limit])
+    return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _table(
+    name: str, table: TargetTable, target: tm.Table, mapping: Mapping, schema: tm.Schema
+) -> Iterator[Problem]:
+    synth = SYNTH.tables.get(table.source) if table.source else None
+    if table.source and synth is None:
+        yield Problem(
+            name, None, f"from: no synth table {table.source!r} (there are {_few(SYNTH.names)})"
+        )
+    if table.rows and table.rows.per and table.rows.per not in mapping.tables:
+        yield Problem(name, None, f"rows.per: {table.rows.per!r} is not a table of this mapping")
+    for column in (table.where or {}) if synth else ():
+        if column not in synth.column_names:
+            yield Problem(name, None, f"where: {table.source} has no column {column!r}")
+    for column, source in table.columns.items():
+        if column not in target.column_names:
+            yield Problem(
+                name, column, f"no such column in {name} (it has {_few(target.column_names)})"
+            )
+            continue
+        yield from _column(name, target.column(column), source, synth, table, target, mapping)
+    for column in target.columns:
+        if column.name in table.columns or column.nullable:
+            continue
+        if column.default or column.identity or column.generated:
+            continue
+        yield Problem(
+            name, column.name, "NOT NULL with no server default, and the mapping gives it no source"
+        )
+
+
+def _column(
+    table: str,
+    column: tm.Column,
+    source: Source,
+    synth: tm.Table | None,
+    mapping_table: TargetTable,
+    target: tm.Table,
+    mapping: Mapping,
+) -> Iterator[Problem]:
+    name, kind = column.name, source.kind
+    if column.generated:
+        yield Problem(
+            table, name, "a generated column: the database computes it, nothing writes it"
+        )
+        return
+    if kind in ROW_SOURCES and synth is None:
+        if mapping_table.source is None:
+            yield Problem(
+                table, name, f"{kind}: generated rows have no synth row to read (give from:)"
+            )
+        return
+    if kind in ("column", "cents", "key"):
+        wanted = getattr(source, kind)
+        if wanted not in synth.column_names:
+            yield Problem(table, name, f"{kind}: {synth.name} has no column {wanted!r}")
+    if kind == "template":
+        yield from _template(table, name, source.template, synth)
+    if kind == "parent" and source.parent not in mapping.tables:
+        yield Problem(table, name, f"parent: {source.parent!r} is not a table of this mapping")
+    if kind == "date" and source.date.after not in target.column_names:
+        yield Problem(table, name, f"date.after: {table} has no column {source.date.after!r}")
+    if source.nulls and not column.nullable:
+        yield Problem(
+            table, name, f"nulls: {source.nulls} of the rows would be NULL in a NOT NULL column"
+        )
+    yield from _fits(table, column, _known_values(source))
+    if kind in ("constant", "choice") and _unique(target, name):
+        yield Problem(table, name, f"unique, but a {kind} gives many rows the same value")
+
+
+def _template(table: str, column: str, text: str, synth: tm.Table) -> Iterator[Problem]:
+    try:
+        fields = jinja2.meta.find_undeclared_variables(jinja2.Environment().parse(text))
+    except jinja2.TemplateSyntaxError as error:
+        yield Problem(table, column, f"template: not a valid Jinja2 template: {error.message}")
+        return
+    for field in sorted(fields - set(synth.column_names)):
+        yield Problem(table, column, f"template: {synth.name} has no column {field!r}")
+
+
+def _known_values(source: Source) -> list[object]:
+    """The values a source is known to write, whatever the rows: what it can be judged by."""
+    if source.values is not None:
+        return list(source.values.values())
+    if source.kind == "constant":
+        return [source.constant]
+    if source.kind == "choice":
+        return list(source.choice)
+    return []
+
+
+def _fits(table: str, column: tm.Column, values: list[object]) -> Iterator[Problem]:
+    kind = column.type
+    for value in values:
+        if value is None:
+            if not column.nullable:
+                yield Problem(table, column.name, "a NULL value in a NOT NULL column")
+            continue
+        if kind.labels is not None and value not in kind.labels:
+            yield Problem(
+                table,
+                column.name,
+                f"{value!r} is not one of {kind.enum_name}'s labels {list(kind.labels)}",
+            )
+        if kind.length is not None and len(str(value)) > kind.length:
+            yield Problem(table, column.name, f"{str(value)[:40]!r} is longer than {kind} allows")
+
+
+def _unique(target: tm.Table, column: str) -> bool:
+    return (column,) in target.unique or target.primary_key == (column,)
+
+
+def _fk_to_unmapped(name: str, target: tm.Table, mapping: Mapping) -> Iterator[Problem]:
+    for key in target.foreign_keys:
+        if key.parent not in mapping.tables and not key.nullable_in(target):
+            yield Problem(
+                name,
+                ", ".join(key.columns),
+                f"refers to {key.parent}, which the mapping leaves empty, and cannot be NULL: map {key.parent} too",
+            )
+
+
+def _cycles(mapping: Mapping, schema: tm.Schema) -> list[Problem]:
+    """The foreign keys to tables the mapping leaves empty that cannot be NULL, and the
+    cycles among mapped tables that no nullable or deferrable key breaks."""
+    found: list[Problem] = []
+    mapped = tm.Schema.of(schema[n] for n in mapping.tables if n in schema.tables)
+    for name, table in mapped.tables.items():
+        found += _fk_to_unmapped(name, table, mapping)
+    breakable = [
+        (name, key)
+        for name, table in mapped.tables.items()
+        for key in table.foreign_keys
+        if key.deferrable or key.nullable_in(table)
+    ]
+    try:
+        tm.load_order(mapped, breakable)
+    except ValueError as error:
+        cycle = str(error).removeprefix("foreign keys form a cycle: ")
+        found.append(
+            Problem(
+                cycle.split(" -> ")[0],
+                None,
+                f"a cycle of NOT NULL, non-deferrable foreign keys cannot be loaded: {cycle}",
+            )
+        )
+    return found
