@@ -21,6 +21,7 @@ from synth_assets.testing import drop_database
 from synth_assets_tests.support.app_schema import App
 from synth_assets_tests.support.database import other_database
 from synth_assets_tests.support.runs import AS_OF
+from synth_assets_tests.test_testing_plugin import readme_blocks
 
 MODELS = "synth_assets_tests.support.app_schema:App"
 SOUND = {
@@ -218,3 +219,11 @@ def test_the_app_tables_load_into_the_app_schema_with_its_constraints(student_fr
     finally:
         engine.dispose()
         drop_database(database_url, target.database_name(url))
+
+
+def test_the_readme_mapping_is_sound(tmp_path, capsys):
+    """The README's example, with its models pointed at this suite's copy of them."""
+    block = readme_blocks("Seed your app's own schema (in progress)")["yaml"]
+    path = tmp_path / "mapping.yaml"
+    path.write_text(block.replace("app.models:Base", MODELS))
+    assert cli(["check", str(path)]) == 0, capsys.readouterr().err
