@@ -227,3 +227,41 @@ def test_the_readme_mapping_is_sound(tmp_path, capsys):
     path = tmp_path / "mapping.yaml"
     path.write_text(block.replace("app.models:Base", MODELS))
     assert cli(["check", str(path)]) == 0, capsys.readouterr().err
+
+
+def test_the_draft_is_the_same_from_models_and_from_the_database_and_loads_as_written(
+    tmp_path, capsys, student_frames, database_url, monkeypatch
+):
+    """Every NOT NULL column of the example is guessable, so the draft passes check and
+    PostgreSQL accepts the rows it makes, with every constraint."""
+    drafted = tmp_path / "drafted.yaml"
+    assert cli(["draft", "--models", MODELS, "--output", str(drafted)]) == 0
+    url = other_database(database_url, f"synth_draft_{uuid.uuid4().hex[:6]}_test")
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        App.metadata.create_all(engine)
+        monkeypatch.setenv("APP_TEST_URL", url)
+        reflected = tmp_path / "reflected.yaml"
+        assert cli(["draft", "--database-env", "APP_TEST_URL", "--output", str(reflected)]) == 0
+        from_models, from_database = (yaml.safe_load(p.read_text()) for p in (drafted, reflected))
+        assert from_models["tables"] == from_database["tables"]
+        assert all(
+            "note" in s for t in from_models["tables"].values() for s in t["columns"].values()
+        )
+        assert cli(["check", str(drafted)]) == 0, capsys.readouterr().err
+        app = _app_tables(student_frames, from_models)
+        with engine.begin() as conn:
+            for name, frame in app.items():
+                rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+                conn.execute(App.metadata.tables[name].insert(), rows)
+    finally:
+        engine.dispose()
+        drop_database(database_url, target.database_name(url))
+
+
+def test_draft_never_overwrites(tmp_path, capsys):
+    kept = tmp_path / "mapping.yaml"
+    kept.write_text("the team's own\n")
+    assert cli(["draft", "--models", MODELS, "--output", str(kept)]) == 2
+    assert "already exists; nothing written" in capsys.readouterr().err
+    assert kept.read_text() == "the team's own\n"

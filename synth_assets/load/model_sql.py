@@ -79,7 +79,7 @@ def read_table(table: sa.Table) -> tm.Table:
     plain = {next(iter(index.columns)).name for index in table.indexes if _plain(index)}
     columns = tuple(
         tm.Column(
-            name=c.name,
+            name=str(c.name),
             type=read_type(c.type),
             nullable=bool(c.nullable),
             comment=c.comment,
@@ -93,12 +93,12 @@ def read_table(table: sa.Table) -> tm.Table:
     uniques, checks, keys = [], [], []
     for constraint in table.constraints:
         if isinstance(constraint, sa.UniqueConstraint):
-            uniques.append(tuple(c.name for c in constraint.columns))
+            uniques.append(tuple(str(c.name) for c in constraint.columns))
         elif isinstance(constraint, sa.CheckConstraint):
             checks.append(tm.Check(_name(constraint), str(constraint.sqltext)))
         elif isinstance(constraint, sa.ForeignKeyConstraint):
             keys.append(_foreign_key(constraint))
-    uniques += [(c.name,) for c in table.columns if c.unique and (c.name,) not in uniques]
+    uniques += [(str(c.name),) for c in table.columns if c.unique and (c.name,) not in uniques]
     # A table's constraints are a set: sorted, so one schema reads as one model.
     uniques.sort()
     checks.sort(key=lambda check: (check.name or "", check.sql))
@@ -106,7 +106,7 @@ def read_table(table: sa.Table) -> tm.Table:
     indexes = tuple(
         tm.Index(
             name=str(index.name),
-            columns=tuple(c.name for c in index.columns),
+            columns=tuple(str(c.name) for c in index.columns),
             unique=bool(index.unique),
             where=_where(index),
         )
@@ -114,9 +114,9 @@ def read_table(table: sa.Table) -> tm.Table:
         if not _plain(index)
     )
     return tm.Table(
-        name=table.name,
+        name=str(table.name),  # SQLAlchemy's names are str subclasses: plain text here
         columns=columns,
-        primary_key=tuple(c.name for c in table.primary_key.columns),
+        primary_key=tuple(str(c.name) for c in table.primary_key.columns),
         unique=tuple(uniques),
         foreign_keys=tuple(keys),
         checks=tuple(checks),
@@ -135,9 +135,9 @@ def _name(constraint: Any) -> str | None:
 def _foreign_key(constraint: sa.ForeignKeyConstraint) -> tm.ForeignKey:
     elements = constraint.elements
     return tm.ForeignKey(
-        columns=tuple(e.parent.name for e in elements),
-        parent=elements[0].column.table.name,
-        parent_columns=tuple(e.column.name for e in elements),
+        columns=tuple(str(e.parent.name) for e in elements),
+        parent=str(elements[0].column.table.name),
+        parent_columns=tuple(str(e.column.name) for e in elements),
         name=_name(constraint),
         deferrable=bool(constraint.deferrable),
         initially_deferred=str(constraint.initially or "").upper() == "DEFERRED",

@@ -1,4 +1,5 @@
-"""``python -m synth_assets.target check FILE``: judge a mapping against the app's schema,
+"""``python -m synth_assets.target``: ``draft`` a mapping from the app's schema (its
+SQLAlchemy models or its live database), then ``check FILE``: judge it against the schema,
 writing nothing; exit 1 with every problem named, or print what each table gets."""
 
 from __future__ import annotations
@@ -7,8 +8,10 @@ import argparse
 import sys
 from pathlib import Path
 
+import yaml
+
 from synth_assets import table_model as tm
-from synth_assets.target import check, mapping, schema_input
+from synth_assets.target import check, draft, mapping, schema_input
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -65,6 +68,38 @@ def _shown(source: mapping.Source) -> str:
     return f"{shown}{extra}" + (f", {source.nulls:.0%} NULL" if source.nulls else "")
 
 
+def _draft(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    if output.exists() or output.is_symlink():
+        print(
+            f"{output}: already exists; nothing written (draft never overwrites)", file=sys.stderr
+        )
+        return 2
+    target = {"models": args.models} if args.models else {"database_env": args.database_env}
+    if args.schema != "public":
+        target["schema"] = args.schema
+    try:
+        spec = mapping.Target.model_validate(target)
+        schema = schema_input.read(spec)
+    except (mapping.MappingError, ValueError) as error:
+        print(f"{output}: {error}", file=sys.stderr)
+        return 2
+    drafted = draft.draft(schema, target)
+    header = (
+        "# Drafted by python -m synth_assets.target draft: every guess has a note saying what\n"
+        "# it matched. Read them, edit, then run python -m synth_assets.target check.\n"
+    )
+    text = header + yaml.safe_dump(drafted, sort_keys=False, width=100)
+    try:
+        with output.open("x") as out:
+            out.write(text)
+    except OSError as error:
+        print(f"{output}: cannot be written: {error.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {output}: {len(drafted['tables'])} tables")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m synth_assets.target", description=__doc__.split("\n")[0]
@@ -73,6 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     checking = commands.add_parser("check", help="judge a mapping file against the app's schema")
     checking.add_argument("file", metavar="FILE")
     checking.set_defaults(run=_check)
+    drafting = commands.add_parser("draft", help="write a mapping drafted from the app's schema")
+    where = drafting.add_mutually_exclusive_group(required=True)
+    where.add_argument("--models", metavar="MODULE:ATTR", help="a declarative Base or MetaData")
+    where.add_argument("--database-env", metavar="VAR", help="a variable holding the database URL")
+    drafting.add_argument("--schema", default="public")
+    drafting.add_argument("--output", required=True, metavar="FILE")
+    drafting.set_defaults(run=_draft)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -126,7 +126,8 @@ def _table(
         if spec.kind == "parent" and spec.parent not in built:
             continue  # a later table's key: ``_late_parents``
         values = _values(name, column, spec, source, n, out, frames, built, seed, persona, table)
-        out[column] = _finish(name, target.column(column), spec, values, seed, persona)
+        values = _finish(name, target.column(column), spec, values, seed, persona)
+        out[column] = _distinct(name, target, column, values) if spec.kind != "parent" else values
     frame = pd.DataFrame(out, index=pd.RangeIndex(n))
     own = key or (target.primary_key[0] if target.primary_key else None)
     if table.source is None:
@@ -300,6 +301,22 @@ def _finish(
 
 
 _UNMAPPED = object()
+
+
+def _distinct(table: str, target: tm.Table, column: str, values: np.ndarray) -> np.ndarray:
+    """A unique column's values made distinct: a repeated text gets `` 2``, `` 3`` … after
+    it (a pool of company names drawn for many orgs); a repeated value of another type is
+    refused, naming the column, before anything is written."""
+    if (column,) not in target.unique and target.primary_key != (column,):
+        return values
+    series = pd.Series(values)
+    repeat = series.groupby(series, dropna=True).cumcount()
+    if not (repeat > 0).any():
+        return values
+    if target.column(column).type.name not in ("text", "varchar", "citext", "char"):
+        shown = series[repeat > 0].iloc[0]
+        raise MappingError(f"table {table}, column {column}: unique, but {shown!r} repeats")
+    return np.where(repeat > 0, series.astype(str) + " " + (repeat + 1).astype(str), series)
 
 
 def _late_parents(
