@@ -21,9 +21,11 @@ from synth_assets import builtin_tables
 from synth_assets import table_model as tm
 from synth_assets.generate import pools as pool_module
 from synth_assets.generate.seeding import rng
+from synth_assets.generate.users import persona_tag
 from synth_assets.target.mapping import Mapping, MappingError, Source, TargetTable
 
 SYNTH = builtin_tables.SCHEMA
+GENERATORS = ("constant", "sequence", "choice", "pool", "number", "date")  # read no synth row
 INTEGER_TYPES = {"integer", "bigint", "smallint"}
 
 
@@ -49,16 +51,9 @@ def transform(
 ) -> dict[str, pd.DataFrame]:
     """Every mapped table's rows, in load order (parents first; a cycle is broken at a
     nullable or deferrable key, whose column is filled in with the rest of the rows)."""
-    mapped = tm.Schema.of(schema[name] for name in mapping.tables)
-    breakable = [
-        (name, key)
-        for name, table in mapped.tables.items()
-        for key in table.foreign_keys
-        if key.deferrable or key.nullable_in(table)
-    ]
-    order = tm.load_order(mapped, breakable)
+    mapped, order = load_plan(mapping, schema)
     built: dict[str, Built] = {}
-    counts = _counts(mapping, frames, scale)
+    counts = row_counts(mapping, frames, scale)
     for name in order:
         built[name] = _table(
             name, mapping.tables[name], mapped[name], frames, counts, built, seed, persona,
@@ -70,7 +65,20 @@ def transform(
     return {name: built[name].frame for name in order}
 
 
-def _counts(
+def load_plan(mapping: Mapping, schema: tm.Schema) -> tuple[tm.Schema, list[str]]:
+    """The mapped tables, and the order to write them in: parents first, a cycle broken at
+    a nullable or deferrable key."""
+    mapped = tm.Schema.of(schema[name] for name in mapping.tables)
+    breakable = [
+        (name, key)
+        for name, table in mapped.tables.items()
+        for key in table.foreign_keys
+        if key.deferrable or key.nullable_in(table)
+    ]
+    return mapped, tm.load_order(mapped, breakable)
+
+
+def row_counts(
     mapping: Mapping, frames: MappingType[str, pd.DataFrame], scale: float
 ) -> dict[str, int]:
     """How many rows each table gets: its filtered synth rows, or its generated count."""
@@ -119,7 +127,7 @@ def _table(
     source = _filtered(frames[table.source], table) if table.source else None
     n = counts[name]
     out: dict[str, object] = {}
-    key = _integer_key(target)
+    key = integer_key(target)
     if key is not None and key not in table.columns:
         out[key] = np.arange(first_key, first_key + n, dtype=np.int64)
     for column, spec in table.columns.items():
@@ -127,7 +135,9 @@ def _table(
             continue  # a later table's key: ``_late_parents``
         values = _values(name, column, spec, source, n, out, frames, built, seed, persona, table)
         values = _finish(name, target.column(column), spec, values, seed, persona)
-        out[column] = _distinct(name, target, column, values) if spec.kind != "parent" else values
+        if spec.kind in GENERATORS:
+            values = _distinct(name, target, column, values, persona)
+        out[column] = values
     frame = pd.DataFrame(out, index=pd.RangeIndex(n))
     own = key or (target.primary_key[0] if target.primary_key else None)
     if table.source is None:
@@ -136,7 +146,7 @@ def _table(
     return Built(frame, own, table.source, origin)
 
 
-def _integer_key(target: tm.Table) -> str | None:
+def integer_key(target: tm.Table) -> str | None:
     """The table's own integer key, which this module numbers (None: it has another)."""
     if len(target.primary_key) == 1:
         column = target.column(target.primary_key[0])
@@ -303,20 +313,25 @@ def _finish(
 _UNMAPPED = object()
 
 
-def _distinct(table: str, target: tm.Table, column: str, values: np.ndarray) -> np.ndarray:
-    """A unique column's values made distinct: a repeated text gets `` 2``, `` 3`` … after
-    it (a pool of company names drawn for many orgs); a repeated value of another type is
-    refused, naming the column, before anything is written."""
+def _distinct(
+    table: str, target: tm.Table, column: str, values: np.ndarray, persona: str
+) -> np.ndarray:
+    """A unique column's generated values made distinct, as synth usernames are: a text
+    gets the persona's tag (unique across personas), and a repeat within the persona a
+    number (`` 2``, `` 3``: a pool of company names drawn for many orgs). A repeated value of
+    another type is refused, naming the column, before anything is written."""
     if (column,) not in target.unique and target.primary_key != (column,):
         return values
     series = pd.Series(values)
     repeat = series.groupby(series, dropna=True).cumcount()
-    if not (repeat > 0).any():
-        return values
     if target.column(column).type.name not in ("text", "varchar", "citext", "char"):
-        shown = series[repeat > 0].iloc[0]
-        raise MappingError(f"table {table}, column {column}: unique, but {shown!r} repeats")
-    return np.where(repeat > 0, series.astype(str) + " " + (repeat + 1).astype(str), series)
+        if (repeat > 0).any():
+            shown = series[repeat > 0].iloc[0]
+            raise MappingError(f"table {table}, column {column}: unique, but {shown!r} repeats")
+        return values
+    numbered = np.where(repeat > 0, series.astype(str) + " " + (repeat + 1).astype(str), series)
+    tagged = pd.Series(numbered).astype(str) + f" ({persona_tag(persona)})"
+    return np.where(series.isna(), None, tagged)
 
 
 def _late_parents(
