@@ -27,6 +27,7 @@ class _Marker(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     personas: Annotated[str, Field(min_length=1, max_length=4096)] = "personas"
+    mapping: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class AppFolder:
     root: Path
     marker: Path
     personas: Path
+    mapping: Path | None = None  # the mapping of the app's own tables (SPEC §9), if any
 
 
 def find(folder: Path | None = None) -> AppFolder | None:
@@ -61,7 +63,9 @@ def read(marker: Path) -> AppFolder:
             f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors()
         )
         raise AppFolderError(f"{marker}: {problems}") from None
-    if "\x00" in fields.personas:
-        raise AppFolderError(f"{marker}: personas: a folder path holds no NUL character")
+    for field in ("personas", "mapping"):
+        if "\x00" in (getattr(fields, field) or ""):
+            raise AppFolderError(f"{marker}: {field}: a path holds no NUL character")
     root = marker.parent
-    return AppFolder(root, marker, (root / fields.personas).resolve())
+    mapping = (root / fields.mapping).resolve() if fields.mapping else None
+    return AppFolder(root, marker, (root / fields.personas).resolve(), mapping)

@@ -5,20 +5,27 @@ loader did not write is refused with nothing written."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import uuid
 
 import pytest
 import sqlalchemy as sa
+import yaml
+from dagster import materialize
 
+from synth_assets.defs import app_tables
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import target
+from synth_assets.personas import load_personas
 from synth_assets.target import loader, mapping, schema_input, transform
 from synth_assets.testing import drop_database
 from synth_assets_tests.support.app_schema import App
 from synth_assets_tests.support.database import other_database, query
-from synth_assets_tests.support.runs import AS_OF
-from synth_assets_tests.test_target_mapping import SOUND
+from synth_assets_tests.support.processes import BIN, ROOT
+from synth_assets_tests.support.runs import AS_OF, resources_for
+from synth_assets_tests.test_target_mapping import SOUND, _with
 
 SEED = 42
 
@@ -117,3 +124,76 @@ def test_the_guard_judges_the_app_database(database_url, worlds):
             _load(production, worlds, "student")
     finally:
         drop_database(database_url, target.database_name(production))
+
+
+def _mapping_file(tmp_path, content=SOUND):
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(content, sort_keys=False))
+    return path
+
+
+def test_the_app_tables_are_assets_whose_blocking_checks_are_the_apps_constraints(
+    app_url, tmp_path
+):
+    assets = app_tables.build(_mapping_file(tmp_path))
+    keys = {k.to_user_string() for k in assets.keys}
+    assert keys == {"app/orgs", "app/members", "app/ledger_entries"}
+    spec = next(s for s in assets.specs if s.key.path[-1] == "ledger_entries")
+    assert {d.asset_key.to_user_string() for d in spec.deps} == {"app/members", "transactions"}
+    assert spec.group_name == "app"
+    result = materialize(
+        [assets], partition_key="student", resources=resources_for(app_url, scale=0.3)
+    )
+    assert result.success
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    [[members]] = query(app_url, "SELECT count(*) FROM members WHERE id <> 1")
+    assert members == len(
+        generate_all(Context(load_personas()["student"], scale=0.3, as_of=AS_OF))["users"]
+    )
+    # Rows the mapping makes that break the app's constraints: refused, nothing written.
+    long = _with("members", "handle", {"template": "{{ email }}.{{ email }}.{{ username }}"})
+    (tmp_path / "long").mkdir()
+    refused = materialize(
+        [app_tables.build(_mapping_file(tmp_path / "long", long))],
+        partition_key="retiree",
+        resources=resources_for(app_url, scale=0.3),
+        raise_on_error=False,
+    )
+    assert not refused.success
+    failed = [e for e in refused.get_asset_check_evaluations() if not e.passed]
+    assert [e.asset_key.to_user_string() for e in failed] == ["app/members"]
+    assert "longer than varchar(40)" in failed[0].description
+    assert query(app_url, "SELECT count(*) FROM members WHERE id <> 1") == [(members,)]
+
+
+def test_a_mapping_it_cannot_use_is_one_asset_that_names_the_refusal(tmp_path):
+    path = _mapping_file(tmp_path, _with("members", "email", {"column": "emial"}))
+    assets = app_tables.build(path)
+    assert [k.to_user_string() for k in assets.keys] == ["app/mapping"]
+    result = materialize([assets], partition_key="student", raise_on_error=False)
+    [failure] = result.get_step_failure_events()
+    message = failure.step_failure_data.error.message
+    assert f"{path}: table members, column email: column: users has no column 'emial'" in message
+
+
+def test_the_one_command_loads_the_app_tables_with_ours(app_url, tmp_path):
+    """`dagster asset materialize --select '*'` with SYNTH_TARGET set: the app's tables are
+    assets of the code location, loaded after ours."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SYNTH_")},
+        "SYNTH_TARGET": str(_mapping_file(tmp_path)),
+        "SYNTH_DATABASE_URL": app_url,
+        "SYNTH_AS_OF": AS_OF.isoformat(),
+        "SYNTH_SCALE": "0.3",
+        "SYNTH_EXPORT_DIR": str(tmp_path / "exports"),
+        "DAGSTER_HOME": str(tmp_path),
+    }
+    command = [BIN / "dagster", "asset", "materialize", "-m", "synth_assets"]
+    done = subprocess.run(
+        [*command, "--select", "*", "--partition", "student"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    [[ours]] = query(app_url, "SELECT count(*) FROM users WHERE persona = 'student'")
+    [[theirs]] = query(app_url, "SELECT count(*) FROM members WHERE id <> 1")
+    assert ours == theirs > 0

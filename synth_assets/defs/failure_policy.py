@@ -18,6 +18,7 @@ from synth_assets.load.drift import SchemaDriftError
 from synth_assets.load.staging import StagingError
 from synth_assets.personas import PersonaError
 from synth_assets.settings import SettingError
+from synth_assets.target.mapping import MappingError
 
 REFUSALS = (
     target.UnsafeDatabaseError,
@@ -26,6 +27,7 @@ REFUSALS = (
     SchemaDriftError,
     PersonaError,
     StagingError,
+    MappingError,
 )
 
 # Every refusal comes before the loader's one transaction commits (or is one it rolls back).

@@ -22,7 +22,7 @@ def _check(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     try:
-        schema = schema_input.read(read.target)
+        schema = schema_input.read(read.target, path.parent)
     except mapping.MappingError as error:
         print(f"{path}: {error}", file=sys.stderr)
         return 2

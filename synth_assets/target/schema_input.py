@@ -6,22 +6,32 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
+from pathlib import Path
 
 from synth_assets import table_model as tm
 from synth_assets.target.mapping import MappingError, Target
 
 
-def models(spec: str) -> tm.Schema:
-    """The tables of the SQLAlchemy metadata ``module:attribute`` names."""
+def models(spec: str, near: Path | None = None) -> tm.Schema:
+    """The tables of the SQLAlchemy metadata ``module:attribute`` names, imported as the
+    app's code would be: from the working folder, the mapping's folder (``near``) or the
+    installed packages."""
     import sqlalchemy as sa
 
     from synth_assets.load import model_sql
 
     module_name, _, attribute = spec.partition(":")
+    folders = [str(Path.cwd()), *([str(near)] if near else [])]
+    added = [folder for folder in folders if folder not in sys.path]
+    sys.path[:0] = added
     try:
         found: object = importlib.import_module(module_name)
     except ImportError as error:
         raise MappingError(f"target.models: cannot import {module_name!r}: {error}") from None
+    finally:
+        for folder in added:
+            sys.path.remove(folder)
     for part in attribute.split("."):
         if not hasattr(found, part):
             raise MappingError(f"target.models: {module_name!r} has no {attribute!r}")
@@ -35,10 +45,10 @@ def models(spec: str) -> tm.Schema:
     return model_sql.read_metadata(metadata)
 
 
-def read(target: Target) -> tm.Schema:
-    """The schema ``target`` names."""
+def read(target: Target, near: Path | None = None) -> tm.Schema:
+    """The schema ``target`` names (``near``: the mapping file's folder)."""
     if target.models:
-        return models(target.models)
+        return models(target.models, near)
     from synth_assets.load import model_sql
 
     url = os.environ.get(target.database_env or "")

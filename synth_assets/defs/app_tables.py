@@ -1,0 +1,167 @@
+"""The app's own tables as assets (SPEC §9), when a mapping is set: SYNTH_TARGET names its
+file, else the app folder's ``synth_assets.yaml`` (``mapping:``). Each target table is an asset
+in group ``app`` whose upstream dependencies are its foreign keys and the synth table its rows
+come from, whose column schema and description are the app's own comments, and whose blocking
+check is the app's constraints, judged on the rows before anything is written. The one
+command stays the same: ``--select '*' --partition <persona>``.
+
+A mapping that cannot be read does not stop the code location: its one asset, ``app/mapping``,
+fails with the refusal (file, table, column) when materialised."""
+
+import os
+from pathlib import Path
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    multi_asset,
+)
+
+from synth_assets import app_folder
+from synth_assets import table_model as tm
+from synth_assets.defs.failure_policy import LOAD_RETRIES, step_failures
+from synth_assets.defs.partitions import persona_partitions
+from synth_assets.defs.resources import GenerationSettings, StepRetries, SynthDatabase
+from synth_assets.defs.tables import run_created
+from synth_assets.generate.frames import generate_all
+from synth_assets.target import check, judge, loader, mapping, schema_input, transform
+
+TARGET_ENV = "SYNTH_TARGET"
+GROUP = "app"
+CONSTRAINTS = "app_constraints"
+
+
+def mapping_path() -> Path | None:
+    """The mapping file in force: SYNTH_TARGET, else the app folder's, else none."""
+    named = os.environ.get(TARGET_ENV)
+    if named:
+        return Path(named)
+    try:
+        folder = app_folder.find()
+    except app_folder.AppFolderError:
+        return None
+    return folder.mapping if folder else None
+
+
+def key_of(table: str) -> AssetKey:
+    return AssetKey([GROUP, table])
+
+
+def _spec(name: str, table: tm.Table, entry: mapping.TargetTable, mapped: set[str]) -> AssetSpec:
+    deps = {key_of(k.parent) for k in table.foreign_keys if k.parent in mapped and k.parent != name}
+    if entry.source:
+        deps.add(AssetKey(entry.source))
+    columns = TableSchema(
+        columns=[TableColumn(c.name, str(c.type), description=c.comment) for c in table.columns]
+    )
+    return AssetSpec(
+        key=key_of(name),
+        group_name=GROUP,
+        deps=sorted(deps, key=lambda k: k.to_user_string()),
+        description=table.comment or f"The app's {name} table, filled through the mapping.",
+        kinds={"postgres"},
+        metadata={"dagster/column_schema": columns},
+    )
+
+
+def build(path: Path) -> AssetsDefinition:
+    """The app-table assets of the mapping at ``path`` (or the one that names its refusal)."""
+    try:
+        read = mapping.read(path)
+        schema = schema_input.read(read.target, path.parent)
+        problems = check.problems(read, schema)
+    except mapping.MappingError as error:
+        return _refused(f"{path}: {error}" if str(path) not in str(error) else str(error))
+    if problems:
+        return _refused("\n".join(p.shown(path) for p in problems))
+    return _assets(path, read, schema)
+
+
+def _refused(message: str) -> AssetsDefinition:
+    @multi_asset(
+        specs=[AssetSpec(key_of("mapping"), group_name=GROUP, description="The app mapping.")],
+        partitions_def=persona_partitions,
+        name="app_mapping",
+    )
+    def app_mapping(context: AssetExecutionContext):
+        raise Failure(description=f"the app mapping is refused; nothing was written:\n{message}")
+
+    return app_mapping
+
+
+def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefinition:
+    mapped = set(read.tables)
+    specs = [_spec(name, schema[name], entry, mapped) for name, entry in read.tables.items()]
+    checks = [
+        AssetCheckSpec(
+            CONSTRAINTS,
+            asset=key_of(name),
+            blocking=True,
+            description="The app's own constraints (NOT NULL, keys, foreign keys, lengths, enum "
+            "labels), judged on the rows before anything is written.",
+        )
+        for name in read.tables
+    ]
+
+    @multi_asset(
+        specs=specs, check_specs=checks, partitions_def=persona_partitions, name="app_tables"
+    )
+    def app_tables(
+        context: AssetExecutionContext,
+        generation: GenerationSettings,
+        database: SynthDatabase,
+        retries: StepRetries,
+    ):
+        """Make the persona's rows, judge the app's constraints, then load them (one
+        transaction) into the app's tables."""
+        persona = context.partition_key
+        with step_failures(context, retries, LOAD_RETRIES):
+            as_of = generation.as_of_date(run_created(context)).value
+            ctx = generation.context(persona, as_of)
+            frames = generate_all(ctx)
+            first = {name: 1 for name in read.tables}
+            tables = transform.transform(read, schema, frames, ctx.seed, persona, first, ctx.scale)
+        findings = judge.judge(schema, tables)
+        for name, found in findings.items():
+            yield AssetCheckResult(
+                asset_key=key_of(name),
+                check_name=CONSTRAINTS,
+                passed=not found,
+                metadata={"persona": persona, "findings": MetadataValue.json(found)},
+                description=f"{persona}: " + ("; ".join(found) or "every constraint holds"),
+            )
+        if any(findings.values()):
+            raise Failure(
+                description="the app's constraints do not hold (see the checks); nothing was written",
+                allow_retries=False,
+            )
+        with step_failures(context, retries, LOAD_RETRIES):
+            where = database.target()
+            counts = loader.load(
+                where, persona, read, schema, frames, ctx.seed, ctx.scale, database.timeout_s()
+            )
+        for name, rows in counts.items():
+            yield MaterializeResult(
+                asset_key=key_of(name),
+                metadata={
+                    "dagster/row_count": rows,
+                    "persona": persona,
+                    "mapping": str(path),
+                    "database": where.masked(),
+                },
+            )
+
+    return app_tables
+
+
+_path = mapping_path()
+app_tables = build(_path) if _path is not None else None
