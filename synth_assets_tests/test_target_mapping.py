@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import yaml
+from jinja2.exceptions import SecurityError
 
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -265,3 +266,11 @@ def test_draft_never_overwrites(tmp_path, capsys):
     assert cli(["draft", "--models", MODELS, "--output", str(kept)]) == 2
     assert "already exists; nothing written" in capsys.readouterr().err
     assert kept.read_text() == "the team's own\n"
+
+
+def test_a_template_reads_the_row_and_nothing_of_python(student_frames):
+    content = _with(
+        "members", "handle", {"template": "{{ ''.__class__.__mro__[1].__subclasses__() }}"}
+    )
+    with pytest.raises(SecurityError):
+        _app_tables(student_frames, content)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 import jinja2.meta
+from jinja2.sandbox import SandboxedEnvironment
 
 from synth_assets import builtin_tables
 from synth_assets import table_model as tm
@@ -130,7 +131,7 @@ def _column(
 
 def _template(table: str, column: str, text: str, synth: tm.Table) -> Iterator[Problem]:
     try:
-        fields = jinja2.meta.find_undeclared_variables(jinja2.Environment().parse(text))
+        fields = jinja2.meta.find_undeclared_variables(SandboxedEnvironment().parse(text))
     except jinja2.TemplateSyntaxError as error:
         yield Problem(table, column, f"template: not a valid Jinja2 template: {error.message}")
         return

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import jinja2
 import numpy as np
 import pandas as pd
+from jinja2.sandbox import SandboxedEnvironment
 
 from synth_assets import builtin_tables
 from synth_assets import table_model as tm
@@ -176,7 +177,9 @@ def _values(
         dollars = source[spec.cents].astype("float64").to_numpy()
         return np.round(dollars * 100).astype(np.int64)
     if kind == "template":
-        template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(spec.template)
+        # Sandboxed: a mapping file's template reads the row's fields, nothing of Python's.
+        environment = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+        template = environment.from_string(spec.template)
         return np.array([template.render(row) for row in source.to_dict("records")], dtype=object)
     if kind == "key":
         return source[spec.key].to_numpy()

@@ -4,6 +4,7 @@ added to its path) but never this checkout's synth_assets: what it runs is the w
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -15,11 +16,21 @@ from synth_assets_tests.support.processes import BIN, ROOT
 SCRIPTS = ("dagster", "dg")
 
 
+# What a checkout holds beside its sources: never part of a build.
+NOT_SOURCES = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", ".dagster_home", ".tmp_dagster_home_*", "exports",
+    "*.egg-info", ".pytest_cache", ".ruff_cache", "build", "dist",
+)  # fmt: skip
+
+
 def build_wheel(out: Path) -> Path:
     """The wheel pip builds from this tree's sdist (as from a package index or a git URL:
-    what is not in the sdist is not in the wheel), with build isolation."""
+    what is not in the sdist is not in the wheel), with build isolation. Built from a copy
+    of the sources: the tests' other processes write bytecode into the checkout meanwhile."""
+    tree = out / "tree"
+    shutil.copytree(ROOT, tree, ignore=NOT_SOURCES, symlinks=True)
     hook = f"from setuptools import build_meta; build_meta.build_sdist({str(out)!r})"
-    built = subprocess.run([sys.executable, "-c", hook], capture_output=True, text=True, cwd=ROOT)
+    built = subprocess.run([sys.executable, "-c", hook], capture_output=True, text=True, cwd=tree)
     assert built.returncode == 0, built.stderr[-3000:]
     [sdist] = out.glob("synth_assets-*.tar.gz")
     subprocess.run(
