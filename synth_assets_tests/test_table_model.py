@@ -16,7 +16,7 @@ from synth_assets import builtin_tables
 from synth_assets import table_model as tm
 from synth_assets.load import model_sql, schema, target
 from synth_assets.testing import drop_database
-from synth_assets_tests.support.app_schema import App
+from synth_assets_tests.support.app_schema import TEAMS, App
 from synth_assets_tests.support.database import other_database
 
 
@@ -48,7 +48,15 @@ def test_load_order_puts_parents_first_and_names_a_cycle():
         tm.load_order(app)
     owner = next(k for k in app["orgs"].foreign_keys if k.parent == "members")
     assert owner.nullable_in(app["orgs"]) and owner.deferrable
-    assert tm.load_order(app, [("orgs", owner)]) == ["orgs", "members", "ledger_entries"]
+    assert tm.load_order(app, [("orgs", owner)]) == ["orgs", "members", "ledger_entries", "notes"]
+
+
+def test_serial_keys_and_unique_indexes_read_as_the_database_makes_them():
+    """A plain integer primary key is SERIAL (the server numbers it) and a unique index is a
+    unique key, read from the models as from the database."""
+    teams = model_sql.read_metadata(TEAMS)
+    assert teams["people"].column("id").identity and teams["teams"].column("id").identity
+    assert ("email",) in teams["people"].unique and not teams["people"].indexes
 
 
 def test_an_app_schema_reads_its_types_through_custom_ones():

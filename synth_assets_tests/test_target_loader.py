@@ -21,7 +21,7 @@ from synth_assets.load import target
 from synth_assets.personas import load_personas
 from synth_assets.target import loader, mapping, schema_input, transform
 from synth_assets.testing import drop_database
-from synth_assets_tests.support.app_schema import App
+from synth_assets_tests.support.app_schema import TEAMS, App
 from synth_assets_tests.support.database import other_database, query
 from synth_assets_tests.support.processes import BIN, ROOT
 from synth_assets_tests.support.runs import AS_OF, resources_for
@@ -102,7 +102,11 @@ def test_personas_load_beside_the_apps_rows_and_reload_in_place(app_url, worlds)
             )
         ).scalar()
     engine.dispose()
-    assert fresh > highest
+    [[blocks_end]] = query(
+        app_url,
+        "SELECT max(first_key + size - 1) FROM synth_target.blocks WHERE table_name = 'public.members'",
+    )
+    assert fresh > max(highest, blocks_end)  # in no persona's block either
 
 
 def test_a_value_that_meets_a_row_it_did_not_write_is_refused_with_nothing_written(app_url, worlds):
@@ -197,3 +201,69 @@ def test_the_one_command_loads_the_app_tables_with_ours(app_url, tmp_path):
     [[ours]] = query(app_url, "SELECT count(*) FROM users WHERE persona = 'student'")
     [[theirs]] = query(app_url, "SELECT count(*) FROM members WHERE id <> 1")
     assert ours == theirs > 0
+
+
+def _engine(url):
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
+def test_a_reload_that_would_delete_the_apps_rows_with_its_own_is_refused(app_url, worlds):
+    _load(app_url, worlds, "student")
+    engine = _engine(app_url)
+    with engine.begin() as conn:  # the app's note on a student member: ON DELETE CASCADE
+        conn.execute(sa.text("INSERT INTO notes (member_id, body) VALUES (2, 'keep me')"))
+    engine.dispose()
+    with pytest.raises(loader.CollisionError, match="table notes, column member_id: 1 rows"):
+        _load(app_url, worlds, "student")
+    assert query(app_url, "SELECT body FROM notes") == [("keep me",)]
+
+
+def test_a_cycle_at_a_nullable_key_that_is_not_deferrable_loads_in_the_mappings_schema(
+    database_url, worlds
+):
+    """teams.lead_id -> people is nullable and not deferrable: written NULL, then filled in;
+    the tables are in the schema ``crew``, beside a decoy ``public.people`` left alone."""
+    url = other_database(database_url, f"synth_teams_{uuid.uuid4().hex[:6]}_test")
+    engine = _engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE SCHEMA crew"))
+            conn.execute(sa.text("CREATE TABLE public.people (id int PRIMARY KEY, email text)"))
+        crew = engine.execution_options(schema_translate_map={None: "crew"})
+        TEAMS.create_all(crew)
+        content = {
+            "target": {"models": "synth_assets_tests.support.app_schema:TEAMS", "schema": "crew"},
+            "tables": {
+                "teams": {
+                    "rows": {"per": "people", "ratio": 4.0},
+                    "columns": {"lead_id": {"parent": "people"}, "name": {"pool": "companies"}},
+                },
+                "people": {
+                    "from": "users",
+                    "columns": {"team_id": {"parent": "teams"}, "email": {"column": "email"}},
+                },
+            },
+        }
+        counts = _load(url, worlds, "student", content)
+        assert _load(url, worlds, "student", content) == counts
+        [[people, teams, led]] = query(
+            url,
+            "SELECT (SELECT count(*) FROM crew.people), (SELECT count(*) FROM crew.teams), "
+            "(SELECT count(*) FROM crew.teams WHERE lead_id IS NOT NULL)",
+        )
+        assert (people, teams) == (counts["people"], counts["teams"]) and led == teams
+        assert query(url, "SELECT count(*) FROM public.people") == [(0,)]
+        with engine.begin() as conn:  # SERIAL: the app's next person gets a fresh key
+            fresh = conn.execute(
+                sa.text(
+                    "INSERT INTO crew.people (team_id, email) VALUES (1, 'x@app.example') RETURNING id"
+                )
+            ).scalar()
+        [[end]] = query(
+            url,
+            "SELECT max(first_key + size - 1) FROM synth_target.blocks WHERE table_name = 'crew.people'",
+        )
+        assert fresh > end
+    finally:
+        engine.dispose()
+        drop_database(database_url, target.database_name(url))

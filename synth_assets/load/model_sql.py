@@ -63,10 +63,24 @@ def _default(column: sa.Column) -> str | None:
 
 
 def _identity(column: sa.Column) -> bool:
+    """Whether the server numbers the column: an identity, a serial's ``nextval`` default,
+    or what SQLAlchemy creates as SERIAL (a table's one integer primary key with no default
+    and no foreign key: ``autoincrement="auto"``), so models and reflection agree."""
     if isinstance(column.server_default, sa.Identity) or column.identity is not None:
         return True
     default = _default(column) or ""
-    return default.startswith("nextval(")
+    if default.startswith("nextval("):
+        return True
+    table = column.table
+    return (
+        column.autoincrement in (True, "auto")
+        and column.primary_key
+        and len(table.primary_key.columns) == 1
+        and isinstance(column.type, sa.Integer)
+        and column.server_default is None
+        and column.default is None
+        and not column.foreign_keys
+    )
 
 
 def _plain(index: sa.Index) -> bool:
@@ -99,8 +113,14 @@ def read_table(table: sa.Table) -> tm.Table:
         elif isinstance(constraint, sa.ForeignKeyConstraint):
             keys.append(_foreign_key(constraint))
     uniques += [(str(c.name),) for c in table.columns if c.unique and (c.name,) not in uniques]
+    # A unique index over columns (no WHERE) is a unique key, however it was declared.
+    uniques += [
+        tuple(str(c.name) for c in index.columns)
+        for index in table.indexes
+        if index.unique and _where(index) is None and index.columns
+    ]
+    uniques = sorted(set(uniques))
     # A table's constraints are a set: sorted, so one schema reads as one model.
-    uniques.sort()
     checks.sort(key=lambda check: (check.name or "", check.sql))
     keys.sort(key=lambda key: (key.columns, key.parent))
     indexes = tuple(
@@ -111,7 +131,7 @@ def read_table(table: sa.Table) -> tm.Table:
             where=_where(index),
         )
         for index in sorted(table.indexes, key=lambda i: str(i.name))
-        if not _plain(index)
+        if not _plain(index) and not (index.unique and _where(index) is None)
     )
     return tm.Table(
         name=str(table.name),  # SQLAlchemy's names are str subclasses: plain text here

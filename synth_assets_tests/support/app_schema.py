@@ -59,6 +59,31 @@ class LedgerEntry(App):
     rate: Mapped[float] = mapped_column(sa.Numeric(9, 4))
 
 
+class Note(App):
+    """The app's own notes on members: a reload that deleted their member would take them
+    along (ON DELETE CASCADE)."""
+
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(sa.Identity(), primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    body: Mapped[str | None] = mapped_column(sa.Text)
+
+
+# A cycle broken at a nullable key that is NOT deferrable (written NULL, then filled in), with
+# plain integer keys SQLAlchemy creates as SERIAL.
+TEAMS = sa.MetaData()
+sa.Table(
+    "teams", TEAMS, sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("lead_id", sa.Integer, sa.ForeignKey("people.id", use_alter=True)),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+)  # fmt: skip
+sa.Table(
+    "people", TEAMS, sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id"), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Index("people_email", "email", unique=True),
+)  # fmt: skip
+
 # Two tables referring to each other by NOT NULL, non-deferrable keys: no load order exists.
 LOCKED = sa.MetaData()
 sa.Table(
