@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+INTEGERS = frozenset({"integer", "bigint", "smallint"})
+TEXTS = frozenset({"text", "varchar", "char", "citext"})
+
 
 @dataclass(frozen=True)
 class SqlType:
@@ -25,6 +28,14 @@ class SqlType:
     labels: tuple[str, ...] | None = None  # an enum's labels, in order
     enum_name: str | None = None
     item: SqlType | None = None  # an array's element type
+
+    @property
+    def is_integer(self) -> bool:
+        return self.name in INTEGERS
+
+    @property
+    def is_text(self) -> bool:
+        return self.name in TEXTS
 
     def __str__(self) -> str:
         if self.name == "array" and self.item is not None:
@@ -139,6 +150,17 @@ class Schema:
 
     def __getitem__(self, name: str) -> Table:
         return self.tables[name]
+
+
+def breakable(schema: Schema) -> list[tuple[str, ForeignKey]]:
+    """The keys a cycle can be broken at: nullable (written NULL, filled in later) or
+    deferrable (checked at commit), as (table, key)."""
+    return [
+        (name, key)
+        for name, table in schema.tables.items()
+        for key in table.foreign_keys
+        if key.deferrable or key.nullable_in(table)
+    ]
 
 
 def load_order(schema: Schema, broken: Iterable[tuple[str, ForeignKey]] = ()) -> list[str]:

@@ -25,7 +25,7 @@ from synth_assets_tests.support.app_schema import TEAMS, App
 from synth_assets_tests.support.database import other_database, query
 from synth_assets_tests.support.processes import BIN, ROOT
 from synth_assets_tests.support.runs import AS_OF, resources_for
-from synth_assets_tests.test_target_mapping import SOUND, _with
+from synth_assets_tests.test_target_mapping import SOUND, with_source
 
 SEED = 42
 
@@ -155,7 +155,7 @@ def test_the_app_tables_are_assets_whose_blocking_checks_are_the_apps_constraint
         generate_all(Context(load_personas()["student"], scale=0.3, as_of=AS_OF))["users"]
     )
     # Rows the mapping makes that break the app's constraints: refused, nothing written.
-    long = _with("members", "handle", {"template": "{{ email }}.{{ email }}.{{ username }}"})
+    long = with_source("members", "handle", {"template": "{{ email }}.{{ email }}.{{ username }}"})
     (tmp_path / "long").mkdir()
     refused = materialize(
         [app_tables.build(_mapping_file(tmp_path / "long", long))],
@@ -171,7 +171,7 @@ def test_the_app_tables_are_assets_whose_blocking_checks_are_the_apps_constraint
 
 
 def test_a_mapping_it_cannot_use_is_one_asset_that_names_the_refusal(tmp_path):
-    path = _mapping_file(tmp_path, _with("members", "email", {"column": "emial"}))
+    path = _mapping_file(tmp_path, with_source("members", "email", {"column": "emial"}))
     assets = app_tables.build(path)
     assert [k.to_user_string() for k in assets.keys] == ["app/mapping"]
     result = materialize([assets], partition_key="student", raise_on_error=False)
@@ -267,3 +267,28 @@ def test_a_cycle_at_a_nullable_key_that_is_not_deferrable_loads_in_the_mappings_
     finally:
         engine.dispose()
         drop_database(database_url, target.database_name(url))
+
+
+@pytest.mark.parametrize(
+    ("target_spec", "environment", "named"),
+    [
+        ({"models": "raising_models:Base"}, {}, "importing 'raising_models' failed: RuntimeError: boom"),
+        ({"database_env": "APP_URL"}, {"APP_URL": "postgresql://app:S3cret@PW@127.0.0.1:1/app_test"},
+         "target.database_env: APP_URL"),
+        ({"database_env": "APP_URL"}, {"APP_URL": "postgresql://app:S3cretPW@127.0.0.1:1/app_test"},
+         "cannot read the schema 'public' of"),
+    ],
+)  # fmt: skip
+def test_a_schema_it_cannot_read_still_lets_the_code_location_load(
+    tmp_path, monkeypatch, target_spec, environment, named
+):
+    (tmp_path / "raising_models.py").write_text("raise RuntimeError('boom')\n")
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    path = _mapping_file(tmp_path, {"target": target_spec, "tables": {}})
+    assets = app_tables.build(path)
+    assert [k.to_user_string() for k in assets.keys] == ["app/mapping"]
+    result = materialize([assets], partition_key="student", raise_on_error=False)
+    [failure] = result.get_step_failure_events()
+    message = failure.step_failure_data.error.message
+    assert named in message and "S3cret" not in message, message

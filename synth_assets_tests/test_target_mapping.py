@@ -65,7 +65,7 @@ def _write(tmp_path: Path, content: dict) -> Path:
     return path
 
 
-def _with(table: str, column: str, source: dict) -> dict:
+def with_source(table: str, column: str, source: dict) -> dict:
     changed = yaml.safe_load(yaml.safe_dump(SOUND))
     changed["tables"][table]["columns"][column] = source
     return changed
@@ -100,12 +100,16 @@ def test_a_sound_mapping_is_judged_and_shown_table_by_table(tmp_path, capsys):
         ("orgs", "name", {"column": "username"}, "generated rows have no synth row to read"),
         ("members", "joined_at", {"column": "created_at", "nulls": 0.1},
          "would be NULL in a NOT NULL column"),
+        ("ledger_entries", "rate", {"parent": "orgs"}, "no foreign key from rate to orgs"),
+        ("members", "org_id", {"parent": "members"}, "no foreign key from org_id to members"),
+        ("members", "joined_at", {"date": {"after": "status"}},
+         "date.after: 'status' is not a column this table maps before it"),
     ],
 )  # fmt: skip
 def test_a_hostile_column_is_refused_naming_file_table_and_column(
     tmp_path, capsys, table, column, source, message
 ):
-    path = _write(tmp_path, _with(table, column, source))
+    path = _write(tmp_path, with_source(table, column, source))
     assert cli(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"{path}: table {table}, column {column}: " in err and message in err, err
@@ -137,11 +141,11 @@ def test_a_cycle_of_not_null_keys_is_refused_naming_it(tmp_path, capsys):
         ({"tables": {}}, "target: Field required"),
         ({"target": {"models": MODELS}, "tables": {"members": {"columns": {}}}},
          "table members: Value error, give either from (a synth table) or rows"),
-        (_with("members", "referred_by", {"parent": "members", "nulls": 2}),
+        (with_source("members", "referred_by", {"parent": "members", "nulls": 2}),
          "table members, column referred_by: nulls: Input should be less than or equal to 1"),
-        (_with("members", "email", {"column": "email", "cents": "amount"}),
+        (with_source("members", "email", {"column": "email", "cents": "amount"}),
          "table members, column email: Value error, give exactly one source"),
-        (_with("members", "status", {"choice": {"active": float("nan")}}),
+        (with_source("members", "status", {"choice": {"active": float("nan")}}),
          "table members, column status: choice.active:"),
         ({"target": {"models": "no_such_module:Base"}, "tables": {}}, "cannot import 'no_such_module'"),
         ({"target": {"models": MODELS, "database_env": "APP_URL"}, "tables": {}},
@@ -193,7 +197,7 @@ def test_the_app_tables_follow_the_synth_world_and_are_the_same_every_time(stude
 
 
 def test_a_value_with_no_mapping_is_refused_naming_table_column_and_values(student_frames):
-    content = _with(
+    content = with_source(
         "members", "status", {"column": "signup_channel", "values": {"organic": "active"}}
     )
     with pytest.raises(
@@ -269,8 +273,20 @@ def test_draft_never_overwrites(tmp_path, capsys):
 
 
 def test_a_template_reads_the_row_and_nothing_of_python(student_frames):
-    content = _with(
+    content = with_source(
         "members", "handle", {"template": "{{ ''.__class__.__mro__[1].__subclasses__() }}"}
     )
     with pytest.raises(SecurityError):
         _app_tables(student_frames, content)
+
+
+def test_generated_rows_counted_in_a_loop_are_refused(tmp_path, capsys):
+    looped = yaml.safe_load(yaml.safe_dump(SOUND))
+    looped["tables"]["orgs"]["rows"] = {"per": "orgs", "ratio": 2.0}
+    assert cli(["check", str(_write(tmp_path, looped))]) == 1
+    assert "table orgs: rows.per: counted in a loop (orgs -> orgs)" in capsys.readouterr().err
+
+
+def test_a_virtual_foreign_key_is_a_parent_the_database_does_not_declare(tmp_path, capsys):
+    virtual = with_source("ledger_entries", "rate", {"parent": "orgs", "virtual": True})
+    assert cli(["check", str(_write(tmp_path, virtual))]) == 0, capsys.readouterr().err

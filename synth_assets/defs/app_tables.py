@@ -5,8 +5,10 @@ come from, whose column schema and description are the app's own comments, and w
 check is the app's constraints, judged on the rows before anything is written. The one
 command stays the same: ``--select '*' --partition <persona>``.
 
-A mapping that cannot be read does not stop the code location: its one asset, ``app/mapping``,
-fails with the refusal (file, table, column) when materialised."""
+A mapping that cannot be used (a malformed file, a schema that cannot be read, a models module
+that fails to import) does not stop the code location: its one asset, ``app/mapping``, fails
+with the refusal (file, table, column) when materialised. The schema is read as the code
+location loads: the app's models imported, or its database reflected."""
 
 import os
 from pathlib import Path
@@ -81,6 +83,8 @@ def build(path: Path) -> AssetsDefinition:
         problems = check.problems(read, schema)
     except mapping.MappingError as error:
         return _refused(f"{path}: {error}" if str(path) not in str(error) else str(error))
+    except Exception as error:  # whatever else reading it meets, the code location loads
+        return _refused(f"{path}: {type(error).__name__}: {error}")
     if problems:
         return _refused("\n".join(p.shown(path) for p in problems))
     return _assets(path, read, schema)

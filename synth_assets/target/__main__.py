@@ -10,8 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from synth_assets import table_model as tm
-from synth_assets.target import check, draft, mapping, schema_input
+from synth_assets.target import check, draft, mapping, schema_input, transform
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -40,14 +39,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"  {name}: {origin}")
         for column, source in table.columns.items():
             print(f"    {column:<24} {source.kind}: {_shown(source)}")
-    mapped = tm.Schema.of(schema[n] for n in read.tables)
-    breakable = [
-        (n, k)
-        for n, t in mapped.tables.items()
-        for k in t.foreign_keys
-        if k.deferrable or k.nullable_in(t)
-    ]
-    print("load order: " + ", ".join(tm.load_order(mapped, breakable)))
+    print("load order: " + ", ".join(transform.load_plan(read, schema)[1]))
     return 0
 
 

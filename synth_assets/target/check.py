@@ -3,10 +3,12 @@ naming the file, the target table and the column, so a mapping is fixed in one p
 
 What is judged: tables and columns exist (and generated columns are never written); sources
 name real synth tables and columns (templates included); every NOT NULL column without a
-server default has a source; values fit their column (lengths, enum labels); parent
-references follow a foreign key or are declared virtual; unique columns do not get one value
-for every row; every foreign key to a table left empty can be NULL; and every foreign-key
-cycle among the mapped tables can be broken at a nullable or deferrable key."""
+server default has a source; the values it knows fit their column (lengths, enum labels);
+a parent reference follows a declared foreign key, or says it is virtual; a relative date
+reads a column made before it; unique columns do not get one value for every row; generated
+row counts do not loop; every foreign key to a table left empty can be NULL; every table has
+the one-column key the loader needs; and every foreign-key cycle among the mapped tables can
+be broken at a nullable or deferrable key."""
 
 from __future__ import annotations
 
@@ -49,7 +51,31 @@ def problems(mapping: Mapping, schema: tm.Schema) -> list[Problem]:
             )
             continue
         found += _table(name, table, schema[name], mapping, schema)
+        if len(schema[name].primary_key) != 1:
+            found.append(
+                Problem(
+                    name,
+                    None,
+                    "the loader needs a one-column primary key to know its rows (composite and missing keys are not supported yet)",
+                )
+            )
     found += _cycles(mapping, schema)
+    found += _row_counts(mapping)
+    return found
+
+
+def _row_counts(mapping: Mapping) -> list[Problem]:
+    """Generated rows counted per another table must lead to a table counted otherwise."""
+    found = []
+    for name, table in mapping.tables.items():
+        seen, current = [name], table
+        while current.rows and current.rows.per and current.rows.per in mapping.tables:
+            if current.rows.per in seen:
+                loop = " -> ".join([*seen, current.rows.per])
+                found.append(Problem(name, None, f"rows.per: counted in a loop ({loop})"))
+                break
+            seen.append(current.rows.per)
+            current = mapping.tables[current.rows.per]
     return found
 
 
@@ -116,10 +142,10 @@ def _column(
             yield Problem(table, name, f"{kind}: {synth.name} has no column {wanted!r}")
     if kind == "template":
         yield from _template(table, name, source.template, synth)
-    if kind == "parent" and source.parent not in mapping.tables:
-        yield Problem(table, name, f"parent: {source.parent!r} is not a table of this mapping")
-    if kind == "date" and source.date.after not in target.column_names:
-        yield Problem(table, name, f"date.after: {table} has no column {source.date.after!r}")
+    if kind == "parent":
+        yield from _parent(table, name, source, target, mapping)
+    if kind == "date":
+        yield from _after(table, name, source.date.after, mapping_table)
     if source.nulls and not column.nullable:
         yield Problem(
             table, name, f"nulls: {source.nulls} of the rows would be NULL in a NOT NULL column"
@@ -137,6 +163,32 @@ def _template(table: str, column: str, text: str, synth: tm.Table) -> Iterator[P
         return
     for field in sorted(fields - set(synth.column_names)):
         yield Problem(table, column, f"template: {synth.name} has no column {field!r}")
+
+
+def _parent(
+    table: str, column: str, source: Source, target: tm.Table, mapping: Mapping
+) -> Iterator[Problem]:
+    if source.parent not in mapping.tables:
+        yield Problem(table, column, f"parent: {source.parent!r} is not a table of this mapping")
+        return
+    declared = any(
+        key.columns == (column,) and key.parent == source.parent for key in target.foreign_keys
+    )
+    if not declared and not source.virtual:
+        yield Problem(
+            table, column,
+            f"parent: no foreign key from {column} to {source.parent} in the schema; if the "
+            "database does not declare one, say so with virtual: true",
+        )  # fmt: skip
+
+
+def _after(table: str, column: str, after: str, mapping_table: TargetTable) -> Iterator[Problem]:
+    """A relative date reads a column the mapping makes before it, in the same row."""
+    earlier = list(mapping_table.columns)[: list(mapping_table.columns).index(column)]
+    if after not in earlier or mapping_table.columns[after].kind == "parent":
+        yield Problem(
+            table, column, f"date.after: {after!r} is not a column this table maps before it"
+        )
 
 
 def _known_values(source: Source) -> list[object]:
@@ -188,14 +240,8 @@ def _cycles(mapping: Mapping, schema: tm.Schema) -> list[Problem]:
     mapped = tm.Schema.of(schema[n] for n in mapping.tables if n in schema.tables)
     for name, table in mapped.tables.items():
         found += _fk_to_unmapped(name, table, mapping)
-    breakable = [
-        (name, key)
-        for name, table in mapped.tables.items()
-        for key in table.foreign_keys
-        if key.deferrable or key.nullable_in(table)
-    ]
     try:
-        tm.load_order(mapped, breakable)
+        tm.load_order(mapped, tm.breakable(mapped))
     except ValueError as error:
         cycle = str(error).removeprefix("foreign keys form a cycle: ")
         found.append(

@@ -61,9 +61,8 @@ COLUMN_WORDS = {
     "mask": {"mask", "last4", "last_four"}, "official_name": {"official_name"},
     "subtype": {"subtype"}, "liability_type": {"liability_type"},
 }  # fmt: skip
-INTEGERS = {"integer", "bigint", "smallint"}
+INTEGERS, TEXTS = tm.INTEGERS, tm.TEXTS
 NUMBERS = INTEGERS | {"numeric", "double precision", "real"}
-TEXTS = {"text", "varchar", "char", "citext"}
 TIMES = {"timestamp", "timestamptz", "date"}
 
 

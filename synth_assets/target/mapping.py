@@ -47,7 +47,7 @@ class Rows(Strict):
 
     count: Annotated[int, Field(strict=True, ge=0, le=10_000_000)] | None = None
     per: Name | None = None
-    ratio: Annotated[float, Field(strict=True, gt=0, le=1_000_000)] | None = None
+    ratio: Annotated[float, Field(strict=True, ge=0.001, le=1_000_000)] | None = None
 
     @model_validator(mode="after")
     def _one_way(self) -> Rows:
@@ -109,6 +109,7 @@ class Source(Strict):
     date: Relative | None = None
     values: dict[str, Scalar] | None = None
     nulls: Share = 0.0
+    virtual: bool = False  # with parent: a foreign key the database does not declare
     note: Annotated[str, Field(max_length=MAX_TEXT)] | None = None  # why, for the reader
 
     @model_validator(mode="after")

@@ -29,6 +29,10 @@ def models(spec: str, near: Path | None = None) -> tm.Schema:
         found: object = importlib.import_module(module_name)
     except ImportError as error:
         raise MappingError(f"target.models: cannot import {module_name!r}: {error}") from None
+    except Exception as error:  # the app's module failed as it was imported
+        raise MappingError(
+            f"target.models: importing {module_name!r} failed: {type(error).__name__}: {error}"
+        ) from None
     finally:
         for folder in added:
             sys.path.remove(folder)
@@ -50,8 +54,19 @@ def read(target: Target, near: Path | None = None) -> tm.Schema:
     if target.models:
         return models(target.models, near)
     from synth_assets.load import model_sql
+    from synth_assets.load import target as database
 
-    url = os.environ.get(target.database_env or "")
+    variable = target.database_env or ""
+    url = os.environ.get(variable)
     if not url:
-        raise MappingError(f"target.database_env: {target.database_env} is not set")
-    return model_sql.reflect(url, target.schema_name)
+        raise MappingError(f"target.database_env: {variable} is not set")
+    try:
+        database.parameters(url, source=variable)  # refused by name, never shown
+        return model_sql.reflect(url, target.schema_name)
+    except database.TargetError as error:
+        raise MappingError(f"target.database_env: {error}") from None
+    except Exception as error:  # the driver's words may quote the URL: only its kind is shown
+        raise MappingError(
+            f"target.database_env: cannot read the schema {target.schema_name!r} of "
+            f"{database.masked(url)} ({type(error).__name__})"
+        ) from None

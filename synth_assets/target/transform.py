@@ -27,7 +27,6 @@ from synth_assets.target.mapping import Mapping, MappingError, Source, TargetTab
 
 SYNTH = builtin_tables.SCHEMA
 GENERATORS = ("constant", "sequence", "choice", "pool", "number", "date")  # read no synth row
-INTEGER_TYPES = {"integer", "bigint", "smallint"}
 
 
 @dataclass
@@ -70,13 +69,7 @@ def load_plan(mapping: Mapping, schema: tm.Schema) -> tuple[tm.Schema, list[str]
     """The mapped tables, and the order to write them in: parents first, a cycle broken at
     a nullable or deferrable key."""
     mapped = tm.Schema.of(schema[name] for name in mapping.tables)
-    breakable = [
-        (name, key)
-        for name, table in mapped.tables.items()
-        for key in table.foreign_keys
-        if key.deferrable or key.nullable_in(table)
-    ]
-    return mapped, tm.load_order(mapped, breakable)
+    return mapped, tm.load_order(mapped, tm.breakable(mapped))
 
 
 def row_counts(
@@ -134,7 +127,9 @@ def _table(
     for column, spec in table.columns.items():
         if spec.kind == "parent" and spec.parent not in built:
             continue  # a later table's key: ``_late_parents``
-        values = _values(name, column, spec, source, n, out, frames, built, seed, persona, table)
+        values = _values(
+            name, column, spec, source, n, out, frames, built, seed, persona, table, target
+        )
         values = _finish(name, target.column(column), spec, values, seed, persona)
         if spec.kind in GENERATORS:
             values = _distinct(name, target, column, values, persona)
@@ -151,7 +146,7 @@ def integer_key(target: tm.Table) -> str | None:
     """The table's own integer key, which this module numbers (None: it has another)."""
     if len(target.primary_key) == 1:
         column = target.column(target.primary_key[0])
-        if column.type.name in INTEGER_TYPES:
+        if column.type.is_integer:
             return column.name
     return None
 
@@ -168,6 +163,7 @@ def _values(
     seed: int,
     persona: str,
     mapping_table: TargetTable,
+    target: tm.Table,
 ) -> object:
     stream = rng(seed, persona, f"target.{table}", column)
     kind = spec.kind
@@ -204,8 +200,9 @@ def _values(
         days = stream.integers(low, high + 1, n)
         return (after + pd.to_timedelta(days, unit="D")).to_numpy()
     if kind == "parent":
+        referred = _referred(target, column, spec.parent, built)
         return _parent_keys(
-            table, column, spec.parent, source, n, frames, built, mapping_table, stream
+            table, column, spec.parent, source, n, frames, built, mapping_table, stream, referred
         )
     raise MappingError(f"table {table}, column {column}: unknown source {kind!r}")
 
@@ -229,12 +226,13 @@ def _parent_keys(
     built: dict[str, Built],
     mapping_table: TargetTable,
     stream: np.random.Generator,
+    referred: str,
 ) -> np.ndarray:
     """Each row's parent key: through the synth tables' own links when both sides come from
     synth rows (a transaction's member is its account's user), else drawn among the
     parent's rows (a generated org for each member, in turn)."""
     above = built[parent]
-    keys = above.frame[above.key].to_numpy()
+    keys = above.frame[referred].to_numpy()
     if len(keys) == 0:
         raise MappingError(f"table {table}, column {column}: parent {parent} has no rows")
     if source is not None and above.synth is not None and mapping_table.source != above.synth:
@@ -258,6 +256,21 @@ def _parent_keys(
     return keys[np.sort(stream.integers(0, len(keys), n))]
 
 
+def _referred(target: tm.Table, column: str, parent: str, built: dict[str, Built]) -> str:
+    """The parent's column a reference holds: the one its foreign key names (a unique column,
+    not always the key), else the parent's key (a virtual foreign key)."""
+    for key in target.foreign_keys:
+        if key.columns == (column,) and key.parent == parent:
+            referred = key.parent_columns[0]
+            if referred not in built[parent].frame.columns:
+                raise MappingError(
+                    f"table {target.name}, column {column}: refers to {parent}.{referred}, "
+                    "which the mapping does not fill"
+                )
+            return referred
+    return built[parent].key
+
+
 def _link(
     child: str, parent: str, rows: pd.DataFrame, frames: MappingType[str, pd.DataFrame]
 ) -> np.ndarray | None:
@@ -267,15 +280,10 @@ def _link(
     if path is None:
         return None
     values = rows
-    current = child
-    for key in path:
-        ids = values[key.columns[0]]
-        if key.parent == parent:
-            return ids.to_numpy()
-        parent_frame = frames[key.parent].set_index(key.parent_columns[0])
-        values = parent_frame.loc[ids].reset_index()
-        current = key.parent
-    return values[SYNTH[current].primary_key[0]].to_numpy()
+    for key in path[:-1]:  # up to the table just below ``parent``
+        above = frames[key.parent].set_index(key.parent_columns[0])
+        values = above.loc[values[key.columns[0]]].reset_index()
+    return values[path[-1].columns[0]].to_numpy()
 
 
 def _path(child: str, parent: str) -> list[tm.ForeignKey] | None:
@@ -327,9 +335,10 @@ def _distinct(
         return values
     series = pd.Series(values)
     repeat = series.groupby(series, dropna=True).cumcount()
-    if target.column(column).type.name not in ("text", "varchar", "citext", "char"):
+    if not target.column(column).type.is_text:
         if (repeat > 0).any():
             shown = series[repeat > 0].iloc[0]
+            shown = shown.item() if hasattr(shown, "item") else shown  # not numpy's repr
             raise MappingError(f"table {table}, column {column}: unique, but {shown!r} repeats")
         return values
     numbered = np.where(repeat > 0, series.astype(str) + " " + (repeat + 1).astype(str), series)
@@ -347,12 +356,13 @@ def _late_parents(
     persona: str,
 ) -> None:
     frame = built[name].frame
+    source = _filtered(frames[table.source], table) if table.source else None
     for column, spec in table.columns.items():
         if spec.kind != "parent" or column in frame.columns:
             continue
-        source = _filtered(frames[table.source], table) if table.source else None
         stream = rng(seed, persona, f"target.{name}", column)
+        referred = _referred(target, column, spec.parent, built)
         values = _parent_keys(
-            name, column, spec.parent, source, len(frame), frames, built, table, stream
+            name, column, spec.parent, source, len(frame), frames, built, table, stream, referred
         )
         frame[column] = _finish(name, target.column(column), spec, values, seed, persona)
