@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 INTEGERS = frozenset({"integer", "bigint", "smallint"})
 TEXTS = frozenset({"text", "varchar", "char", "citext"})
+NUMBERS = INTEGERS | {"numeric", "double precision", "real"}
+TIMES = frozenset({"timestamp", "timestamptz", "date"})
+# The largest value of each integer type.
+INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,18 @@ class Schema:
 
     def __getitem__(self, name: str) -> Table:
         return self.tables[name]
+
+
+def compatible(source: SqlType, target: SqlType) -> bool:
+    """Whether values of ``source``'s type can be written to a column of ``target``'s: text
+    (and UUIDs, and enum labels) to text or an enum, numbers to numbers, times to times."""
+    if target.name in TEXTS or target.name == "enum":
+        return source.name in TEXTS or source.name == "uuid"
+    if target.name in NUMBERS:
+        return source.name in NUMBERS
+    if target.name in TIMES:
+        return source.name in TIMES
+    return source.name == target.name
 
 
 def breakable(schema: Schema) -> list[tuple[str, ForeignKey]]:

@@ -140,6 +140,9 @@ def _column(
         wanted = getattr(source, kind)
         if wanted not in synth.column_names:
             yield Problem(table, name, f"{kind}: {synth.name} has no column {wanted!r}")
+        else:
+            yield from _types(table, column, source, synth.column(wanted))
+    yield from _ranges(table, column, source)
     if kind == "template":
         yield from _template(table, name, source.template, synth)
     if kind == "parent":
@@ -188,6 +191,41 @@ def _after(table: str, column: str, after: str, mapping_table: TargetTable) -> I
     if after not in earlier or mapping_table.columns[after].kind == "parent":
         yield Problem(
             table, column, f"date.after: {after!r} is not a column this table maps before it"
+        )
+
+
+def _types(table: str, column: tm.Column, source: Source, read: tm.Column) -> Iterator[Problem]:
+    """A synth column's values fit the target column's type (a value map may turn them)."""
+    if source.values is not None:
+        return
+    if source.kind == "cents":
+        if not (column.type.is_integer or column.type.name == "numeric"):
+            yield Problem(
+                table, column.name, f"cents: whole cents go into a number, not {column.type}"
+            )
+        elif read.type.name not in tm.NUMBERS:
+            yield Problem(table, column.name, f"cents: {read.name} is {read.type}, not an amount")
+    elif not tm.compatible(read.type, column.type):
+        yield Problem(
+            table,
+            column.name,
+            f"{source.kind}: {read.name} is {read.type}; {column.name} is {column.type}",
+        )
+
+
+def _ranges(table: str, column: tm.Column, source: Source) -> Iterator[Problem]:
+    """Generated numbers fit an integer column's range."""
+    top = tm.INTEGER_MAX.get(column.type.name)
+    if top is None:
+        return
+    highest = None
+    if source.kind == "number" and source.number.max is not None:
+        highest = max(abs(source.number.max), abs(source.number.min or 0))
+    elif source.kind == "sequence":
+        highest = abs(source.sequence)
+    if highest is not None and highest > top:
+        yield Problem(
+            table, column.name, f"{source.kind}: values up to {highest:g} do not fit {column.type}"
         )
 
 

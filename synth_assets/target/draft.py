@@ -61,9 +61,7 @@ COLUMN_WORDS = {
     "mask": {"mask", "last4", "last_four"}, "official_name": {"official_name"},
     "subtype": {"subtype"}, "liability_type": {"liability_type"},
 }  # fmt: skip
-INTEGERS, TEXTS = tm.INTEGERS, tm.TEXTS
-NUMBERS = INTEGERS | {"numeric", "double precision", "real"}
-TIMES = {"timestamp", "timestamptz", "date"}
+INTEGERS, TEXTS, NUMBERS = tm.INTEGERS, tm.TEXTS, tm.NUMBERS
 
 
 def _words(name: str) -> set[str]:
@@ -92,26 +90,15 @@ def _synth_column(column: tm.Column, synth: tm.Table) -> tuple[str, str] | None:
     for name, alike in COLUMN_WORDS.items():
         if name not in synth.column_names or not (words & alike or column.name.lower() in alike):
             continue
-        kind = synth.column(name).type.name
-        wanted = column.type.name
-        if kind == "numeric" and wanted in INTEGERS and "cent" in column.name.lower():
+        kind = synth.column(name).type
+        if kind.name == "numeric" and column.type.is_integer and "cent" in column.name.lower():
             return name, "cents"
-        if _compatible(kind, wanted):
+        if tm.compatible(kind, column.type):
             return name, "column"
     same = column.name in synth.column_names and column.name != "persona"
-    if same and _compatible(synth.column(column.name).type.name, column.type.name):
+    if same and tm.compatible(synth.column(column.name).type, column.type):
         return column.name, "column"
     return None
-
-
-def _compatible(synth: str, target: str) -> bool:
-    if target in TEXTS or target == "enum":
-        return synth in TEXTS or synth == "uuid"
-    if target in NUMBERS:
-        return synth in NUMBERS
-    if target in TIMES:
-        return synth in TIMES
-    return synth == target
 
 
 def draft(schema: tm.Schema, target: dict[str, Any]) -> dict[str, Any]:

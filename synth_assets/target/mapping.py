@@ -64,8 +64,8 @@ class Number(Strict):
 
     median: Annotated[float, Field(strict=True, gt=0, le=1e15)] | None = None
     sigma: Annotated[float, Field(strict=True, ge=0, le=3)] = 0.5
-    min: float | None = None
-    max: float | None = None
+    min: Annotated[float, Field(ge=-1e15, le=1e15)] | None = None
+    max: Annotated[float, Field(ge=-1e15, le=1e15)] | None = None
     digits: Annotated[int, Field(strict=True, ge=0, le=6)] = 0
 
     @model_validator(mode="after")
