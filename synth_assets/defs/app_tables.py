@@ -35,7 +35,7 @@ from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings, StepRetries, SynthDatabase
 from synth_assets.defs.tables import run_created
 from synth_assets.generate.frames import generate_all
-from synth_assets.target import check, judge, loader, mapping, schema_input, transform
+from synth_assets.target import check, judge, loader, mapping, schema_input
 
 TARGET_ENV = "SYNTH_TARGET"
 GROUP = "app"
@@ -52,6 +52,14 @@ def mapping_path() -> Path | None:
     except app_folder.AppFolderError:
         return None
     return folder.mapping if folder else None
+
+
+class ConstraintsBroken(Failure):
+    """The rows broke the app's constraints: the load stops before writing anything (a
+    refusal, never retried: the same rows would break them again)."""
+
+    def __init__(self) -> None:
+        super().__init__(description="the app's constraints do not hold", allow_retries=False)
 
 
 def key_of(table: str) -> AssetKey:
@@ -128,13 +136,25 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
         """Make the persona's rows, judge the app's constraints, then load them (one
         transaction) into the app's tables."""
         persona = context.partition_key
-        with step_failures(context, retries, LOAD_RETRIES):
-            as_of = generation.as_of_date(run_created(context)).value
-            ctx = generation.context(persona, as_of)
-            frames = generate_all(ctx)
-            first = {name: 1 for name in read.tables}
-            tables = transform.transform(read, schema, frames, ctx.seed, persona, first, ctx.scale)
-        findings = judge.judge(schema, tables)
+        findings: dict[str, list[str]] = {}
+
+        def judged(tables: dict) -> None:  # the rows as they will be written, keys and all
+            findings.update(judge.judge(schema, tables))
+            if any(findings.values()):
+                raise ConstraintsBroken
+
+        try:
+            with step_failures(context, retries, LOAD_RETRIES):
+                as_of = generation.as_of_date(run_created(context)).value
+                ctx = generation.context(persona, as_of)
+                frames = generate_all(ctx)
+                where = database.target()
+                counts = loader.load(
+                    where, persona, read, schema, frames, ctx.seed, ctx.scale,
+                    database.timeout_s(), before_writing=judged,
+                )  # fmt: skip
+        except ConstraintsBroken:
+            counts = None
         for name, found in findings.items():
             yield AssetCheckResult(
                 asset_key=key_of(name),
@@ -143,15 +163,10 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
                 metadata={"persona": persona, "findings": MetadataValue.json(found)},
                 description=f"{persona}: " + ("; ".join(found) or "every constraint holds"),
             )
-        if any(findings.values()):
+        if counts is None:
             raise Failure(
                 description="the app's constraints do not hold (see the checks); nothing was written",
                 allow_retries=False,
-            )
-        with step_failures(context, retries, LOAD_RETRIES):
-            where = database.target()
-            counts = loader.load(
-                where, persona, read, schema, frames, ctx.seed, ctx.scale, database.timeout_s()
             )
         for name, rows in counts.items():
             yield MaterializeResult(

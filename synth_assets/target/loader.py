@@ -17,7 +17,7 @@ One transaction per persona, in foreign-key order, with COPY:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Mapping as MappingType
 from contextlib import contextmanager
 
@@ -69,9 +69,12 @@ def load(
     seed: int,
     scale: float = 1.0,
     timeout_s: float = 300.0,
+    before_writing: Callable[[dict[str, pd.DataFrame]], None] | None = None,
 ) -> dict[str, int]:
     """Write ``persona``'s rows into the app's tables the mapping names, replacing the rows
-    this persona's earlier loads wrote there; the rows per table."""
+    this persona's earlier loads wrote there; the rows per table. ``before_writing`` sees the
+    rows exactly as they will be written (their keys included) and may refuse them by
+    raising: nothing is written then."""
     mapped, order = transform.load_plan(mapping, schema)
     keys = {name: _key(mapped[name]) for name in order}
     counts = transform.row_counts(mapping, frames, scale)
@@ -83,6 +86,8 @@ def load(
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{LEDGER}:{persona}",))
         first = _blocks(cur, at, persona, mapped, counts)
         tables = transform.transform(mapping, schema, frames, seed, persona, first, scale)
+        if before_writing is not None:
+            before_writing(tables)
         cur.execute("SET CONSTRAINTS ALL DEFERRED")
         _refuse_references_to_ours(cur, at, schema, set(order), keys, persona)
         late = _late_columns(mapped, order)
