@@ -5,6 +5,7 @@ loader did not write is refused with nothing written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import uuid
@@ -292,3 +293,25 @@ def test_a_schema_it_cannot_read_still_lets_the_code_location_load(
     [failure] = result.get_step_failure_events()
     message = failure.step_failure_data.error.message
     assert named in message and "S3cret" not in message, message
+
+
+def test_moving_the_as_of_posts_pending_rows_in_the_apps_tables_too(app_url, personas):
+    """A day later, the card purchases pending on the first day have posted: their posted
+    rows reach ledger_entries (the mapping takes posted rows), the members stay as they were."""
+    read = mapping.Mapping.model_validate(SOUND)
+    schema = schema_input.read(read.target)
+    student = personas["student"]
+    days = [AS_OF, AS_OF + dt.timedelta(days=1)]
+    worlds = [generate_all(Context(student, seed=SEED, scale=0.3, as_of=day)) for day in days]
+    seen = []
+    for frames in worlds:
+        loader.load(app_url, "student", read, schema, frames, SEED, 0.3)
+        seen.append(({r[0] for r in _dump(app_url, "ledger_entries")}, _dump(app_url, "members")))
+    first, second = worlds
+    pending = set(first["transactions"].loc[first["transactions"]["pending"], "transaction_id"])
+    later = second["transactions"]
+    posted = later.loc[~later["pending"] & later["pending_transaction_id"].isin(pending)]
+    assert len(posted) > 0
+    posted_ids = {uuid.UUID(i) for i in posted["transaction_id"]}
+    assert posted_ids <= seen[1][0] and not posted_ids & seen[0][0]
+    assert seen[1][1] == seen[0][1]  # the members, keys and all
