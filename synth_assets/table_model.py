@@ -7,6 +7,7 @@ built from it; importing it imports neither SQLAlchemy nor Dagster."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -132,6 +133,18 @@ class Table:
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
 
+    def choices(self, column: str) -> tuple[str, ...] | None:
+        """The values a column may hold: its enum's labels, or a simple CHECK list
+        (``col IN ('a', 'b')``, or PostgreSQL's ``col = ANY (ARRAY['a', 'b'])``)."""
+        labels = self.column(column).type.labels
+        if labels is not None:
+            return labels
+        for check in self.checks:
+            found = check_list(check.sql)
+            if found and found[0] == column:
+                return found[1]
+        return None
+
     @property
     def parents(self) -> set[str]:
         """The tables this one refers to (itself too, for a self-reference)."""
@@ -154,6 +167,20 @@ class Schema:
 
     def __getitem__(self, name: str) -> Table:
         return self.tables[name]
+
+
+_LIST = re.compile(r"\bIN\s*\(|=\s*ANY\s*\(", re.IGNORECASE)
+_FIRST_NAME = re.compile(r'^[\s(]*"?([A-Za-z_][A-Za-z0-9_]*)"?')
+_LITERAL = re.compile(r"'((?:[^']|'')*)'")
+
+
+def check_list(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """A CHECK that lists a column's values, as (column, values); None for any other."""
+    if not _LIST.search(text) or " AND " in text.upper() or " OR " in text.upper():
+        return None
+    name = _FIRST_NAME.match(text)
+    values = tuple(v.replace("''", "'") for v in _LITERAL.findall(text))
+    return (name[1], values) if name and values else None
 
 
 def compatible(source: SqlType, target: SqlType) -> bool:

@@ -153,7 +153,18 @@ def _column(
         yield Problem(
             table, name, f"nulls: {source.nulls} of the rows would be NULL in a NOT NULL column"
         )
-    yield from _fits(table, column, _known_values(source))
+    allowed = target.choices(name)
+    yield from _fits(table, column, _known_values(source), allowed)
+    if (
+        allowed is not None
+        and kind in ("column", "pool", "number", "sequence")  # a template's: on the rows
+        and source.values is None
+    ):
+        yield Problem(
+            table, name,
+            f"{kind}: its values are not known to be among {list(allowed)}: map them with "
+            "values, or use a choice",
+        )  # fmt: skip
     if kind in ("constant", "choice") and _unique(target, name):
         yield Problem(table, name, f"unique, but a {kind} gives many rows the same value")
 
@@ -240,19 +251,18 @@ def _known_values(source: Source) -> list[object]:
     return []
 
 
-def _fits(table: str, column: tm.Column, values: list[object]) -> Iterator[Problem]:
+def _fits(
+    table: str, column: tm.Column, values: list[object], allowed: tuple[str, ...] | None
+) -> Iterator[Problem]:
     kind = column.type
+    what = f"{kind.enum_name}'s labels" if kind.labels is not None else "its CHECK list"
     for value in values:
         if value is None:
             if not column.nullable:
                 yield Problem(table, column.name, "a NULL value in a NOT NULL column")
             continue
-        if kind.labels is not None and value not in kind.labels:
-            yield Problem(
-                table,
-                column.name,
-                f"{value!r} is not one of {kind.enum_name}'s labels {list(kind.labels)}",
-            )
+        if allowed is not None and value not in allowed:
+            yield Problem(table, column.name, f"{value!r} is not one of {what} {list(allowed)}")
         if kind.length is not None and len(str(value)) > kind.length:
             yield Problem(table, column.name, f"{str(value)[:40]!r} is longer than {kind} allows")
 

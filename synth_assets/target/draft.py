@@ -12,6 +12,7 @@ from typing import Any
 
 from synth_assets import builtin_tables
 from synth_assets import table_model as tm
+from synth_assets.personas import AccountKind
 
 SYNTH = builtin_tables.SCHEMA
 # Names apps give the tables synth_assets has (matched on words of the target's name).
@@ -142,9 +143,9 @@ def _guess(
     if found is not None:
         name, how = found
         guess: dict[str, Any] = {how: name, "note": f"matched {synth.name}.{name} by name and type"}
-        labels = column.type.labels
+        labels = table.choices(column.name)
         if labels:
-            guess["values"] = _closest(labels, name)
+            guess["values"] = _closest(labels, synth.name, name)
             guess["note"] += "; values mapped to the closest labels: check them"
         return guess
     if column.nullable or column.default:
@@ -152,20 +153,23 @@ def _guess(
     return _generator(column, table)
 
 
-def _closest(labels: tuple[str, ...], synth_column: str) -> dict[str, str]:
-    """Each known value of a synth column mapped to the nearest enum label."""
-    known = KNOWN_VALUES.get(synth_column, ())
+def _closest(labels: tuple[str, ...], synth_table: str, synth_column: str) -> dict[str, str]:
+    """Each known value of a synth column mapped to the nearest allowed value."""
+    known = KNOWN_VALUES.get((synth_table, synth_column), ())
     return {
         value: (difflib.get_close_matches(value, labels, n=1, cutoff=0.0) or [labels[0]])[0]
         for value in known
     }
 
 
+# The values the synth tables' categorical columns hold (the persona model's own lists).
 KNOWN_VALUES = {
-    "status": ("completed", "failed", "cancelled", "running", "pending"),
-    "kind": ("manual", "auto"),
-    "payment_channel": ("online", "in store", "other"),
-    "signup_channel": ("organic", "referral", "paid_ads", "partner"),
+    ("jobs", "status"): ("completed", "failed", "cancelled", "running", "pending"),
+    ("content", "kind"): ("regular", "auto"),
+    ("accounts", "kind"): tuple(kind.value for kind in AccountKind),
+    ("accounts", "type"): ("depository", "credit", "loan"),
+    ("transactions", "payment_channel"): ("online", "in store", "other"),
+    ("users", "signup_channel"): ("organic", "referral", "paid_ads", "partner"),
 }
 
 
@@ -173,11 +177,9 @@ def _generator(column: tm.Column, table: tm.Table) -> dict[str, Any] | None:
     """A generator from the column's name and type, for a NOT NULL column nothing matched."""
     kind, name = column.type, column.name.lower()
     note = "no synth column matches: generated"
-    if kind.labels:
-        return {
-            "choice": dict.fromkeys(kind.labels, 1.0),
-            "note": f"{note}, uniform over its labels",
-        }
+    labels = table.choices(column.name)
+    if labels:
+        return {"choice": dict.fromkeys(labels, 1.0), "note": f"{note}, uniform over its values"}
     if kind.name in TEXTS:
         pool = (
             "companies"

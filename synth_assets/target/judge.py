@@ -30,10 +30,11 @@ def _findings(table: tm.Table, frame: pd.DataFrame, tables: Mapping[str, pd.Data
             long = present[present.astype(str).str.len() > column.type.length]
             if len(long):
                 yield f"{column.name}: {len(long)} values longer than {column.type} ({_few(long)})"
-        if column.type.labels is not None:
-            stray = present[~present.isin(column.type.labels)]
+        allowed = table.choices(column.name)
+        if allowed is not None:
+            stray = present[~present.isin(allowed)]
             if len(stray):
-                yield f"{column.name}: values not among {column.type.enum_name}'s labels ({_few(stray)})"
+                yield f"{column.name}: values not among {list(allowed)} ({_few(stray)})"
     for columns in [table.primary_key, *table.unique]:
         if columns and all(c in frame.columns for c in columns):
             repeated = frame[list(columns)].dropna().duplicated()
