@@ -30,9 +30,15 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def copy_frame(
     cursor: psycopg.Cursor, target: sql.Composable, table: str, frame: pd.DataFrame
 ) -> None:
-    """COPY ``frame`` (rows of ``table``, columns in the declared order) into ``target``;
-    the next chunk is rendered while the server ingests this one."""
-    cols = schema.columns(table)
+    """COPY ``frame`` (rows of our ``table``, columns in the declared order) into ``target``."""
+    copy_columns(cursor, target, schema.columns(table), frame)
+
+
+def copy_columns(
+    cursor: psycopg.Cursor, target: sql.Composable, cols: list[str], frame: pd.DataFrame
+) -> None:
+    """COPY ``frame``'s ``cols`` into ``target`` (any table: an app's too); the next chunk is
+    rendered while the server ingests this one."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
         target, sql.SQL(", ").join(map(sql.Identifier, cols))
     )

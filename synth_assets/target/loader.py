@@ -26,6 +26,7 @@ import psycopg
 from psycopg import sql
 
 from synth_assets import table_model as tm
+from synth_assets.load.copy import copy_columns
 from synth_assets.load.target import Target, as_target
 from synth_assets.target import transform
 from synth_assets.target.mapping import Mapping, MappingError
@@ -280,16 +281,11 @@ def _late_columns(mapped: tm.Schema, order: list[str]) -> dict[str, list[str]]:
 
 
 def _copy(cur: psycopg.Cursor, at: Place, name: str, frame: pd.DataFrame, null: set[str]) -> None:
-    columns = list(frame.columns)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        at.table(name), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    rows = frame.astype(object).where(frame.notna(), None)
-    for column in null & set(columns):  # a key to a later table: NULL until it is there
-        rows[column] = None
-    with cur.copy(statement) as copy:
-        for row in rows.itertuples(index=False, name=None):
-            copy.write_row(row)
+    """COPY the rows as ours are copied (CSV rendered by Arrow, in chunks)."""
+    rows = frame.copy(deep=False)
+    for column in null & set(rows.columns):  # a key to a later table: NULL until it is there
+        rows[column] = pd.Series([None] * len(rows), index=rows.index, dtype=object)
+    copy_columns(cur, at.table(name), list(rows.columns), rows)
 
 
 def _fill_in(

@@ -14,6 +14,7 @@ from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
 
 import jinja2
+import jinja2.meta
 import numpy as np
 import pandas as pd
 from jinja2.sandbox import SandboxedEnvironment
@@ -173,10 +174,7 @@ def _values(
         dollars = source[spec.cents].astype("float64").to_numpy()
         return np.round(dollars * 100).astype(np.int64)
     if kind == "template":
-        # Sandboxed: a mapping file's template reads the row's fields, nothing of Python's.
-        environment = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
-        template = environment.from_string(spec.template)
-        return np.array([template.render(row) for row in source.to_dict("records")], dtype=object)
+        return _rendered(spec.template, source)
     if kind == "key":
         return source[spec.key].to_numpy()
     if kind == "constant":
@@ -205,6 +203,23 @@ def _values(
             table, column, spec.parent, source, n, frames, built, mapping_table, stream, referred
         )
     raise MappingError(f"table {table}, column {column}: unknown source {kind!r}")
+
+
+def _rendered(text: str, source: pd.DataFrame) -> np.ndarray:
+    """The template rendered for each row, once per distinct combination of the fields it
+    reads (``pending`` takes two renders, not one per transaction). Sandboxed: a mapping
+    file's template reads the row's fields, nothing of Python's."""
+    environment = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+    fields = sorted(jinja2.meta.find_undeclared_variables(environment.parse(text)))
+    template = environment.from_string(text)
+    read = source[[f for f in fields if f in source.columns]].astype(object)
+    if read.columns.empty:  # reads no field: one render for every row
+        return np.full(len(source), template.render(), dtype=object)
+    rows = read.where(read.notna(), None)
+    codes, distinct = pd.factorize(pd.Series(list(rows.itertuples(index=False, name=None))))
+    names = list(rows.columns)
+    rendered = [template.render(dict(zip(names, values, strict=True))) for values in distinct]
+    return np.array(rendered, dtype=object)[codes]
 
 
 def _number(spec: Source, n: int, stream: np.random.Generator) -> np.ndarray:
