@@ -133,6 +133,10 @@ class Table:
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
 
+    def is_unique(self, column: str) -> bool:
+        """Whether the column alone is a key: its values may not repeat."""
+        return (column,) in self.unique or self.primary_key == (column,)
+
     def choices(self, column: str) -> tuple[str, ...] | None:
         """The values a column may hold: its enum's labels, or a simple CHECK list
         (``col IN ('a', 'b')``, or PostgreSQL's ``col = ANY (ARRAY['a', 'b'])``)."""

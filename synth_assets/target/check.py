@@ -46,7 +46,9 @@ def problems(mapping: Mapping, schema: tm.Schema) -> list[Problem]:
         if name not in schema.tables:
             found.append(
                 Problem(
-                    name, None, f"no such table in the target schema (it has {_few(schema.names)})"
+                    name,
+                    None,
+                    f"no such table in the target schema (it has {_names_shown(schema.names)})",
                 )
             )
             continue
@@ -79,7 +81,7 @@ def _row_counts(mapping: Mapping) -> list[Problem]:
     return found
 
 
-def _few(names: object, limit: int = 12) -> str:
+def _names_shown(names: object, limit: int = 12) -> str:
     names = sorted(names)  # type: ignore[call-overload]
     shown = ", ".join(names[:limit])
     return shown + (f", … ({len(names)} in all)" if len(names) > limit else "")
@@ -91,7 +93,9 @@ def _table(
     synth = SYNTH.tables.get(table.source) if table.source else None
     if table.source and synth is None:
         yield Problem(
-            name, None, f"from: no synth table {table.source!r} (there are {_few(SYNTH.names)})"
+            name,
+            None,
+            f"from: no synth table {table.source!r} (there are {_names_shown(SYNTH.names)})",
         )
     if table.rows and table.rows.per and table.rows.per not in mapping.tables:
         yield Problem(name, None, f"rows.per: {table.rows.per!r} is not a table of this mapping")
@@ -101,7 +105,9 @@ def _table(
     for column, source in table.columns.items():
         if column not in target.column_names:
             yield Problem(
-                name, column, f"no such column in {name} (it has {_few(target.column_names)})"
+                name,
+                column,
+                f"no such column in {name} (it has {_names_shown(target.column_names)})",
             )
             continue
         yield from _column(name, target.column(column), source, synth, table, target, mapping)
@@ -165,7 +171,7 @@ def _column(
             f"{kind}: its values are not known to be among {list(allowed)}: map them with "
             "values, or use a choice",
         )  # fmt: skip
-    if kind in ("constant", "choice") and _unique(target, name):
+    if kind in ("constant", "choice") and target.is_unique(name):
         yield Problem(table, name, f"unique, but a {kind} gives many rows the same value")
 
 
@@ -265,10 +271,6 @@ def _fits(
             yield Problem(table, column.name, f"{value!r} is not one of {what} {list(allowed)}")
         if kind.length is not None and len(str(value)) > kind.length:
             yield Problem(table, column.name, f"{str(value)[:40]!r} is longer than {kind} allows")
-
-
-def _unique(target: tm.Table, column: str) -> bool:
-    return (column,) in target.unique or target.primary_key == (column,)
 
 
 def _fk_to_unmapped(name: str, target: tm.Table, mapping: Mapping) -> Iterator[Problem]:

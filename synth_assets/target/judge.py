@@ -29,12 +29,12 @@ def _findings(table: tm.Table, frame: pd.DataFrame, tables: Mapping[str, pd.Data
         if column.type.length is not None:
             long = present[present.astype(str).str.len() > column.type.length]
             if len(long):
-                yield f"{column.name}: {len(long)} values longer than {column.type} ({_few(long)})"
+                yield f"{column.name}: {len(long)} values longer than {column.type} ({_values_shown(long)})"
         allowed = table.choices(column.name)
         if allowed is not None:
             stray = present[~present.isin(allowed)]
             if len(stray):
-                yield f"{column.name}: values not among {list(allowed)} ({_few(stray)})"
+                yield f"{column.name}: values not among {list(allowed)} ({_values_shown(stray)})"
     for columns in [table.primary_key, *table.unique]:
         if columns and all(c in frame.columns for c in columns):
             repeated = frame[list(columns)].dropna().duplicated()
@@ -49,9 +49,9 @@ def _findings(table: tm.Table, frame: pd.DataFrame, tables: Mapping[str, pd.Data
         if known is not None:
             dangling = refers[~refers.isin(known)]
             if len(dangling):
-                yield f"{key.columns[0]}: {len(dangling)} rows refer to no {key.parent} row ({_few(dangling)})"
+                yield f"{key.columns[0]}: {len(dangling)} rows refer to no {key.parent} row ({_values_shown(dangling)})"
 
 
-def _few(values: pd.Series) -> str:
+def _values_shown(values: pd.Series) -> str:
     shown = [repr(v) for v in pd.unique(values)[:MAX_SHOWN]]
     return ", ".join(shown) + (", …" if values.nunique() > MAX_SHOWN else "")

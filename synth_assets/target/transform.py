@@ -346,7 +346,7 @@ def _distinct(
     gets the persona's tag (unique across personas), and a repeat within the persona a
     number (`` 2``, `` 3``: a pool of company names drawn for many orgs). A repeated value of
     another type is refused, naming the column, before anything is written."""
-    if (column,) not in target.unique and target.primary_key != (column,):
+    if not target.is_unique(column):
         return values
     series = pd.Series(values)
     repeat = series.groupby(series, dropna=True).cumcount()
