@@ -17,7 +17,8 @@ from dagster import materialize
 
 from synth_assets.defs import app_tables
 from synth_assets.generate.common import Context
-from synth_assets.generate.frames import generate_all
+from synth_assets.generate.frames import block_tables, generate_all
+from synth_assets.generate.users import block_count
 from synth_assets.load import target
 from synth_assets.personas import load_personas
 from synth_assets.target import loader, mapping, schema_input, transform
@@ -25,7 +26,7 @@ from synth_assets.testing import drop_database
 from synth_assets_tests.support.app_schema import TEAMS, App
 from synth_assets_tests.support.database import other_database, query
 from synth_assets_tests.support.processes import BIN, ROOT
-from synth_assets_tests.support.runs import AS_OF, resources_for
+from synth_assets_tests.support.runs import AS_OF, LIGHT, light_persona, resources_for
 from synth_assets_tests.test_target_mapping import SOUND, with_source
 
 SEED = 42
@@ -105,7 +106,7 @@ def test_personas_load_beside_the_apps_rows_and_reload_in_place(app_url, worlds)
     engine.dispose()
     [[blocks_end]] = query(
         app_url,
-        "SELECT max(first_key + size - 1) FROM synth_target.blocks WHERE table_name = 'public.members'",
+        "SELECT max(first_key + size - 1) FROM synth_target.key_blocks WHERE table_name = 'public.members'",
     )
     assert fresh > max(highest, blocks_end)  # in no persona's block either
 
@@ -120,6 +121,47 @@ def test_a_value_that_meets_a_row_it_did_not_write_is_refused_with_nothing_writt
     with pytest.raises(loader.CollisionError, match=rf"table members, column email: '{taken}'"):
         _load(app_url, worlds, "student")
     assert {t: _dump(app_url, t) for t in before} == before
+
+
+def test_a_persona_loads_a_block_of_users_at_a_time(app_url):
+    """The light persona's three blocks, one chunk each (as the asset loads them): a table
+    made by count once, the others per block; keys, sequences and unique values carry on
+    across chunks; a reload writes the same rows under the same keys."""
+    ctx = Context(light_persona(), seed=SEED, as_of=AS_OF)
+    blocks = [block_tables(ctx, block) for block in range(block_count(ctx))]
+    assert len(blocks) == 3
+    content = yaml.safe_load(yaml.safe_dump(SOUND))
+    content["tables"]["orgs"]["rows"] = {"count": 2}
+    read = mapping.Mapping.model_validate(content)
+    schema = schema_input.read(read.target)
+
+    def load() -> dict[str, int]:
+        return loader.load_chunks(app_url, LIGHT, read, schema, iter(blocks), SEED)
+
+    counts = load()
+    users = sum(len(b["users"]) for b in blocks)
+    posted = sum(int((~b["transactions"]["pending"]).sum()) for b in blocks)
+    assert counts == {"orgs": 2, "members": users, "ledger_entries": posted}
+    ours = "id > 1"  # the app's own org and member are id 1
+    [[orgs, named]] = query(
+        app_url, f"SELECT count(*), count(DISTINCT name) FROM orgs WHERE {ours}"
+    )
+    assert orgs == named == 2
+    [[members, distinct, in_orgs]] = query(
+        app_url,
+        "SELECT count(*), count(DISTINCT id), count(*) FILTER (WHERE org_id IN "
+        f"(SELECT id FROM orgs WHERE {ours})) FROM members WHERE {ours}",
+    )
+    assert members == distinct == in_orgs == users  # every block's members in the two orgs
+    ranges = query(
+        app_url,
+        "SELECT rows FROM synth_target.written_ranges WHERE table_name = 'public.members' "
+        "ORDER BY first_key",
+    )
+    assert [r for [r] in ranges] == [len(b["users"]) for b in blocks]
+    before = {t: _dump(app_url, t) for t in counts}
+    assert load() == counts
+    assert {t: _dump(app_url, t) for t in counts} == before
 
 
 def test_the_guard_judges_the_app_database(database_url, worlds):
@@ -262,7 +304,7 @@ def test_a_cycle_at_a_nullable_key_that_is_not_deferrable_loads_in_the_mappings_
             ).scalar()
         [[end]] = query(
             url,
-            "SELECT max(first_key + size - 1) FROM synth_target.blocks WHERE table_name = 'crew.people'",
+            "SELECT max(first_key + size - 1) FROM synth_target.key_blocks WHERE table_name = 'crew.people'",
         )
         assert fresh > end
     finally:

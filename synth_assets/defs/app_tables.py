@@ -34,7 +34,9 @@ from synth_assets.defs.failure_policy import LOAD_RETRIES, step_failures
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings, StepRetries, SynthDatabase
 from synth_assets.defs.tables import run_created
-from synth_assets.generate.frames import generate_all
+from synth_assets.generate.frames import block_tables
+from synth_assets.generate.users import block_count
+from synth_assets.prefetch import ahead
 from synth_assets.target import check, judge, loader, mapping, schema_input
 
 TARGET_ENV = "SYNTH_TARGET"
@@ -133,13 +135,14 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
         database: SynthDatabase,
         retries: StepRetries,
     ):
-        """Make the persona's rows, judge the app's constraints, then load them (one
-        transaction) into the app's tables."""
+        """Make the persona's rows a block of users at a time, judge the app's constraints on
+        each block's, and load them into the app's tables (one transaction)."""
         persona = context.partition_key
         findings: dict[str, list[str]] = {}
 
         def judged(tables: dict) -> None:  # the rows as they will be written, keys and all
-            findings.update(judge.judge(schema, tables))
+            for name, found in judge.judge(schema, tables).items():
+                findings.setdefault(name, []).extend(found)
             if any(findings.values()):
                 raise ConstraintsBroken
 
@@ -147,10 +150,12 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
             with step_failures(context, retries, LOAD_RETRIES):
                 as_of = generation.as_of_date(run_created(context)).value
                 ctx = generation.context(persona, as_of)
-                frames = generate_all(ctx)
+                # A block of users at a time: memory follows the block, not the persona;
+                # the next block is generated while the server ingests this one's rows.
+                blocks = ahead(block_tables(ctx, block) for block in range(block_count(ctx)))
                 where = database.target()
-                counts = loader.load(
-                    where, persona, read, schema, frames, ctx.seed, ctx.scale,
+                counts = loader.load_chunks(
+                    where, persona, read, schema, blocks, ctx.seed, ctx.scale,
                     database.timeout_s(), before_writing=judged,
                 )  # fmt: skip
         except ConstraintsBroken:
