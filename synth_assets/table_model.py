@@ -133,6 +133,16 @@ class Table:
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
 
+    def row_key(self) -> tuple[str, ...] | None:
+        """The columns its rows are told apart by: the primary key, else the first unique
+        key whose columns are all NOT NULL (None: its rows cannot be told apart)."""
+        if self.primary_key:
+            return self.primary_key
+        for columns in self.unique:
+            if all(not self.column(c).nullable for c in columns):
+                return columns
+        return None
+
     def is_unique(self, column: str) -> bool:
         """Whether the column alone is a key: its values may not repeat."""
         return (column,) in self.unique or self.primary_key == (column,)

@@ -21,7 +21,7 @@ from synth_assets.generate.frames import block_tables, generate_all
 from synth_assets.generate.users import block_count
 from synth_assets.load import target
 from synth_assets.personas import load_personas
-from synth_assets.target import loader, mapping, schema_input, transform
+from synth_assets.target import check, loader, mapping, schema_input, transform
 from synth_assets.testing import drop_database
 from synth_assets_tests.support.app_schema import TEAMS, App
 from synth_assets_tests.support.database import other_database, query
@@ -164,6 +164,41 @@ def test_a_persona_loads_a_block_of_users_at_a_time(app_url):
     assert {t: _dump(app_url, t) for t in counts} == before
 
 
+def test_composite_and_unique_keys_tell_its_rows_from_the_apps(app_url, worlds):
+    """A composite primary key and a unique NOT NULL UUID (no primary key, made by the
+    loader) each tell the loader's rows from the app's: a reload replaces its own rows and
+    leaves the app's."""
+    content = yaml.safe_load(yaml.safe_dump(SOUND))
+    content["tables"]["member_badges"] = {
+        "from": "users",
+        "columns": {"member_id": {"parent": "members"}, "badge": {"constant": "early"}},
+    }
+    content["tables"]["devices"] = {
+        "from": "accounts",
+        "columns": {"member_id": {"parent": "members"}, "label": {"template": "{{ name }}"}},
+    }
+    read = mapping.Mapping.model_validate(content)
+    schema = schema_input.read(read.target)
+    assert check.problems(read, schema) == []
+    app_serial = "00000000-0000-4000-8000-000000000001"
+    with target.connect(app_url) as conn:
+        conn.execute("INSERT INTO member_badges VALUES (1, 'early')")
+        conn.execute("INSERT INTO devices VALUES (%s, 1, 'the founder''s phone')", (app_serial,))
+    counts = loader.load(app_url, "student", read, schema, worlds["student"], SEED, 0.3)
+    assert counts["member_badges"] == len(worlds["student"]["users"])
+    assert counts["devices"] == len(worlds["student"]["accounts"])
+    before = {t: _dump(app_url, t) for t in ("member_badges", "devices")}
+    assert loader.load(app_url, "student", read, schema, worlds["student"], SEED, 0.3) == counts
+    assert {t: _dump(app_url, t) for t in before} == before  # the same rows, the app's kept
+    assert len(before["member_badges"]) == counts["member_badges"] + 1
+    assert (uuid.UUID(app_serial), 1, "the founder's phone") in before["devices"]
+    unkeyed = yaml.safe_load(yaml.safe_dump(content))
+    unkeyed["tables"]["audit_log"] = {"from": "users", "columns": {"action": {"constant": "x"}}}
+    [problem] = check.problems(mapping.Mapping.model_validate(unkeyed), schema)
+    assert (problem.table, problem.column) == ("audit_log", None)
+    assert "no primary key and no unique NOT NULL columns" in problem.message
+
+
 def test_the_guard_judges_the_app_database(database_url, worlds):
     production = other_database(database_url, "gw_app_production")
     try:
@@ -211,6 +246,47 @@ def test_the_app_tables_are_assets_whose_blocking_checks_are_the_apps_constraint
     assert [e.asset_key.to_user_string() for e in failed] == ["app/members"]
     assert "longer than varchar(40)" in failed[0].description
     assert query(app_url, "SELECT count(*) FROM members WHERE id <> 1") == [(members,)]
+
+
+def test_a_run_may_load_through_another_mapping_of_the_same_tables(app_url, tmp_path):
+    """Run config ``mapping``: a variant of the same tables loads in its place; one of other
+    tables, or a file that cannot be read, is refused naming the file, nothing written."""
+    assets = app_tables.build(_mapping_file(tmp_path))
+    (tmp_path / "closed").mkdir()
+    closed = _mapping_file(
+        tmp_path / "closed", with_source("members", "status", {"constant": "closed"})
+    )
+
+    def run(variant) -> object:
+        return materialize(
+            [assets],
+            partition_key="student",
+            resources=resources_for(app_url, scale=0.3),
+            run_config={"ops": {"app_tables": {"config": {"mapping": str(variant)}}}},
+            raise_on_error=False,
+        )
+
+    done = run(closed)
+    assert done.success
+    assert query(app_url, "SELECT DISTINCT status FROM members WHERE id <> 1") == [("closed",)]
+    [members] = [
+        m for m in done.get_asset_materialization_events() if m.asset_key.path[-1] == "members"
+    ]
+    assert members.materialization.metadata["mapping"].value == str(closed)
+    before = _dump(app_url, "members")
+    fewer = yaml.safe_load(yaml.safe_dump(SOUND))
+    del fewer["tables"]["ledger_entries"]
+    (tmp_path / "fewer").mkdir()
+    for variant, said in [
+        (_mapping_file(tmp_path / "fewer", fewer), "its target and tables must be those of"),
+        (tmp_path / "missing.yaml", "missing.yaml"),
+    ]:
+        refused = run(variant)
+        assert not refused.success
+        [failure] = refused.get_step_failure_events()
+        message = failure.step_failure_data.error.message
+        assert str(variant) in message and said in message
+        assert _dump(app_url, "members") == before
 
 
 def test_a_mapping_it_cannot_use_is_one_asset_that_names_the_refusal(tmp_path):

@@ -3,7 +3,8 @@ file, else the app folder's ``synth_assets.yaml`` (``mapping:``). Each target ta
 in group ``app`` whose upstream dependencies are its foreign keys and the synth table its rows
 come from, whose column schema and description are the app's own comments, and whose blocking
 check is the app's constraints, judged on the rows before anything is written. The one
-command stays the same: ``--select '*' --partition <persona>``.
+command stays the same: ``--select '*' --partition <persona>``. A run may load through another
+mapping file of the same target and tables (run config ``mapping``: a CI variant, say).
 
 A mapping that cannot be used (a malformed file, a schema that cannot be read, a models module
 that fails to import) does not stop the code location: its one asset, ``app/mapping``, fails
@@ -20,6 +21,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    Config,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -27,6 +29,7 @@ from dagster import (
     TableSchema,
     multi_asset,
 )
+from pydantic import Field
 
 from synth_assets import app_folder
 from synth_assets import table_model as tm
@@ -85,6 +88,43 @@ def _spec(name: str, table: tm.Table, entry: mapping.TargetTable, mapped: set[st
     )
 
 
+class AppMapping(Config):
+    """The app tables' run config."""
+
+    mapping: str | None = Field(
+        default=None,
+        description="Another mapping file for this run (a CI variant, say): the same target "
+        "and tables as the code location's mapping, whose tables the assets are; other "
+        "sources. Unset: the code location's mapping.",
+    )
+
+
+def _for_run(
+    given: str | None, path: Path, read: mapping.Mapping, schema: tm.Schema
+) -> tuple[Path, mapping.Mapping]:
+    """The mapping this run loads through: the run config's, judged as the code location's
+    was and refused (naming its file) unless it names the same target and tables."""
+    if not given:
+        return path, read
+    other = Path(given)
+    try:
+        chosen = mapping.read(other)
+    except mapping.MappingError as error:
+        raise Failure(description=f"run config mapping: {error}", allow_retries=False) from None
+    if chosen.target != read.target or set(chosen.tables) != set(read.tables):
+        raise Failure(
+            description=f"run config mapping: {other}: its target and tables must be those of "
+            f"{path}, whose tables the assets are (tables {sorted(chosen.tables)}, not "
+            f"{sorted(read.tables)}); nothing was written",
+            allow_retries=False,
+        )
+    problems = check.problems(chosen, schema)
+    if problems:
+        shown = "\n".join(problem.shown(other) for problem in problems)
+        raise Failure(description=f"run config mapping:\n{shown}", allow_retries=False)
+    return other, chosen
+
+
 def build(path: Path) -> AssetsDefinition:
     """The app-table assets of the mapping at ``path`` (or the one that names its refusal)."""
     try:
@@ -131,6 +171,7 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
     )
     def app_tables(
         context: AssetExecutionContext,
+        config: AppMapping,
         generation: GenerationSettings,
         database: SynthDatabase,
         retries: StepRetries,
@@ -138,6 +179,7 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
         """Make the persona's rows a block of users at a time, judge the app's constraints on
         each block's, and load them into the app's tables (one transaction)."""
         persona = context.partition_key
+        used, chosen = _for_run(config.mapping, path, read, schema)
         findings: dict[str, list[str]] = {}
 
         def judged(tables: dict) -> None:  # the rows as they will be written, keys and all
@@ -155,7 +197,7 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
                 blocks = ahead(block_tables(ctx, block) for block in range(block_count(ctx)))
                 where = database.target()
                 counts = loader.load_chunks(
-                    where, persona, read, schema, blocks, ctx.seed, ctx.scale,
+                    where, persona, chosen, schema, blocks, ctx.seed, ctx.scale,
                     database.timeout_s(), before_writing=judged,
                 )  # fmt: skip
         except ConstraintsBroken:
@@ -179,7 +221,7 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
                 metadata={
                     "dagster/row_count": rows,
                     "persona": persona,
-                    "mapping": str(path),
+                    "mapping": str(used),
                     "database": where.masked(),
                 },
             )

@@ -7,8 +7,9 @@ server default has a source; the values it knows fit their column (lengths, enum
 a parent reference follows a declared foreign key, or says it is virtual; a relative date
 reads a column made before it; unique columns do not get one value for every row; generated
 row counts do not loop; every foreign key to a table left empty can be NULL; every table has
-the one-column key the loader needs; and every foreign-key cycle among the mapped tables can
-be broken at a nullable or deferrable key."""
+a key the loader can tell its rows apart by (a primary key, also composite, or unique NOT NULL
+columns); and every foreign-key cycle among the mapped tables can be broken at a nullable or
+deferrable key."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from synth_assets import builtin_tables
 from synth_assets import table_model as tm
+from synth_assets.target import transform
 from synth_assets.target.mapping import Mapping, Source, TargetTable
 
 SYNTH = builtin_tables.SCHEMA
@@ -53,16 +55,51 @@ def problems(mapping: Mapping, schema: tm.Schema) -> list[Problem]:
             )
             continue
         found += _table(name, table, schema[name], mapping, schema)
-        if len(schema[name].primary_key) != 1:
+        found += _row_key(name, table, schema[name])
+    found += _cycles(mapping, schema)
+    found += _row_counts(mapping)
+    return found
+
+
+KEY_TYPES = ("uuid", "date")  # beyond integers and texts: their text is the same both sides
+
+
+def _row_key(name: str, table: TargetTable, target: tm.Table) -> list[Problem]:
+    """The loader tells its rows from the app's by their key, recorded as text: the key must
+    exist, be of a type whose text it can match, and be filled by the mapping (an integer or
+    UUID key alone, the loader makes)."""
+    row_key = target.row_key()
+    if row_key is None:
+        return [
+            Problem(
+                name,
+                None,
+                "no primary key and no unique NOT NULL columns: the loader could not tell "
+                "its rows from the app's (add a key, or leave the table out)",
+            )
+        ]
+    made = {transform.integer_key(target), transform.uuid_key(target)}
+    found = []
+    for column in row_key:
+        kind = target.column(column).type
+        if not (kind.is_integer or kind.is_text or kind.name in KEY_TYPES):
             found.append(
                 Problem(
                     name,
-                    None,
-                    "the loader needs a one-column primary key to know its rows (composite and missing keys are not supported yet)",
+                    column,
+                    f"part of the key the loader tells its rows apart by, of type {kind}: it "
+                    "can match integer, text, uuid and date keys",
                 )
             )
-    found += _cycles(mapping, schema)
-    found += _row_counts(mapping)
+        elif column not in table.columns and column not in made:
+            found.append(
+                Problem(
+                    name,
+                    column,
+                    "part of the key the loader tells its rows apart by: the mapping must "
+                    "fill it (a key the server makes, the loader cannot know)",
+                )
+            )
     return found
 
 
@@ -111,8 +148,9 @@ def _table(
             )
             continue
         yield from _column(name, target.column(column), source, synth, table, target, mapping)
+    made = {transform.integer_key(target), transform.uuid_key(target)}  # the loader's keys
     for column in target.columns:
-        if column.name in table.columns or column.nullable:
+        if column.name in table.columns or column.nullable or column.name in made:
             continue
         if column.default or column.identity or column.generated:
             continue

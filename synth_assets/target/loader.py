@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS {LEDGER}.written_ranges (
 );
 CREATE INDEX IF NOT EXISTS written_ranges_table ON {LEDGER}.written_ranges (table_name, persona);
 CREATE TABLE IF NOT EXISTS {LEDGER}.written_keys (
-    table_name text NOT NULL, persona text NOT NULL, key text NOT NULL,
+    table_name text NOT NULL, persona text NOT NULL, key text[] NOT NULL,
     PRIMARY KEY (table_name, persona, key)
 );
 """
@@ -131,8 +131,8 @@ def load_chunks(
                 for name, columns in late.items():
                     _fill_in(cur, at, name, keys[name], tables[name], columns)
                 for name in order:
-                    numbered = name in first and keys[name] not in mapping.tables[name].columns
-                    _record(cur, at, name, persona, tables[name][keys[name]], numbered)
+                    numbered = name in first and keys[name][0] not in mapping.tables[name].columns
+                    _record(cur, at, name, persona, tables[name][list(keys[name])], numbered)
                     written[name] += len(tables[name])
             for name in order:
                 _move_sequence(cur, at, mapped[name], keys[name])
@@ -153,14 +153,15 @@ class Place:
         return f"{self.schema}.{name}"
 
 
-def _key(table: tm.Table) -> str:
-    """The one key column a table's rows are told apart by (what the ledger records)."""
-    if len(table.primary_key) != 1:
+def _key(table: tm.Table) -> tuple[str, ...]:
+    """The columns a table's rows are told apart by (what the ledger records)."""
+    row_key = table.row_key()
+    if row_key is None:
         raise MappingError(
-            f"table {table.name}: the loader needs a one-column primary key to know its rows "
-            f"(it has {list(table.primary_key) or 'none'})"
+            f"table {table.name}: no primary key and no unique NOT NULL columns, so the loader "
+            "could not tell its rows from the app's"
         )
-    return table.primary_key[0]
+    return row_key
 
 
 def _take_keys(
@@ -212,19 +213,25 @@ _RANGES = sql.Identifier(LEDGER, "written_ranges")
 
 
 def _ours(
-    at: Place, table: tm.Table, key: str, persona: str, alias: str
+    at: Place, table: tm.Table, key: tuple[str, ...], persona: str, alias: str
 ) -> list[tuple[sql.Composable | None, sql.Composable]]:
     """How to find the rows of ``table`` (as ``alias``) this persona's loads wrote: one
     (ledger table to join as ``r``, condition) per way the ledger records them: the ranges
     of keys it numbered (joined, so each range is an index scan of the key), and the keys it
-    recorded one by one."""
+    recorded one by one (as text, a column each)."""
     recorded, who = sql.Literal(at.ledger_name(table.name)), sql.Literal(persona)
-    column = sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(key))
+    columns = [sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(c)) for c in key]
     listed = sql.SQL(
-        "{c}::text IN (SELECT key FROM {keys} WHERE table_name = {t} AND persona = {p})"
-    ).format(c=column, keys=sql.Identifier(LEDGER, "written_keys"), t=recorded, p=who)
-    if not table.column(key).type.is_integer:
+        "ARRAY[{c}] IN (SELECT key FROM {keys} WHERE table_name = {t} AND persona = {p})"
+    ).format(
+        c=sql.SQL(", ").join(sql.SQL("{}::text").format(c) for c in columns),
+        keys=sql.Identifier(LEDGER, "written_keys"),
+        t=recorded,
+        p=who,
+    )
+    if len(key) != 1 or not table.column(key[0]).type.is_integer:
         return [(None, listed)]
+    column = columns[0]
     ranged = sql.SQL(
         "r.table_name = {t} AND r.persona = {p} AND {c} >= r.first_key "
         "AND {c} < r.first_key + r.rows"
@@ -232,7 +239,9 @@ def _ours(
     return [(_RANGES, ranged), (None, listed)]
 
 
-def _is_ours(at: Place, table: tm.Table, key: str, persona: str, alias: str) -> sql.Composable:
+def _is_ours(
+    at: Place, table: tm.Table, key: tuple[str, ...], persona: str, alias: str
+) -> sql.Composable:
     """``_ours`` as one condition on row ``alias``."""
     return sql.SQL(" OR ").join(
         sql.SQL("EXISTS (SELECT 1 FROM {} AS r WHERE {})").format(joined, condition)
@@ -248,7 +257,7 @@ def _remove_ours(
     schema: tm.Schema,
     mapped: tm.Schema,
     order: list[str],
-    keys: dict[str, str],
+    keys: dict[str, tuple[str, ...]],
     late: dict[str, list[str]],
     persona: str,
 ) -> None:
@@ -290,7 +299,7 @@ def _refuse_references(
     at: Place,
     schema: tm.Schema,
     mapped: tm.Schema,
-    keys: dict[str, str],
+    keys: dict[str, tuple[str, ...]],
     name: str,
     ways: list[tuple[sql.Composable | None, sql.Composable]],
     persona: str,
@@ -382,51 +391,86 @@ def _type_of(cur: psycopg.Cursor, at: Place, name: str, column: str) -> sql.Comp
 
 
 def _fill_in(
-    cur: psycopg.Cursor, at: Place, name: str, key: str, frame: pd.DataFrame, columns: list[str]
+    cur: psycopg.Cursor,
+    at: Place,
+    name: str,
+    key: tuple[str, ...],
+    frame: pd.DataFrame,
+    columns: list[str],
 ) -> None:
     """Set the late keys, now that their parents are written (cast to the column's type)."""
     for column in columns:
         if column not in frame.columns:
             continue
-        pairs = frame[[key, column]].dropna()
-        if pairs.empty:
+        rows = frame[[*key, column]].dropna()
+        if rows.empty:
             continue
+        given = [f"k{i}" for i in range(len(key))]
+        matched = sql.SQL(" AND ").join(
+            sql.SQL("{t}.{k} = v.{given}::{kind}").format(
+                t=at.table(name),
+                k=sql.Identifier(k),
+                given=sql.Identifier(g),
+                kind=_type_of(cur, at, name, k),
+            )
+            for k, g in zip(key, given, strict=True)
+        )
         with _clashes_named(name):
             cur.execute(
                 sql.SQL(
-                    "UPDATE {t} SET {c} = v.value::{kind} FROM unnest(%s::text[], %s::text[]) "
-                    "AS v(key, value) WHERE {t}.{k} = v.key::{key_kind}"
+                    "UPDATE {t} SET {c} = v.value::{kind} FROM unnest({arrays}) AS v({names}) "
+                    "WHERE {matched}"
                 ).format(
                     t=at.table(name),
                     c=sql.Identifier(column),
-                    k=sql.Identifier(key),
                     kind=_type_of(cur, at, name, column),
-                    key_kind=_type_of(cur, at, name, key),
+                    arrays=sql.SQL(", ").join([sql.SQL("%s::text[]")] * (len(key) + 1)),
+                    names=sql.SQL(", ").join(map(sql.Identifier, [*given, "value"])),
+                    matched=matched,
                 ),
-                ([str(v) for v in pairs[key]], [str(v) for v in pairs[column]]),
+                [[str(v) for v in rows[c]] for c in [*key, column]],
             )
 
 
 def _record(
-    cur: psycopg.Cursor, at: Place, name: str, persona: str, keys: pd.Series, numbered: bool
+    cur: psycopg.Cursor, at: Place, name: str, persona: str, keys: pd.DataFrame, numbered: bool
 ) -> None:
-    """What this chunk wrote: the range of keys it numbered, else every key."""
+    """What this chunk wrote: the range of keys it numbered, else every key (as a text
+    array, a column each)."""
     if keys.empty:
         return
     recorded = at.ledger_name(name)
     if numbered:
         cur.execute(
             f"INSERT INTO {LEDGER}.written_ranges VALUES (%s, %s, %s, %s)",
-            (recorded, persona, int(keys.iloc[0]), len(keys)),
+            (recorded, persona, int(keys.iloc[0, 0]), len(keys)),
         )
         return
-    rows = pd.DataFrame({"table_name": recorded, "persona": persona, "key": keys.astype(str)})
+    rows = pd.DataFrame({"table_name": recorded, "persona": persona, "key": _array_text(keys)})
     copy_columns(cur, sql.Identifier(LEDGER, "written_keys"), list(rows.columns), rows)
 
 
-def _move_sequence(cur: psycopg.Cursor, at: Place, table: tm.Table, key: str) -> None:
+def _array_text(keys: pd.DataFrame) -> pd.Series:
+    """Each row as PostgreSQL's text[] input (``{"1","abc"}``): every element quoted, its
+    backslashes and quotes escaped."""
+    quoted = [
+        '"' + keys[c].astype(str).str.replace("\\", "\\\\").str.replace('"', '\\"') + '"'
+        for c in keys.columns
+    ]
+    joined = quoted[0]
+    for more in quoted[1:]:
+        joined = joined + "," + more
+    return "{" + joined + "}"
+
+
+def _move_sequence(
+    cur: psycopg.Cursor, at: Place, table: tm.Table, row_key: tuple[str, ...]
+) -> None:
     """Move the key's identity or serial sequence past every key in the table and every
     persona's block there, so the app's next INSERT lands in none of them."""
+    if len(row_key) != 1:
+        return
+    key = row_key[0]
     column = table.column(key)
     if not (column.identity or (column.default or "").startswith("nextval")):
         return

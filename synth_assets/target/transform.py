@@ -15,6 +15,7 @@ the unchunked ones), so the rows depend on the chunks only through their fixed s
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 
@@ -215,6 +216,9 @@ def _table(
     key = integer_key(target)
     if key is not None and key not in table.columns:
         out[key] = np.arange(first_key, first_key + n, dtype=np.int64)
+    made = uuid_key(target)
+    if made is not None and made not in table.columns:
+        out[made] = _uuids(at.stream(name, made), n)
     for column, spec in table.columns.items():
         if spec.kind == "parent" and spec.parent not in built:
             continue  # a later table's key: ``_late_parents``
@@ -226,7 +230,8 @@ def _table(
             values = _distinct(name, target, column, values, at)
         out[column] = values
     frame = pd.DataFrame(out, index=pd.RangeIndex(n))
-    own = key or (target.primary_key[0] if target.primary_key else None)
+    row_key = target.row_key() or ()
+    own = row_key[0] if len(row_key) == 1 else None
     if table.source is None:
         return Built(frame, own)
     origin = source[SYNTH[table.source].primary_key[0]].reset_index(drop=True)
@@ -234,12 +239,29 @@ def _table(
 
 
 def integer_key(target: tm.Table) -> str | None:
-    """The table's own integer key, which this module numbers (None: it has another)."""
-    if len(target.primary_key) == 1:
-        column = target.column(target.primary_key[0])
-        if column.type.is_integer:
-            return column.name
+    """The table's own integer key, which this module numbers when the mapping does not
+    fill it (None: it has another)."""
+    return _one_key_of(target, lambda kind: kind.is_integer)
+
+
+def uuid_key(target: tm.Table) -> str | None:
+    """The table's own UUID key, which this module makes when the mapping does not fill it."""
+    return _one_key_of(target, lambda kind: kind.name == "uuid")
+
+
+def _one_key_of(target: tm.Table, wanted) -> str | None:
+    row_key = target.row_key() or ()
+    if len(row_key) == 1 and wanted(target.column(row_key[0]).type):
+        return row_key[0]
     return None
+
+
+def _uuids(stream: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` version-4 UUIDs drawn from ``stream`` (the same stream, the same keys)."""
+    raw = stream.integers(0, 256, (n, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    return np.array([str(uuid.UUID(bytes=row.tobytes())) for row in raw], dtype=object)
 
 
 def _values(
@@ -334,14 +356,17 @@ def _parent_keys(
     referred: str,
 ) -> np.ndarray:
     """Each row's parent key: through the synth tables' own links when both sides come from
-    synth rows (a transaction's member is its account's user), else drawn among the
-    parent's rows (a generated org for each member, in turn)."""
+    synth rows (a transaction's member is its account's user; a user's badge, that user's
+    member), else drawn among the parent's rows (a generated org for each member, in turn)."""
     above = built[parent]
     keys = above.frame[referred].to_numpy()
     if len(keys) == 0:
         raise MappingError(f"table {table}, column {column}: parent {parent} has no rows")
-    if source is not None and above.synth is not None and mapping_table.source != above.synth:
-        linked = _link(mapping_table.source, above.synth, source, frames)
+    if source is not None and above.synth is not None and table != parent:
+        if mapping_table.source == above.synth:  # two tables from one synth row: its own
+            linked = source[SYNTH[above.synth].primary_key[0]].to_numpy()
+        else:
+            linked = _link(mapping_table.source, above.synth, source, frames)
         if linked is not None:
             position = pd.Index(above.origin).get_indexer(linked)
             if (position < 0).any():

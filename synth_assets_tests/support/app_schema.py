@@ -69,6 +69,27 @@ class Note(App):
     body: Mapped[str | None] = mapped_column(sa.Text)
 
 
+class MemberBadge(App):
+    """A composite primary key: the loader records both columns to know its rows."""
+
+    __tablename__ = "member_badges"
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), primary_key=True)
+    badge: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+
+
+# No primary key: its rows are told apart by a unique NOT NULL UUID, which the loader makes.
+sa.Table(
+    "devices", App.metadata,
+    sa.Column("serial", postgresql.UUID, nullable=False, unique=True),
+    sa.Column("member_id", sa.Integer, sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("label", sa.Text),
+)  # fmt: skip
+# No key at all: the loader could not tell its rows from the app's.
+sa.Table(
+    "audit_log", App.metadata, sa.Column("member_id", sa.Integer),
+    sa.Column("action", sa.Text, nullable=False),
+)  # fmt: skip
+
 # A cycle broken at a nullable key that is NOT deferrable (written NULL, then filled in), with
 # plain integer keys SQLAlchemy creates as SERIAL.
 TEAMS = sa.MetaData()
