@@ -24,6 +24,7 @@ BENCHMARKS = [
     ("Load into PostgreSQL", ["load.py"]),
     ("End to end: `--select '*'` at 1M and 10M transactions", ["end_to_end.py"]),
     ("Shard size: the same tables, and the time", ["shard_sizes.py"]),
+    ("Through the mapping: the app's own tables at 1M transactions", ["app_schema.py"]),
     ("Executors", ["executors.py", "--scales", "1", "10"]),
     ("Celery: two workers against one", ["celery_workers.py"]),
     ("Test databases: the pytest plugin's clone and drop", ["test_databases.py"]),

@@ -19,6 +19,16 @@ TIMES = frozenset({"timestamp", "timestamptz", "date"})
 INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
 
 
+def number_limit(kind: SqlType) -> float | None:
+    """The magnitude a column's numbers must stay below: past an integer type's largest
+    value, or ``10 ** (p - s)`` for ``numeric(p, s)`` (None: no limit worth judging)."""
+    if kind.name in INTEGER_MAX:
+        return INTEGER_MAX[kind.name] + 1
+    if kind.name == "numeric" and kind.precision is not None:
+        return 10.0 ** (kind.precision - (kind.scale or 0))
+    return None
+
+
 @dataclass(frozen=True)
 class SqlType:
     """A column's PostgreSQL type: ``name`` is PostgreSQL's (``uuid``, ``text``,

@@ -16,7 +16,7 @@ from jinja2.exceptions import SecurityError
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.load import target
-from synth_assets.target import check, mapping, schema_input, transform
+from synth_assets.target import check, judge, mapping, schema_input, transform
 from synth_assets.target.__main__ import main as cli
 from synth_assets.testing import drop_database
 from synth_assets_tests.support.app_schema import App
@@ -105,6 +105,8 @@ def test_a_sound_mapping_is_judged_and_shown_table_by_table(tmp_path, capsys):
          "column: merchant_name is text; amount_cents is bigint"),
         ("members", "handle", {"cents": "annual_income"}, "cents: whole cents go into a number"),
         ("members", "org_id", {"sequence": 2**40}, "do not fit integer"),
+        ("ledger_entries", "rate", {"number": {"min": 0, "max": 1e5, "digits": 2}},
+         "number: values up to 100000 do not fit numeric(9, 4)"),
         ("members", "org_id", {"parent": "members"}, "no foreign key from org_id to members"),
         ("members", "joined_at", {"date": {"after": "status"}},
          "date.after: 'status' is not a column this table maps before it"),
@@ -117,6 +119,16 @@ def test_a_hostile_column_is_refused_naming_file_table_and_column(
     assert cli(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"{path}: table {table}, column {column}: " in err and message in err, err
+
+
+def test_the_judge_finds_numbers_too_large_for_their_column():
+    """Rows whose numbers PostgreSQL would refuse ("numeric field overflow", "out of range
+    for type integer") are findings of the app's constraints, named by column and value."""
+    schema = schema_input.read(mapping.Mapping.model_validate(SOUND).target)
+    rows = pd.DataFrame({"rate": [0.5, 99999.99994, 99999.99995], "org_id": [1, 2, 2**31]})
+    found = judge.judge(schema, {"ledger_entries": rows[["rate"]], "members": rows[["org_id"]]})
+    assert found["ledger_entries"] == ["rate: 1 values too large for numeric(9, 4) (99999.99995)"]
+    assert found["members"] == ["org_id: 1 values too large for integer (2147483648)"]
 
 
 def test_a_not_null_column_left_without_a_source_is_refused(tmp_path, capsys):
@@ -232,7 +244,7 @@ def test_the_app_tables_load_into_the_app_schema_with_its_constraints(student_fr
 
 def test_the_readme_mapping_is_sound(tmp_path, capsys):
     """The README's example, with its models pointed at this suite's copy of them."""
-    block = readme_blocks("Seed your app's own schema (in progress)")["yaml"]
+    block = readme_blocks("Seed your app's own schema")["yaml"]
     path = tmp_path / "mapping.yaml"
     path.write_text(block.replace("app.models:Base", MODELS))
     assert cli(["check", str(path)]) == 0, capsys.readouterr().err
@@ -245,6 +257,8 @@ def test_the_draft_is_the_same_from_models_and_from_the_database_and_loads_as_wr
     PostgreSQL accepts the rows it makes, with every constraint."""
     drafted = tmp_path / "drafted.yaml"
     assert cli(["draft", "--models", MODELS, "--output", str(drafted)]) == 0
+    assert "left out audit_log: no primary key" in capsys.readouterr().out
+    assert "audit_log" not in drafted.read_text()
     url = other_database(database_url, f"synth_draft_{uuid.uuid4().hex[:6]}_test")
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:

@@ -89,6 +89,8 @@ def _draft(args: argparse.Namespace) -> int:
         print(f"{output}: cannot be written: {error.strerror}", file=sys.stderr)
         return 2
     print(f"wrote {output}: {len(drafted['tables'])} tables")
+    for name in draft.left_out(schema):
+        print(f"left out {name}: no primary key and no unique NOT NULL columns to tell rows by")
     return 0
 
 

@@ -269,8 +269,8 @@ def _types(table: str, column: tm.Column, source: Source, read: tm.Column) -> It
 
 
 def _ranges(table: str, column: tm.Column, source: Source) -> Iterator[Problem]:
-    """Generated numbers fit an integer column's range."""
-    top = tm.INTEGER_MAX.get(column.type.name)
+    """Generated numbers fit an integer column's range, or a numeric column's precision."""
+    top = tm.number_limit(column.type)
     if top is None:
         return
     highest = None
@@ -278,7 +278,7 @@ def _ranges(table: str, column: tm.Column, source: Source) -> Iterator[Problem]:
         highest = max(abs(source.number.max), abs(source.number.min or 0))
     elif source.kind == "sequence":
         highest = abs(source.sequence)
-    if highest is not None and highest > top:
+    if highest is not None and highest >= top:
         yield Problem(
             table, column.name, f"{source.kind}: values up to {highest:g} do not fit {column.type}"
         )

@@ -103,10 +103,13 @@ def _synth_column(column: tm.Column, synth: tm.Table) -> tuple[str, str] | None:
 
 
 def draft(schema: tm.Schema, target: dict[str, Any]) -> dict[str, Any]:
-    """A mapping for every table of ``schema``, as the YAML file holds it."""
+    """A mapping for every table of ``schema`` the loader can tell its rows apart in (see
+    ``left_out``), as the YAML file holds it."""
     tables: dict[str, Any] = {}
     origins = {name: match_table(table) for name, table in schema.tables.items()}
     for name, table in schema.tables.items():
+        if name in left_out(schema):
+            continue
         source, why = origins[name]
         entry: dict[str, Any] = {"note": why}
         if source:
@@ -117,6 +120,12 @@ def draft(schema: tm.Schema, target: dict[str, Any]) -> dict[str, Any]:
         entry["columns"] = _columns(table, SYNTH[source] if source else None)
         tables[name] = entry
     return {"target": target, "tables": tables}
+
+
+def left_out(schema: tm.Schema) -> list[str]:
+    """The tables with no primary key and no unique NOT NULL columns: the loader could not
+    tell its rows from the app's there, so the draft leaves them out."""
+    return [name for name, table in schema.tables.items() if table.row_key() is None]
 
 
 def _columns(table: tm.Table, synth: tm.Table | None) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The app's constraints, judged on its rows before anything is written: the blocking checks
 of its tables' assets. Each table's findings: NOT NULL, primary and unique keys, foreign keys
-among the mapped tables, varchar lengths and enum labels (plain functions over DataFrames)."""
+among the mapped tables, varchar lengths, number ranges (integer types, numeric precision) and
+enum labels (plain functions over DataFrames)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,14 @@ def _findings(table: tm.Table, frame: pd.DataFrame, tables: Mapping[str, pd.Data
             long = present[present.astype(str).str.len() > column.type.length]
             if len(long):
                 yield f"{column.name}: {len(long)} values longer than {column.type} ({_values_shown(long)})"
+        limit = tm.number_limit(column.type)
+        if limit is not None and len(present):
+            numbers = pd.to_numeric(present, errors="coerce")
+            if column.type.name == "numeric":  # PostgreSQL rounds to the scale, then judges
+                numbers = numbers.round(column.type.scale or 0)
+            large = present[numbers.abs() >= limit]
+            if len(large):
+                yield f"{column.name}: {len(large)} values too large for {column.type} ({_values_shown(large)})"
         allowed = table.choices(column.name)
         if allowed is not None:
             stray = present[~present.isin(allowed)]
@@ -53,5 +62,5 @@ def _findings(table: tm.Table, frame: pd.DataFrame, tables: Mapping[str, pd.Data
 
 
 def _values_shown(values: pd.Series) -> str:
-    shown = [repr(v) for v in pd.unique(values)[:MAX_SHOWN]]
+    shown = [repr(v.item() if hasattr(v, "item") else v) for v in pd.unique(values)[:MAX_SHOWN]]
     return ", ".join(shown) + (", …" if values.nunique() > MAX_SHOWN else "")
