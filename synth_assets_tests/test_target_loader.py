@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import subprocess
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -197,6 +198,25 @@ def test_composite_and_unique_keys_tell_its_rows_from_the_apps(app_url, worlds):
     [problem] = check.problems(mapping.Mapping.model_validate(unkeyed), schema)
     assert (problem.table, problem.column) == ("audit_log", None)
     assert "no primary key and no unique NOT NULL columns" in problem.message
+
+
+def test_a_key_range_that_meets_the_apps_rows_is_refused_with_nothing_written(app_url, worlds):
+    """Keys the mapping gives (a sequence from 1) meet the app's founder, id 1: the app's own
+    key refuses them as they are copied, naming table, column and key; nothing is written."""
+    before = {t: _dump(app_url, t) for t in ("orgs", "members", "ledger_entries")}
+    numbered = with_source("members", "id", {"sequence": 1})
+    with pytest.raises(loader.CollisionError, match=r"table members, column id: '1' is already"):
+        _load(app_url, worlds, "student", numbered)
+    assert {t: _dump(app_url, t) for t in before} == before
+
+
+def test_two_personas_load_side_by_side_without_sharing_keys(app_url, worlds):
+    """Two loads at once, each in its own transaction: each takes its keys in a short
+    transaction of its own under one lock, so neither meets the other's keys."""
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda persona: _load(app_url, worlds, persona), worlds))
+    [[members, distinct]] = query(app_url, "SELECT count(*), count(DISTINCT id) FROM members")
+    assert members == distinct == 1 + sum(counts["members"] for counts in done)
 
 
 def test_the_guard_judges_the_app_database(database_url, worlds):
