@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from synth_assets.checks import integrity, realism, registry
+from synth_assets.generate import calendar
 from synth_assets.generate.calendar import Window
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -241,7 +242,7 @@ def test_loans_amortise_and_liabilities_follow_the_as_of_date(personas):
     """A month later each mortgage owes less by the principal of its payment, the interest
     was the balance times the rate, and the lender reports the new last and next payment."""
     persona = personas["family"]
-    early, late = dt.date(2026, 10, 15), dt.date(2026, 11, 15)
+    early, late = dt.date(2026, 10, 20), dt.date(2026, 11, 20)  # the 15th of November was a Sunday
     a, b = (generate_all(Context(persona, as_of=day)) for day in (early, late))
     loans = a["accounts"][a["accounts"]["subtype"] == "mortgage"]["account_id"]
     owed_a = _by_id(a["accounts"], "account_id").loc[loans, "balance_current"]
@@ -327,7 +328,13 @@ def test_each_new_rule_catches_its_defect(personas, frames):
     assert "card purchases and paychecks post on business days" in failed(
         realism.transactions_time(accounts, weekend, start, end)
     )
-    assert "pending only in the last 9 days" in failed(
+    holiday = tx.copy()
+    holiday.loc[card, "date"] = pd.Timestamp("2025-12-25")  # a Thursday: Christmas Day
+    holiday.loc[card, "authorized_date"] = pd.Timestamp("2025-12-24")
+    assert "card purchases and paychecks post on business days" in failed(
+        realism.transactions_time(accounts, holiday, start, end)
+    )
+    assert f"pending only in the last {calendar.PENDING_REACH_DAYS} days" in failed(
         realism.transactions_time(accounts, old_pending, start, end)
     )
     interest = tx.copy()

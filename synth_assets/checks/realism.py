@@ -12,23 +12,25 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.checks.integrity import Finding, examples
+from synth_assets.generate import calendar
+from synth_assets.generate.calendar import PENDING_REACH_DAYS
 from synth_assets.membership import is_in
 from synth_assets.personas import PayFrequency
 
 CENT = 0.005
 CARD_PAYMENT = "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"
 # Allowed gaps in days between consecutive paychecks, by pay frequency.
-# A payday on a weekend moves to the Friday before, a bill due on one posts the Monday after:
-# two days either way.
+# A payday on a weekend or a bank holiday moves to the business day before, a bill due on one
+# posts the business day after: up to three days either way (a Saturday before a holiday
+# Monday), one for a weekly payday that falls on a holiday Friday.
 PAY_GAPS = {
-    PayFrequency.WEEKLY: (7, 7),
-    PayFrequency.BIWEEKLY: (14, 14),
-    PayFrequency.SEMI_MONTHLY: (11, 19),
-    PayFrequency.MONTHLY: (26, 33),
+    PayFrequency.WEEKLY: (6, 8),
+    PayFrequency.BIWEEKLY: (13, 15),
+    PayFrequency.SEMI_MONTHLY: (10, 20),
+    PayFrequency.MONTHLY: (25, 34),
 }
-MONTHLY_GAP = (26, 33)
-YEARLY_GAP = (363, 368)
-PENDING_REACH_DAYS = 9  # five business days after the next one, from a Saturday
+MONTHLY_GAP = (25, 34)
+YEARLY_GAP = (362, 369)
 INTEREST_CHARGE = "BANK_FEES_INTEREST_CHARGE"
 INTEREST_EARNED = "INCOME_INTEREST_EARNED"
 
@@ -237,7 +239,7 @@ def transactions_time(
 ) -> list[Finding]:
     """After the account opened, inside the window, authorised first; pending rows are the
     last days' (a card posts within five business days), and what posted did so on a
-    business day (card purchases and paychecks: banks post on weekdays)."""
+    business day (card purchases and paychecks: banks post on weekdays that are not holidays)."""
     opened = (
         accounts.set_index("account_id")["created_at"]
         .reindex(transactions["account_id"])
@@ -252,7 +254,7 @@ def transactions_time(
     paycheck = (transactions["pfc_primary"] == "INCOME").to_numpy() & (
         transactions["pfc_detailed"] != INTEREST_EARNED
     ).to_numpy()
-    weekend = ~pending & (card | paycheck) & (((date.view("int64") + 3) % 7) >= 5)
+    weekend = ~pending & (card | paycheck) & ~calendar.is_business_day(date)
     return [
         _after("transaction after its account opened", ids, when, opened),
         _within("transaction inside the window", ids, when, start, end),

@@ -36,7 +36,7 @@ from synth_assets import table_model as tm
 from synth_assets.defs.failure_policy import LOAD_RETRIES, step_failures
 from synth_assets.defs.partitions import persona_partitions
 from synth_assets.defs.resources import GenerationSettings, StepRetries, SynthDatabase
-from synth_assets.defs.tables import run_created
+from synth_assets.defs.tables import run_as_of
 from synth_assets.generate.frames import block_tables
 from synth_assets.generate.users import block_count
 from synth_assets.prefetch import ahead
@@ -190,7 +190,7 @@ def _assets(path: Path, read: mapping.Mapping, schema: tm.Schema) -> AssetsDefin
 
         try:
             with step_failures(context, retries, LOAD_RETRIES):
-                as_of = generation.as_of_date(run_created(context)).value
+                as_of = run_as_of(context, generation).value
                 ctx = generation.context(persona, as_of)
                 # A block of users at a time: memory follows the block, not the persona;
                 # the next block is generated while the server ingests this one's rows.

@@ -24,7 +24,7 @@ from synth_assets.defs.resources import (
     SynthDatabase,
     describe,
 )
-from synth_assets.defs.tables import TableLoad, run_created
+from synth_assets.defs.tables import TableLoad, run_as_of
 from synth_assets.load import staging
 
 
@@ -40,7 +40,7 @@ def _same_load(
             allow_retries=False,
         )
     if first.load != staging.load_id(context.run.run_id):
-        as_of = generation.as_of_date(run_created(context))
+        as_of = run_as_of(context, generation)
         if as_of.value != first.as_of:
             raise Failure(
                 description=f"the tables of {first.persona} were materialised as of "

@@ -52,7 +52,7 @@ from synth_assets.generate.common import Context
 from synth_assets.liveness import Judge, RunState
 from synth_assets.load import postgres, staging
 from synth_assets.load.target import Target
-from synth_assets.settings import SettingError
+from synth_assets.settings import Setting, SettingError
 
 LOADER = AssetKey("postgres_tables")
 EXPORTS = AssetKey("exports")
@@ -107,6 +107,12 @@ def run_created(context: OpExecutionContext) -> dt.datetime:
     return created.astimezone(dt.UTC)
 
 
+def run_as_of(context: OpExecutionContext, generation: GenerationSettings) -> Setting:
+    """The run's as-of date (and where it came from), as in force when the run was created:
+    every step and retry of the run agrees on it."""
+    return run_as_of(context, generation)
+
+
 def _stamp(context: OpExecutionContext, as_of: dt.date) -> str:
     """The export's folder name: the run's creation time (UTC), id and as-of day, the same
     on a retry; exports sort by when they were made, and name the day they show."""
@@ -159,7 +165,7 @@ def plan_shards(
     """Split the persona into shards; create the load's staging and the export's folder."""
     persona = context.partition_key
     with step_failures(context, retries, LOAD_RETRIES):
-        as_of = generation.as_of_date(run_created(context))
+        as_of = run_as_of(context, generation)
         ctx = generation.context(persona, as_of.value)
         load = staging.load_id(context.run_id)
         stage, export_dir = _selected(context, LOADER), None
@@ -348,7 +354,7 @@ def combine_shards(
         ctx.changes_since,
         _about(ctx),
     )
-    resolved = {**generation.resolved(), "as_of": generation.as_of_date(run_created(context))}
+    resolved = {**generation.resolved(), "as_of": run_as_of(context, generation)}
     settings = MetadataValue.json(describe(resolved))
     common = {
         "as_of": first.as_of.isoformat(),

@@ -1,6 +1,7 @@
-"""Calendar anchoring, in one place: the window an as-of date gives a persona, the calendar
-months every random stream is anchored on, business days, and the dates of schedules that
-recur on the calendar (a day of the month, a weekday every one or two weeks).
+"""Time, in one place: the window an as-of date gives a persona, the calendar months every
+random stream is anchored on, the times of day and days of the month schedules keep, business
+days (weekends and the Federal Reserve's holidays aside), and the dates of schedules that recur
+on the calendar (a day of the month, a weekday every one or two weeks).
 
 A stream anchored on a calendar month draws the same rows whatever the window, so moving the
 as-of date by a day changes only what is shown: rows of the new day appear, rows older than
@@ -11,9 +12,17 @@ the window drop off, pending rows post. Nothing here depends on the wall clock e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
+from pandas.tseries.holiday import (
+    AbstractHolidayCalendar,
+    Holiday,
+    USFederalHolidayCalendar,
+    sunday_to_monday,
+)
 
 DAY = np.timedelta64(1, "D")
 SECOND = np.timedelta64(1, "s")
@@ -23,8 +32,14 @@ SIGNUPS = (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
 EARLIEST_AS_OF = dt.date(2021, 2, 1)
 LATEST_AS_OF = dt.date(2099, 12, 31)
 POSTING_DAYS = 5  # the most business days a card transaction stays pending
-# ... which is at most this many calendar days (made on a Saturday: Monday, then five more)
-PENDING_REACH_DAYS = 9
+# ... which is at most this many calendar days (made on Friday 23 December 2022: Christmas kept
+# on Monday 26th, New Year's Day on Monday 2 January: it posts on Tuesday 3 January)
+PENDING_REACH_DAYS = 11
+
+MORNING = np.timedelta64(9 * 3600, "s")  # when scheduled payments post
+EVENING = np.timedelta64(22 * 3600, "s")  # when month-end interest posts
+SAVINGS_DAY = 3  # the day of the month the standing transfer to savings is set for
+CARD_PAYMENT_DAY = 21  # statements close at month end; autopay pays them on the 21st
 
 
 def last_whole_day(now: dt.datetime | None = None) -> dt.date:
@@ -90,27 +105,62 @@ def month_days(month: np.datetime64 | np.ndarray) -> tuple:
     return (first[()], last[()]) if month.ndim == 0 else (first, last)
 
 
+def at(days: np.ndarray, time: np.timedelta64 = MORNING) -> np.ndarray:
+    """The moment ``time`` into each day."""
+    return np.asarray(days, dtype="datetime64[D]").astype("datetime64[s]") + time
+
+
 def weekday(days: np.ndarray) -> np.ndarray:
     """Monday 0 ... Sunday 6 (1970-01-01 was a Thursday)."""
     return (np.asarray(days, dtype="datetime64[D]").view("int64") + 3) % 7
 
 
+class _FederalReserveHolidays(AbstractHolidayCalendar):
+    """The federal holidays as the Federal Reserve Banks keep them: one on a Sunday is kept
+    the Monday after, one on a Saturday is not kept at all (the banks open the Friday before:
+    federalreserve.gov/aboutthefed/k8.htm). Pandas' federal calendar moves Saturdays to the
+    Friday; its rules are taken with that observance changed."""
+
+    rules: ClassVar[list[Holiday]] = [
+        Holiday(r.name, month=r.month, day=r.day, start_date=r.start_date, observance=sunday_to_monday)
+        if r.observance is not None
+        else r
+        for r in USFederalHolidayCalendar.rules
+    ]  # fmt: skip
+
+
+@functools.cache
+def bank_holidays() -> np.ndarray:
+    """Every day the Federal Reserve is closed for a holiday, from the earliest signup to the
+    latest as-of date and the pending days beyond it."""
+    last = LATEST_AS_OF + dt.timedelta(days=62)
+    days = _FederalReserveHolidays().holidays(SIGNUPS[0] - dt.timedelta(days=92), last)
+    return days.to_numpy().astype("datetime64[D]")
+
+
+@functools.cache
+def _bank_days() -> np.busdaycalendar:
+    return np.busdaycalendar(holidays=bank_holidays())
+
+
 def is_business_day(days: np.ndarray) -> np.ndarray:
-    return weekday(days) < 5
+    """Whether banks settle on each day: a weekday that is not a Federal Reserve holiday."""
+    return np.is_busday(np.asarray(days, dtype="datetime64[D]"), busdaycal=_bank_days())
 
 
 def add_business_days(days: np.ndarray, count: np.ndarray) -> np.ndarray:
     """``count`` business days after each day (0: the day itself if it is one, else the next
-    business day). Weekends only: banks' holidays are not modelled."""
+    business day)."""
     days = np.asarray(days, dtype="datetime64[D]")
-    return np.busday_offset(days, np.asarray(count), roll="forward")
+    return np.busday_offset(days, np.asarray(count), roll="forward", busdaycal=_bank_days())
 
 
 def business_day_in_month(days: np.ndarray, before: bool = False) -> np.ndarray:
     """The business day on or after each day (``before``: on or before), without leaving
     its month (then the other way)."""
     roll = "modifiedpreceding" if before else "modifiedfollowing"
-    return np.busday_offset(np.asarray(days, dtype="datetime64[D]"), 0, roll=roll)
+    days = np.asarray(days, dtype="datetime64[D]")
+    return np.busday_offset(days, 0, roll=roll, busdaycal=_bank_days())
 
 
 def day_of_month(month: np.datetime64 | np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -119,6 +169,18 @@ def day_of_month(month: np.datetime64 | np.ndarray, day: np.ndarray) -> np.ndarr
     first, last = month_days(month)
     length = (last - first).astype(int) + 1
     return first + (np.minimum(np.asarray(day), length) - 1).astype("timedelta64[D]")
+
+
+def standing_day(month: np.datetime64 | np.ndarray, day: np.ndarray) -> np.ndarray:
+    """The day a standing order for day ``day`` of ``month`` settles: that day, or the next
+    business day, without leaving the month (then the business day before)."""
+    return business_day_in_month(day_of_month(month, day))
+
+
+def autopay_day(month: np.datetime64 | np.ndarray, day: np.ndarray) -> np.ndarray:
+    """The day an autopay due on day ``day`` of ``month`` settles: the next business day
+    when the due day is not one (a payment due on a weekend is on time on the Monday)."""
+    return add_business_days(day_of_month(month, day), 0)
 
 
 def fortnightly(month: np.datetime64, phase: np.ndarray, step_days: int) -> tuple:

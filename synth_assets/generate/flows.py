@@ -22,7 +22,6 @@ COLUMNS = (
     "account", "authorized", "posted", "dropped", "amount", "pending_amount", "in_store", *TEXT,
 )  # fmt: skip
 NAT_DAY = np.datetime64("NaT", "D")
-MORNING = np.timedelta64(9 * 3600, "s")  # when scheduled payments post
 
 
 def flows(

@@ -20,9 +20,10 @@ import pandas as pd
 from synth_assets import builtin_tables
 from synth_assets.generate import calendar
 from synth_assets.generate.book import Book
+from synth_assets.generate.calendar import CARD_PAYMENT_DAY
 from synth_assets.generate.common import Context
 from synth_assets.generate.flows import Flows
-from synth_assets.generate.recurring import CARD_PAYMENT, CARD_PAYMENT_DAY
+from synth_assets.generate.recurring import CARD_PAYMENT
 from synth_assets.generate.schedules import Loans
 
 TABLE = "liabilities"
@@ -48,7 +49,7 @@ def _cards(book: Book, rows: np.ndarray, as_of: np.datetime64, statements, histo
     owed = statements.get(closed, {})
     balance = np.array([owed.get(card, 0.0) for card in rows])
     due = calendar.day_of_month(closed + 1, np.full(len(rows), CARD_PAYMENT_DAY))
-    paid = due <= as_of
+    paid = calendar.autopay_day(closed + 1, np.full(len(rows), CARD_PAYMENT_DAY)) <= as_of
     later = calendar.day_of_month(closed + 2, np.full(len(rows), CARD_PAYMENT_DAY))
     payments = (
         (history["detailed"] == CARD_PAYMENT)

@@ -11,7 +11,8 @@ import numpy as np
 
 from synth_assets.generate import calendar, schedules
 from synth_assets.generate.book import Bill, Book, website
-from synth_assets.generate.flows import MORNING, Flows, concat, empty, flows
+from synth_assets.generate.calendar import CARD_PAYMENT_DAY, EVENING, SAVINGS_DAY
+from synth_assets.generate.flows import Flows, concat, empty, flows
 from synth_assets.personas import PayFrequency
 
 TABLE = "transactions"
@@ -30,14 +31,7 @@ LOAN_CATEGORY = {
 INTEREST_CHARGE = "BANK_FEES_INTEREST_CHARGE"
 INTEREST_EARNED = "INCOME_INTEREST_EARNED"
 CARD_PAYMENT = "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"
-CARD_PAYMENT_DAY = 21  # statements close at month end; autopay clears them on the 21st
-SAVINGS_DAY = 3
-EVENING = np.timedelta64(22 * 3600, "s")  # when month-end interest and sweeps post
 ACH = {"payment_channel": "other", "confidence": "VERY_HIGH"}
-
-
-def _at(days: np.ndarray, time: np.timedelta64 = MORNING) -> np.ndarray:
-    return np.asarray(days, dtype="datetime64[D]").astype("datetime64[s]") + time
 
 
 def payroll(book: Book, month: np.datetime64) -> Flows:
@@ -59,7 +53,7 @@ def payroll(book: Book, month: np.datetime64) -> Flows:
         rows, days = _paydays(month, frequency, pay["phase"].to_numpy())
         share = np.ones(len(rows))
     account = pay["account"].to_numpy()[rows]
-    when = _at(days)
+    when = calendar.at(days)
     keep = when > book.opened[account]
     rows, when, share, account = rows[keep], when[keep], share[keep], account[keep]
     years = schedules.whole_years(pay["signup"].to_numpy()[rows], when.astype("datetime64[D]"))
@@ -75,10 +69,11 @@ def payroll(book: Book, month: np.datetime64) -> Flows:
 
 def _paydays(month: np.datetime64, frequency: PayFrequency, phase: np.ndarray):
     """(row, day) of each user's paydays in ``month``: fixed Fridays every week or two; the
-    15th and the month's last day, or its last day (moved back to a business day)."""
+    15th and the month's last day, or its last day (each moved back to a business day)."""
     if frequency in (PayFrequency.WEEKLY, PayFrequency.BIWEEKLY):
         step = 7 if frequency is PayFrequency.WEEKLY else 14
-        return calendar.fortnightly(month, phase, step)
+        rows, fridays = calendar.fortnightly(month, phase, step)
+        return rows, calendar.business_day_in_month(fridays, before=True)  # a holiday: before
     first, last = calendar.month_days(month)
     grid = [first + 14, last] if frequency is PayFrequency.SEMI_MONTHLY else [last]
     days = calendar.business_day_in_month(np.array(grid, dtype="datetime64[D]"), before=True)
@@ -113,7 +108,7 @@ def _bill(
     if bill.month is not None:
         falls = bill.month == due.astype(int) % 12 + 1
     due_day = calendar.day_of_month(due, bill.day)
-    when = _at(due_day)
+    when = calendar.at(due_day)
     posts = calendar.add_business_days(due_day, 0)
     falls &= (when > book.opened[bill.payers]) & (posts.astype("datetime64[M]") == month)
     amount = bill.amount * np.exp(bill.variation * variation)
@@ -165,7 +160,7 @@ def savings(book: Book, month: np.datetime64, saved: schedules.Savings) -> Flows
     the interest the savings account earns at the month's end."""
     rows = saved.rows
     amount = book.accounts["_saving"].to_numpy(dtype=float)[rows]
-    when = _at(calendar.day_of_month(month, np.full(len(rows), SAVINGS_DAY)))
+    when = calendar.at(calendar.standing_day(month, np.full(len(rows), SAVINGS_DAY)))
     moving = (amount > 0) & (when > book.opened[rows])
     checking = book.checking_of(rows)[moving]
     into, moved, at = rows[moving], amount[moving], when[moving]
@@ -175,21 +170,22 @@ def savings(book: Book, month: np.datetime64, saved: schedules.Savings) -> Flows
         [
             flows(checking, at, moved, name="TRANSFER TO SAVINGS", detailed="TRANSFER_OUT_SAVINGS", **ACH),
             flows(into, at, -moved, name="TRANSFER FROM CHECKING", detailed="TRANSFER_IN_SAVINGS", **ACH),
-            flows(interest_rows, np.full(len(interest_rows), _at(last, EVENING)), -interest,
+            flows(interest_rows, np.full(len(interest_rows), calendar.at(last, EVENING)), -interest,
                   name="INTEREST PAYMENT", detailed=INTEREST_EARNED, **ACH),
         ]
     )  # fmt: skip
 
 
 def card_payments(book: Book, month: np.datetime64, statement: dict[int, float]) -> Flows:
-    """Last month's statement of each card, paid in full by autopay on the 21st: the same
-    amount leaves checking (positive) and reaches the card (negative) at the same time."""
+    """Last month's statement of each card, paid in full by autopay on the 21st (the next
+    business day when that is not one): the same amount leaves checking (positive) and
+    reaches the card (negative) at the same time."""
     cards = np.array([card for card, owed in statement.items() if owed > 0], dtype=np.int64)
     if not len(cards):
         return empty()
     amount = np.round(np.array([statement[c] for c in cards]), 2)
-    when = np.full(len(cards), _at(calendar.day_of_month(month, np.array([CARD_PAYMENT_DAY]))[0]))
-    when = when + np.timedelta64(3600, "s")
+    day = calendar.autopay_day(month, np.array([CARD_PAYMENT_DAY]))[0]
+    when = np.full(len(cards), calendar.at(day) + np.timedelta64(3600, "s"))
     payer = book.checking_of(cards)
     bank = book.accounts["official_name"].to_numpy()[cards].astype(str)
     common = {"detailed": CARD_PAYMENT, **ACH}

@@ -13,10 +13,7 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.generate import calendar
-from synth_assets.generate.flows import MORNING
-
-EVENING = np.timedelta64(22 * 3600, "s")
-SAVINGS_DAY = 3
+from synth_assets.generate.calendar import EVENING, SAVINGS_DAY
 
 
 def whole_years(since: np.ndarray, until: np.ndarray) -> np.ndarray:
@@ -67,11 +64,9 @@ class Loans:
             self.balance[:, k], self.payment[:, k], self.interest[:, k] = balance, payment, interest
 
     def _when(self, k: np.ndarray) -> np.ndarray:
-        """When payment k of each loan posts."""
+        """When payment k of each loan posts: its payment day, on a business day."""
         month = (self.first + k).astype("datetime64[M]")
-        first = month.astype("datetime64[D]")
-        length = ((month + 1).astype("datetime64[D]") - first).astype(int)
-        return (first + (np.minimum(self.day, length) - 1)).astype("datetime64[s]") + MORNING
+        return calendar.at(calendar.standing_day(month, self.day))
 
     def due_in(self, month: np.datetime64):
         """(account rows, when, payment, interest) of the payments posting in ``month``."""
@@ -138,7 +133,7 @@ class Loans:
 
 class Savings:
     """Every savings account in ``rows`` from its opening: the first deposit, the fixed
-    transfer from checking on the 3rd of each month, and the interest paid on the month's
+    transfer from checking on the 3rd of each month (or the next business day), and the interest paid on the month's
     last evening (the balance then times the monthly rate, in cents)."""
 
     def __init__(self, accounts: pd.DataFrame, last_month: np.datetime64) -> None:
@@ -161,10 +156,12 @@ class Savings:
                 opened_month == self.first + i, held["_principal"].to_numpy(), balance
             )
             self.start[:, i] = balance
-            transfer_at = calendar.day_of_month(month, np.array([SAVINGS_DAY]))[0]
-            moved = np.where((_at(transfer_at) > self.opened) & ~np.isnan(balance), saving, 0.0)
+            transfer_at = calendar.standing_day(month, np.array([SAVINGS_DAY]))[0]
+            moved = np.where(
+                (calendar.at(transfer_at) > self.opened) & ~np.isnan(balance), saving, 0.0
+            )
             last = calendar.month_days(month)[1]
-            open_then = (_at(last, EVENING) > self.opened) & ~np.isnan(balance)
+            open_then = (calendar.at(last, EVENING) > self.opened) & ~np.isnan(balance)
             interest = np.where(open_then, _cents((balance + moved) * self.rate), 0.0)
             self.moved[:, i], self.interest[:, i] = moved, interest
             balance = _cents(balance + moved + interest)
@@ -182,15 +179,11 @@ class Savings:
         month = moment.astype("datetime64[M]")
         i = np.clip(_month_index(month) - self.first, 0, self.start.shape[1] - 1)
         every = np.arange(len(self.rows))
-        transfer_at = calendar.day_of_month(month, np.full(len(month), SAVINGS_DAY))
+        transfer_at = calendar.standing_day(month, np.full(len(month), SAVINGS_DAY))
         last = (month + 1).astype("datetime64[D]") - 1
         balance = (
             self.start[every, i]
-            + np.where(_at(transfer_at) < moment, self.moved[every, i], 0.0)
-            + np.where(_at(last, EVENING) < moment, self.interest[every, i], 0.0)
+            + np.where(calendar.at(transfer_at) < moment, self.moved[every, i], 0.0)
+            + np.where(calendar.at(last, EVENING) < moment, self.interest[every, i], 0.0)
         )
         return _cents(balance)
-
-
-def _at(day: np.ndarray, time: np.timedelta64 = MORNING) -> np.ndarray:
-    return np.asarray(day, dtype="datetime64[D]").astype("datetime64[s]") + time
