@@ -154,12 +154,26 @@ class DateRange(Strict):
         return Window(self.start, min(self.end, as_of))
 
 
+class Filing(StrEnum):
+    SINGLE = "single"
+    MARRIED_JOINT = "married_joint"
+
+
 class Income(Strict):
-    annual: LogNormal
+    annual: LogNormal = Field(description="Gross yearly income (users.annual_income).")
     pay_frequency: PayFrequency
     category: str = "INCOME_SALARY"
     annual_raise: Annotated[float, Field(strict=True, ge=0, le=0.5)] = Field(
-        default=0.03, description="Raise applied once, in a month drawn per user."
+        default=0.03,
+        description="Yearly raise, from the employer's review month each year after signup.",
+    )
+    filing: Filing = Field(
+        default=Filing.SINGLE, description="Tax filing situation: sets the income tax withheld."
+    )
+    withholding: Annotated[float, Field(strict=True, ge=0, le=0.9)] | None = Field(
+        default=None,
+        description="Share of gross pay withheld before deposit; unset: taxes, benefits and "
+        "retirement savings of the filing situation (2025 rules).",
     )
 
     @field_validator("category")

@@ -14,6 +14,8 @@ import pandas as pd
 from synth_assets.checks.integrity import Finding, examples
 from synth_assets.generate import calendar
 from synth_assets.generate.calendar import PENDING_REACH_DAYS
+from synth_assets.generate.phrases import DOMAIN_TAGS, PHRASE_TAGS, SUBJECT_OF, prompt_phrases
+from synth_assets.generate.pools import us_cities
 from synth_assets.membership import is_in
 from synth_assets.personas import PayFrequency
 
@@ -387,5 +389,48 @@ def card_statements(
             int(whole.sum()),
             int(bad.sum()),
             examples(credit["account_id"][bad]),
+        )
+    ]
+
+
+def _fits(title: str, tags: str, prompt: str) -> tuple[bool, bool]:
+    """(the title is taken from one of the prompt's subject phrases, not a style; every tag
+    is its domain or a word of its domain's subjects or of the prompt's styles)."""
+    phrases = prompt_phrases(prompt)
+    titled = any(title.lower() in p.lower() for p in phrases if p in SUBJECT_OF)
+    domain, *rest = [t for t in tags.strip("{}").split(",") if t] or [""]
+    own = DOMAIN_TAGS.get(domain, frozenset()) | {
+        t for p in phrases for t in PHRASE_TAGS.get(p, ())
+    }
+    return titled, domain in ("", *DOMAIN_TAGS) and set(rest) <= own
+
+
+def content_fits_prompt(content: pd.DataFrame) -> list[Finding]:
+    """An item's title is taken from its prompt, and its tags from the prompt's domain and
+    phrases (a pasta image is tagged with food words)."""
+    fits = [
+        _fits(*row)
+        for row in zip(content["title"], content["tags"], content["prompt"], strict=True)
+    ]
+    titled = np.array([f[0] for f in fits], dtype=bool)
+    tagged = np.array([f[1] for f in fits], dtype=bool)
+    ids = content["id"]
+    return [
+        Finding("titles come from the prompt", len(ids), int((~titled).sum()), examples(ids[~titled])),
+        Finding("tags come from the prompt's domain", len(ids), int((~tagged).sum()), examples(ids[~tagged])),
+    ]  # fmt: skip
+
+
+def homes_are_real(users: pd.DataFrame) -> list[Finding]:
+    """Users live in real US cities of the state they are in (GeoNames' list)."""
+    names, states, _ = us_cities()
+    real = pd.MultiIndex.from_arrays([names, states])
+    found = pd.MultiIndex.from_arrays([users["city"], users["region"]]).isin(real)
+    return [
+        Finding(
+            "homes are real cities of their state",
+            len(users),
+            int((~found).sum()),
+            examples(users["id"][~found]),
         )
     ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from synth_assets.checks import fidelity, integrity, plaid_format, realism
+from synth_assets.checks import fidelity, integrity, plaid_format, realism, statements
 from synth_assets.checks.integrity import EXAMPLES, Finding
 from synth_assets.generate.common import Context
 from synth_assets.personas import Persona
@@ -74,6 +74,11 @@ RULES: tuple[Rule, ...] = (
         "users", "time_integrity", True,
         "No user signs up after the as-of day.",
         findings=lambda ctx, t: realism.users_time(t["users"], *_window(ctx)),
+    ),
+    Rule(
+        "users", "real_places", False,
+        "Users live in real US cities of their state (GeoNames' cities of 15,000 or more).",
+        findings=lambda ctx, t: realism.homes_are_real(t["users"]),
     ),
     Rule(
         "users", "persona_fidelity", False,
@@ -145,6 +150,25 @@ RULES: tuple[Rule, ...] = (
         findings=_regularity,
     ),
     Rule(
+        "transactions", "net_pay", False,
+        "Pay arrives net: a year's pay deposits are at most gross income (with its raises) "
+        "less what is always withheld (Social Security and Medicare, or the persona's share).",
+        findings=lambda ctx, t: statements.net_pay(
+            ctx.persona.income, t["users"], t["accounts"], t["transactions"], *_window(ctx)
+        ),
+    ),
+    Rule(
+        "transactions", "bank_days", False,
+        "Autopay, loan payments, transfers and payroll settle on business days: no weekend, "
+        "no Federal Reserve holiday (interest credited on a statement date aside).",
+        findings=lambda ctx, t: statements.bank_days(t["transactions"]),
+    ),
+    Rule(
+        "transactions", "sweep_round_trips", False,
+        "Money swept out to the user's other bank is not brought back within five days.",
+        findings=lambda ctx, t: statements.sweep_round_trips(t["transactions"]),
+    ),
+    Rule(
         "transactions", "persona_fidelity", False,
         "Purchases per user per month and the category mix within tolerance of the persona.",
         sums=lambda ctx, t: fidelity.spending_sums(ctx.window, t["users"], t["transactions"]),
@@ -174,6 +198,12 @@ RULES: tuple[Rule, ...] = (
         "content", "time_integrity", True,
         "Content is created after its user signs up, and not after the as-of day.",
         findings=lambda ctx, t: realism.content_time(t["users"], t["content"], *_window(ctx)),
+    ),
+    Rule(
+        "content", "prompt_fit", False,
+        "Titles are phrases of the item's prompt; tags are its domain and words of that "
+        "domain's subjects or of the prompt's styles.",
+        findings=lambda ctx, t: realism.content_fits_prompt(t["content"]),
     ),
     Rule(
         "jobs", "integrity", True,

@@ -110,7 +110,7 @@ def run_created(context: OpExecutionContext) -> dt.datetime:
 def run_as_of(context: OpExecutionContext, generation: GenerationSettings) -> Setting:
     """The run's as-of date (and where it came from), as in force when the run was created:
     every step and retry of the run agrees on it."""
-    return run_as_of(context, generation)
+    return generation.as_of_date(run_created(context))
 
 
 def _stamp(context: OpExecutionContext, as_of: dt.date) -> str:

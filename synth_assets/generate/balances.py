@@ -3,11 +3,13 @@
 Each account's balance at a moment is its balance at the start of that calendar month plus
 the month's flows posted before the moment:
 
-- checking starts each month at a balance drawn for that month (``start_of_month``): on the
-  month's last evening, whatever is above it is swept to the user's account at another bank
-  (or the shortfall brought back), and if a month's debits would take it below a cushion (for
-  a persona that overdraws: below its overdraft limit), a transfer from that bank covers it
-  just before. Overdraft fees follow debits that post below zero;
+- checking starts each month at the balance its owner keeps there (``kept_balance``, drawn
+  once per account): a standing rule moves whatever is above it to the user's account at
+  another bank at the end of the month's last business day (or brings the shortfall back),
+  and if a month's debits would take it below a cushion (for a persona that overdraws: below
+  its overdraft limit), a transfer from that bank covers it just before. Nothing posts on
+  checking after that moment in the month (every debit and credit posts on a business day).
+  Overdraft fees follow debits that post below zero;
 - a credit card starts each month owing last month's statement (paid in full on the 21st);
 - savings and loans follow their schedules (``schedules``).
 
@@ -31,16 +33,17 @@ OVERDRAFT_FEE = 35.0
 OVERDRAFT_LIMIT = 500.0  # the lowest an overdrawing persona's checking may dip to
 MAX_FEES_PER_MONTH = 3
 CUSHION = (50.0, 600.0)  # lowest checking balance of a persona that does not overdraw
-SWEEP_TIME = np.timedelta64(24 * 3600 - 1, "s")  # the month's last second
+SWEEP_TIME = np.timedelta64(24 * 3600 - 1, "s")  # the last second of the last business day
 ACH = {"payment_channel": "other", "confidence": "VERY_HIGH"}
 
 
-def start_of_month(book: Book, month: np.datetime64) -> np.ndarray:
-    """Each checking account's balance at the start of ``month`` (one draw per account,
-    whether or not it was open then, so every month's draw is the same)."""
+def kept_balance(book: Book) -> np.ndarray:
+    """The balance each checking account's owner keeps there, and so its balance at the
+    start of every month: drawn once per account from the persona's checking balance, and
+    at least a month of take-home pay (what keeps the month's bills paid until payday)."""
     spec = book.ctx.persona.accounts["checking"]
-    rng = book.ctx.rng(TABLE, "balances", month)
-    return np.round(lognormal(rng, spec.balance, len(book.checking)), 2)
+    drawn = lognormal(book.rng("kept balance"), spec.balance, len(book.checking))
+    return np.round(np.maximum(drawn, book.monthly_net_pay), 2)
 
 
 def _floor(book: Book) -> np.ndarray:
@@ -62,7 +65,7 @@ def checking_month(book: Book, month: np.datetime64, rows: Flows) -> Flows:
     order = np.lexsort((at, slot[mine["account"]]))
     mine, at = take(mine, order), at[order]
     who = slot[mine["account"]]
-    opening = start_of_month(book, month)
+    opening = kept_balance(book)
     spent = _cumsum_by(who, mine["amount"])
     running = opening[who] - spent
     cover = _cover(book, month, who, running, at)
@@ -144,9 +147,10 @@ def _transfers(book: Book, month, cover: dict) -> Flows:
 
 
 def _sweep(book: Book, month: np.datetime64, ending: np.ndarray) -> Flows:
-    """On the month's last second, checking moves to next month's starting balance."""
-    amount = np.round(ending - start_of_month(book, month + 1), 2)
-    last = calendar.month_days(month)[1]
+    """At the end of the month's last business day, the standing rule moves what is above
+    the kept balance out (or brings back what is below it)."""
+    amount = np.round(ending - kept_balance(book), 2)
+    last = calendar.business_day_in_month(calendar.month_days(month)[1], before=True)
     when = last.astype("datetime64[s]") + SWEEP_TIME
     open_then = book.opened[book.checking.to_numpy()] < when
     slots = np.flatnonzero(open_then & (amount != 0))
@@ -181,7 +185,7 @@ def balances_at(
     movement = np.zeros(len(accounts))
     for month in np.intersect1d(np.unique(month_of), np.array(list(months))):
         here = month_of == month
-        start[checking[here[checking]]] = start_of_month(book, month)[here[checking]]
+        start[checking[here[checking]]] = kept_balance(book)[here[checking]]
         owed = statements.get(month - 1, {})
         start[cards[here[cards]]] = [owed.get(card, 0.0) for card in cards[here[cards]]]
         rows = months[month]

@@ -15,12 +15,18 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from synth_assets.generate import withholding
 from synth_assets.generate.common import Context, lognormal
 from synth_assets.generate.pools import pools
 from synth_assets.generate.purchases import merchant_table
 from synth_assets.personas import Frequency, PayFrequency
 
 TABLE = "transactions"
+# The month an employer's yearly raises take effect: January most often, then April, then
+# mid-year (WorldatWork Salary Budget Survey: most merit increases share one review date, most
+# often at the start of the calendar or fiscal year). The weights are ours.
+REVIEW_MONTHS = np.array([1, 4, 7, 10])
+REVIEW_WEIGHTS = np.array([0.5, 0.25, 0.15, 0.1])
 PENSION_PAYERS = np.array(
     ["Social Security Administration", "CalPERS Pension", "State Teachers Retirement"]
 )
@@ -95,7 +101,8 @@ class Book:
     @cached_property
     def pay(self) -> pd.DataFrame:
         """Per checking account: the employer (or pension), the payday phase of weekly and
-        biweekly pay (which Fridays), and the user's signup (raises come on its anniversary)."""
+        biweekly pay (which Fridays), the user's gross income, home state and signup, and the
+        month the employer's yearly raises take effect."""
         rng, income = self.rng("payroll"), self.ctx.persona.income
         owner = pd.Series(np.arange(len(self.users)), index=self.users["id"])
         user_rows = owner.loc[self.checking.index].to_numpy()
@@ -110,8 +117,17 @@ class Book:
                 "phase": rng.integers(0, step // 7, n) * 7,
                 "annual": self.users["annual_income"].to_numpy(dtype=float)[user_rows],
                 "signup": self.users["created_at"].to_numpy().astype("datetime64[D]")[user_rows],
+                "region": self.users["region"].to_numpy(dtype=object)[user_rows],
+                "review": rng.choice(REVIEW_MONTHS, n, p=REVIEW_WEIGHTS),
             }
         )
+
+    @cached_property
+    def monthly_net_pay(self) -> np.ndarray:
+        """Per checking account: a month of the owner's take-home pay at signup."""
+        annual, income = self.pay["annual"].to_numpy(), self.ctx.persona.income
+        kept = withholding.kept_back(annual, self.pay["region"].to_numpy(), income)
+        return annual * (1 - kept) / 12
 
     @cached_property
     def rent(self) -> Bill | None:

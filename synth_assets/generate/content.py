@@ -1,15 +1,26 @@
 """The ``content`` table: images users generated, with prompts rendered by Jinja2 templates
-from the persona's domain phrase pools plus a general pool of style phrases. Every item of
+from the persona's domain phrase pools plus a general pool of style phrases; each item's
+title and tags come from its own prompt. Every item of
 the block is drawn whatever the as-of date; the caller keeps those made by then."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, StrictUndefined
 
 from synth_assets.generate.common import SECONDS_PER_DAY, Context
-from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
+from synth_assets.generate.phrases import (
+    DOMAIN_TAGS,
+    DOMAINS,
+    GENERAL,
+    PHRASE_TAGS,
+    SUBJECT_OF,
+    TAGS,
+    prompt_phrases,
+)
 from synth_assets.personas import IntRange
 
 TABLE = "content"
@@ -31,7 +42,10 @@ TEMPLATES = [
     )
 ]
 _GENERAL = np.array(GENERAL, dtype=object)
-_TAGS = np.array(TAGS, dtype=object)
+TITLE_WORDS = 6
+# Every tag a domain's phrases carry, then the global pool (for a persona asking for more tags
+# per item than its domain has words).
+_DOMAIN_TAGS = {name: np.array(sorted(tags), dtype=object) for name, tags in DOMAIN_TAGS.items()}
 
 
 def _picks(rng: np.random.Generator, pool_size: int, counts: np.ndarray) -> list[np.ndarray]:
@@ -60,27 +74,32 @@ def render_prompts(
     return prompts
 
 
-def _titles(prompts: np.ndarray) -> np.ndarray:
-    """The prompt's first phrase, without its article, capitalised."""
-    first = pd.Series(prompts).str.split(r",| -- ", n=1, regex=True).str[0].str.strip()
-    return (
-        first.str.replace(r"^(a|an|the) ", "", regex=True)
-        .str[:1]
-        .str.upper()
-        .add(first.str.replace(r"^(a|an|the) ", "", regex=True).str[1:])
-        .to_numpy()
-    )
+def _title(prompt: str) -> str:
+    """A short title from the prompt's subject: its first phrase of the domain without an
+    article, or only that phrase's subject when the whole runs long; capitalised."""
+    phrases = prompt_phrases(prompt)
+    phrase = next((p for p in phrases if p in SUBJECT_OF), phrases[0])
+    if len(phrase.split()) > TITLE_WORDS:
+        phrase = SUBJECT_OF.get(phrase, phrase)
+    title = re.sub(r"^(a|an|the) ", "", phrase)
+    return title[:1].upper() + title[1:]
 
 
-def _tags(rng: np.random.Generator, domains: np.ndarray, tags: IntRange) -> np.ndarray:
-    """PostgreSQL array literals: the domain first, then distinct tags from the global pool
-    (tags are [a-z0-9_-] words, so they need no quoting)."""
+def _tags(
+    rng: np.random.Generator, domains: np.ndarray, prompts: np.ndarray, tags: IntRange
+) -> np.ndarray:
+    """PostgreSQL array literals: the domain first, then the words of the prompt's own
+    subjects and styles, then (when the persona asks for more) other subjects' words of the
+    same domain, then the global pool (tags are [a-z0-9_-] words, so need no quoting)."""
     counts = rng.integers(tags.min, tags.max + 1, len(domains))
-    picks = _picks(rng, len(_TAGS), np.maximum(counts - 1, 0))
     literals = np.empty(len(domains), dtype=object)
-    for i, (domain, count, picked) in enumerate(zip(domains, counts, picks, strict=True)):
-        chosen = [domain, *_TAGS[picked]][:count]
-        literals[i] = "{" + ",".join(dict.fromkeys(chosen)) + "}"
+    for i, (domain, prompt, count) in enumerate(zip(domains, prompts, counts, strict=True)):
+        own = [t for p in prompt_phrases(prompt) for t in PHRASE_TAGS.get(p, ())]
+        chosen = list(dict.fromkeys([domain, *own]))
+        if len(chosen) < count:
+            chosen += [t for t in rng.permutation(_DOMAIN_TAGS[domain]) if t not in chosen]
+            chosen += [t for t in TAGS if t not in chosen]  # a persona asking for very many
+        literals[i] = "{" + ",".join(chosen[:count]) + "}"
     return literals
 
 
@@ -115,9 +134,9 @@ def generate_content(ctx: Context, users: pd.DataFrame) -> pd.DataFrame:
             "id": ids,
             "user_id": users["id"].to_numpy()[owner],
             "persona": persona.name,
-            "title": _titles(prompts),
+            "title": [_title(prompt) for prompt in prompts],
             "prompt": prompts,
-            "tags": _tags(rng, domains, spec.tags_per_item),
+            "tags": _tags(rng, domains, prompts, spec.tags_per_item),
             "image_path": (f"images/{persona.name}/" + pd.Series(ids) + ".png").to_numpy(),
             "kind": kind,
             "created_at": earliest

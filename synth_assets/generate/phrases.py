@@ -1038,3 +1038,28 @@ TAGS: tuple[str, ...] = tuple(
         | _GENERAL_TAGS
     )
 )
+
+# Each domain phrase's subject, and the tags each phrase carries: a subject's words, or the
+# general tags a style phrase names. Content is tagged from the phrases of its own prompt.
+SUBJECT_OF: dict[str, str] = {
+    phrase: subject
+    for spec in _SPECS.values()
+    for subject in spec.subjects
+    for phrase in (subject, *(f"{subject} {detail}" for detail in spec.details))
+}
+PHRASE_TAGS: dict[str, tuple[str, ...]] = {
+    **{phrase: tuple(sorted(_subject_words(subject))) for phrase, subject in SUBJECT_OF.items()},
+    **{phrase: tuple(sorted(_subject_words(phrase) & _GENERAL_TAGS)) for phrase in GENERAL},
+}
+
+
+def prompt_phrases(prompt: str) -> list[str]:
+    """A prompt's phrases, in order: the templates join them with ', ' and ' -- '."""
+    return [p for part in prompt.split(" -- ") for p in part.split(", ")]
+
+
+# Every tag a domain's phrases carry (its subjects' words).
+DOMAIN_TAGS: dict[str, frozenset[str]] = {
+    name: frozenset(t for phrase in phrases for t in PHRASE_TAGS[phrase])
+    for name, phrases in DOMAINS.items()
+}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth_assets.generate import calendar, schedules
+from synth_assets.generate import calendar, schedules, withholding
 from synth_assets.generate.book import Bill, Book, website
 from synth_assets.generate.calendar import CARD_PAYMENT_DAY, EVENING, SAVINGS_DAY
 from synth_assets.generate.flows import Flows, concat, empty, flows
@@ -36,7 +36,8 @@ ACH = {"payment_channel": "other", "confidence": "VERY_HIGH"}
 
 def payroll(book: Book, month: np.datetime64) -> Flows:
     """Pay into checking on the persona's schedule, on business days, from one payer per
-    user; pay rises by the persona's yearly raise on each anniversary of the signup."""
+    user, net of what is withheld; gross pay rises by the persona's yearly raise in the
+    employer's review month of every year after the signup."""
     income = book.ctx.persona.income
     pay = book.pay
     frequency = income.pay_frequency
@@ -56,15 +57,27 @@ def payroll(book: Book, month: np.datetime64) -> Flows:
     when = calendar.at(days)
     keep = when > book.opened[account]
     rows, when, share, account = rows[keep], when[keep], share[keep], account[keep]
-    years = schedules.whole_years(pay["signup"].to_numpy()[rows], when.astype("datetime64[D]"))
-    raised = 1.0 if frequency is PayFrequency.IRREGULAR else (1 + income.annual_raise) ** years
-    amount = pay["annual"].to_numpy()[rows] / PERIODS_PER_YEAR[frequency] * share * raised
+    raises = _raises(pay["signup"].to_numpy()[rows], pay["review"].to_numpy()[rows], when)
+    raised = 1.0 if frequency is PayFrequency.IRREGULAR else (1 + income.annual_raise) ** raises
+    gross = pay["annual"].to_numpy()[rows] * raised
+    net = 1 - withholding.kept_back(gross, pay["region"].to_numpy()[rows], income)
+    amount = gross / PERIODS_PER_YEAR[frequency] * share * net
     payer = pay["payer"].to_numpy()[rows]
     suffix = " PAYROLL" if income.category == "INCOME_SALARY" else " DEPOSIT"
     return flows(
         account, when, -np.round(amount, 2), name=np.char.add(payer, suffix).astype(object),
         merchant_name=payer.astype(object), detailed=income.category, **ACH,
     )  # fmt: skip
+
+
+def _raises(signup: np.ndarray, review: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """How many yearly raises have taken effect by each payday: one on the first of the
+    review month every year, from the first such day after the signup month."""
+    signed = np.asarray(signup).astype("datetime64[M]").astype(np.int64)
+    first = (signed // 12) * 12 + review - 1
+    first = np.where(first <= signed, first + 12, first)
+    paid = np.asarray(when).astype("datetime64[M]").astype(np.int64)
+    return np.where(paid >= first, (paid - first) // 12 + 1, 0)
 
 
 def _paydays(month: np.datetime64, frequency: PayFrequency, phase: np.ndarray):

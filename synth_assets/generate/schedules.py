@@ -16,17 +16,6 @@ from synth_assets.generate import calendar
 from synth_assets.generate.calendar import EVENING, SAVINGS_DAY
 
 
-def whole_years(since: np.ndarray, until: np.ndarray) -> np.ndarray:
-    """Full years from ``since`` to ``until`` (both datetime64[D])."""
-    since = np.asarray(since, dtype="datetime64[D]")
-    until = np.asarray(until, dtype="datetime64[D]")
-    months = until.astype("datetime64[M]").astype(int) - since.astype("datetime64[M]").astype(int)
-    day_until = (until - until.astype("datetime64[M]").astype("datetime64[D]")).astype(int)
-    day_since = (since - since.astype("datetime64[M]").astype("datetime64[D]")).astype(int)
-    months = months - (day_until < day_since)
-    return np.maximum(months // 12, 0)
-
-
 def _month_index(days: np.ndarray) -> np.ndarray:
     return np.asarray(days).astype("datetime64[M]").astype(np.int64)
 

@@ -1,0 +1,102 @@
+"""What a person reading one user's statements would notice (WARN rules): pay that arrives
+gross, a bank moving money on a weekend or a holiday, money swept out and brought back days
+later. Each rule is a plain function of the tables; ``registry`` declares where it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from synth_assets.checks.integrity import Finding, examples
+from synth_assets.generate import calendar, withholding
+from synth_assets.personas import Income
+
+# Every wage earner pays Social Security and Medicare out of each paycheck; a year's wages
+# deposited above gross pay less that share were not withheld from.
+PAYROLL_TAX = withholding.SOCIAL_SECURITY + withholding.MEDICARE
+DAYS_PER_YEAR = 365.25
+INTEREST_EARNED = "INCOME_INTEREST_EARNED"  # credited on the statement date, whatever the day
+TRANSFER_OUT = "TRANSFER_OUT_ACCOUNT_TRANSFER"
+TRANSFER_IN = "TRANSFER_IN_ACCOUNT_TRANSFER"
+ROUND_TRIP_DAYS = 5
+
+
+def _least_withheld(income: Income) -> float | None:
+    """The smallest share a deposit of ``income`` can have had withheld (None: any)."""
+    if income.withholding is not None:
+        return income.withholding
+    return PAYROLL_TAX if income.category == withholding.WAGES else None
+
+
+def net_pay(
+    income: Income,
+    users: pd.DataFrame,
+    accounts: pd.DataFrame,
+    transactions: pd.DataFrame,
+    start: dt.date,
+    end: dt.date,
+) -> list[Finding]:
+    """Pay arrives net: what a user signed up before the window was paid in it is at most
+    their gross income (raised every year since signup) less the least that is withheld."""
+    least = _least_withheld(income)
+    rule = "pay deposits are net of withholding"
+    if least is None:
+        return [Finding(rule, 0, 0)]
+    paid = transactions[
+        (transactions["pfc_detailed"] == income.category) & ~transactions["pending"]
+    ]
+    owner = accounts.set_index("account_id")["user_id"].reindex(paid["account_id"]).to_numpy()
+    deposited = (-paid["amount"]).groupby(owner).sum()
+    before = users[users["created_at"] < pd.Timestamp(start)].set_index("id")
+    deposited = deposited.reindex(before.index, fill_value=0.0)
+    years = (pd.Timestamp(end) - before["created_at"]).dt.days / DAYS_PER_YEAR
+    gross = before["annual_income"] * (1 + income.annual_raise) ** np.ceil(years)
+    share = ((end - start).days + 1) / DAYS_PER_YEAR
+    over = deposited > gross * share * (1 - least) + 0.005
+    return [Finding(rule, len(before), int(over.sum()), examples(over.index[over].to_series()))]
+
+
+def bank_days(transactions: pd.DataFrame) -> list[Finding]:
+    """Money the bank moves (autopay, loan payments, transfers, payroll) settles on business
+    days: not on a weekend, not on a Federal Reserve holiday. Interest credited on the
+    statement date is not a movement."""
+    moved = transactions[
+        (transactions["payment_channel"] == "other")
+        & ~transactions["pending"]
+        & (transactions["pfc_detailed"] != INTEREST_EARNED)
+    ]
+    closed = ~calendar.is_business_day(moved["date"].to_numpy().astype("datetime64[D]"))
+    return [
+        Finding(
+            "bank movements settle on business days",
+            len(moved),
+            int(closed.sum()),
+            examples(moved["transaction_id"][closed]),
+        )
+    ]
+
+
+def sweep_round_trips(transactions: pd.DataFrame) -> list[Finding]:
+    """Money moved out to the user's other bank is not brought back within a few days: a
+    standing rule sweeps the surplus once a month, and a cover-up comes when it is needed."""
+    moves = transactions[
+        transactions["pfc_detailed"].isin([TRANSFER_OUT, TRANSFER_IN]) & ~transactions["pending"]
+    ][["transaction_id", "account_id", "pfc_detailed", "datetime"]]
+    out = moves[moves["pfc_detailed"] == TRANSFER_OUT].sort_values("datetime")
+    back = moves[moves["pfc_detailed"] == TRANSFER_IN].sort_values("datetime")
+    pairs = pd.merge_asof(
+        out, back[["account_id", "datetime"]].rename(columns={"datetime": "back"}),
+        left_on="datetime", right_on="back", by="account_id", direction="forward",
+    )  # fmt: skip
+    soon = (pairs["back"] - pairs["datetime"]) <= pd.Timedelta(days=ROUND_TRIP_DAYS)
+    return [
+        Finding(
+            f"nothing swept out comes back within {ROUND_TRIP_DAYS} days",
+            len(out),
+            int(soon.sum()),
+            examples(pairs["transaction_id"][soon]),
+        )
+    ]

@@ -1,0 +1,121 @@
+"""Statements a person would believe: net pay, business days, no sweep round trips. Each
+rule holds on every shipped persona and catches its defect put in on purpose."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synth_assets.checks import statements
+from synth_assets.generate import calendar, withholding
+from synth_assets.personas import Filing
+from synth_assets_tests.support.runs import AS_OF
+
+
+def _window(persona) -> tuple[dt.date, dt.date]:
+    window = persona.window(AS_OF)
+    return window.start, window.end
+
+
+def _failures(findings) -> int:
+    return sum(f.failures for f in findings)
+
+
+def _net_pay(persona, f, transactions=None):
+    return statements.net_pay(
+        persona.income, f["users"], f["accounts"],
+        f["transactions"] if transactions is None else transactions, *_window(persona),
+    )  # fmt: skip
+
+
+def test_every_shipped_persona_keeps_the_three_rules(personas, frames):
+    checked = 0
+    for name, persona in personas.items():
+        f = frames[name]
+        findings = [
+            *_net_pay(persona, f),
+            *statements.bank_days(f["transactions"]),
+            *statements.sweep_round_trips(f["transactions"]),
+        ]
+        assert _failures(findings) == 0, (name, findings)
+        checked += findings[0].checked
+    assert checked > 100  # the salaried personas' users signed up before the window
+
+
+def test_gross_pay_is_caught(personas, frames):
+    persona, f = personas["young_professional"], frames["young_professional"]
+    tx = f["transactions"].copy()
+    pay = tx["pfc_detailed"] == persona.income.category
+    net = 1 - withholding.kept_back(
+        np.full(pay.sum(), persona.income.annual.median), np.full(pay.sum(), "CA"), persona.income
+    )
+    tx.loc[pay, "amount"] = tx.loc[pay, "amount"] / net  # deposited before withholding
+    (finding,) = _net_pay(persona, f, tx)
+    assert finding.failures > finding.checked / 2
+
+
+def test_a_weekend_or_holiday_autopay_is_caught(frames):
+    tx = frames["family"]["transactions"].copy()
+    autopay = tx.index[tx["pfc_detailed"] == "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"]
+    tx.loc[autopay[0], "date"] = pd.Timestamp("2026-11-21")  # a Saturday
+    tx.loc[autopay[1], "date"] = pd.Timestamp("2026-11-26")  # Thanksgiving Day
+    (finding,) = statements.bank_days(tx)
+    assert finding.failures == 2
+    assert set(finding.examples) == set(tx.loc[autopay[:2], "transaction_id"])
+
+
+def test_money_brought_back_days_after_a_sweep_is_caught(frames):
+    tx = frames["young_professional"]["transactions"]
+    out = tx[tx["pfc_detailed"] == statements.TRANSFER_OUT].head(1)
+    back = out.assign(
+        transaction_id="brought-back",
+        pfc_detailed=statements.TRANSFER_IN,
+        amount=-out["amount"] / 2,
+        datetime=out["datetime"] + pd.Timedelta(days=2),
+    )
+    (finding,) = statements.sweep_round_trips(pd.concat([tx, back], ignore_index=True))
+    assert finding.failures == 1 and finding.examples == out["transaction_id"].tolist()
+
+
+@pytest.mark.parametrize(
+    ("taxable", "filing", "tax"),
+    [
+        (50_000, Filing.SINGLE, 1_192.50 + 4_386.00 + 335.50),  # 10%, 12%, then 22% of 1,525
+        (50_000, Filing.MARRIED_JOINT, 2_385.00 + 3_138.00),  # 10%, then 12% of 26,150
+        (0, Filing.SINGLE, 0.0),
+        (-5_000, Filing.SINGLE, 0.0),
+    ],
+)
+def test_federal_tax_follows_the_2025_brackets(taxable, filing, tax):
+    assert withholding.federal_tax(np.array([taxable]), filing)[0] == pytest.approx(tax)
+
+
+def test_what_is_kept_back_depends_on_the_kind_of_income(personas):
+    wages = personas["young_professional"].income
+    gig = personas["small_business_owner"].income
+    gross, home = np.array([40_000.0, 40_000.0, 150_000.0]), np.array(["CA", "TX", "CA"])
+    kept = withholding.kept_back(gross, home, wages)
+    assert kept[1] < kept[0] < kept[2]  # no state tax in Texas; the tax is progressive
+    assert 0.15 < kept[0] < 0.35
+    assert (withholding.kept_back(gross, home, gig) == 0).all()  # invoices arrive gross
+    set_share = wages.model_copy(update={"withholding": 0.4})
+    assert (withholding.kept_back(gross, home, set_share) == 0.4).all()
+
+
+def test_business_days_keep_the_federal_reserve_holidays():
+    days = np.array(
+        ["2022-12-26", "2021-12-31", "2026-07-03", "2026-11-26", "2026-11-27"],
+        dtype="datetime64[D]",
+    )
+    # Christmas kept on Monday; New Year's Day 2022 on a Saturday is not kept on the Friday;
+    # Independence Day 2026 on a Saturday likewise; Thanksgiving; the day after is open.
+    assert calendar.is_business_day(days).tolist() == [False, True, True, False, True]
+
+
+def test_the_pending_reach_is_the_longest_posting_delay_on_this_calendar():
+    days = np.arange(np.datetime64("2021-01-01"), np.datetime64("2040-01-01"))
+    reach = (calendar.add_business_days(days, calendar.POSTING_DAYS) - days).astype(int)
+    assert reach.max() == calendar.PENDING_REACH_DAYS
