@@ -11,6 +11,7 @@ import pytest
 
 from synth_assets.checks import statements
 from synth_assets.generate import calendar, withholding
+from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY
 from synth_assets.personas import Filing
 from synth_assets_tests.support.runs import AS_OF
 
@@ -39,6 +40,7 @@ def test_every_shipped_persona_keeps_the_three_rules(personas, frames):
             *_net_pay(persona, f),
             *statements.bank_days(f["transactions"]),
             *statements.sweep_round_trips(f["transactions"]),
+            *statements.channels(f["transactions"]),
         ]
         assert _failures(findings) == 0, (name, findings)
         checked += findings[0].checked
@@ -119,3 +121,15 @@ def test_the_pending_reach_is_the_longest_posting_delay_on_this_calendar():
     days = np.arange(np.datetime64("2021-01-01"), np.datetime64("2040-01-01"))
     reach = (calendar.add_business_days(days, calendar.POSTING_DAYS) - days).astype(int)
     assert reach.max() == calendar.PENDING_REACH_DAYS
+
+
+def test_online_only_names_catalogue_merchants_and_a_wrong_channel_is_caught(frames):
+    sold = {m for spends in CATALOGUE.values() for spend in spends for m in spend.merchants}
+    assert sold >= ONLINE_ONLY
+    tx = frames["family"]["transactions"].copy()
+    chewy = tx.index[tx["merchant_name"] == "Chewy"][0]
+    dentist = tx.index[tx["pfc_detailed"] == "MEDICAL_DENTAL_CARE"][0]
+    tx.loc[chewy, "payment_channel"] = "in store"
+    tx.loc[dentist, "payment_channel"] = "online"
+    (finding,) = statements.channels(tx)
+    assert finding.failures == 2

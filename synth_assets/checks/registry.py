@@ -169,6 +169,12 @@ RULES: tuple[Rule, ...] = (
         findings=lambda ctx, t: statements.sweep_round_trips(t["transactions"]),
     ),
     Rule(
+        "transactions", "channels", False,
+        "A merchant that exists only online is paid online; restaurants, doctors, dentists, "
+        "salons, mechanics and daycare in person.",
+        findings=lambda ctx, t: statements.channels(t["transactions"]),
+    ),
+    Rule(
         "transactions", "persona_fidelity", False,
         "Purchases per user per month and the category mix within tolerance of the persona.",
         sums=lambda ctx, t: fidelity.spending_sums(ctx.window, t["users"], t["transactions"]),

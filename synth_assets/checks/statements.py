@@ -12,6 +12,7 @@ import pandas as pd
 
 from synth_assets.checks.integrity import Finding, examples
 from synth_assets.generate import calendar, withholding
+from synth_assets.generate.catalogue import IN_PERSON, ONLINE_ONLY
 from synth_assets.personas import Income
 
 # Every wage earner pays Social Security and Medicare out of each paycheck; a year's wages
@@ -98,5 +99,23 @@ def sweep_round_trips(transactions: pd.DataFrame) -> list[Finding]:
             len(out),
             int(soon.sum()),
             examples(pairs["transaction_id"][soon]),
+        )
+    ]
+
+
+def channels(transactions: pd.DataFrame) -> list[Finding]:
+    """A merchant's channel fits the merchant: one that exists only online is paid online,
+    a restaurant, a dentist or a salon in person."""
+    merchant = transactions["merchant_name"]
+    channel = transactions["payment_channel"]
+    wrong = (merchant.isin(ONLINE_ONLY) & (channel != "online")) | (
+        transactions["pfc_detailed"].isin(IN_PERSON) & (channel == "online")
+    )
+    return [
+        Finding(
+            "the channel fits the merchant",
+            len(transactions),
+            int(wrong.sum()),
+            examples(transactions["transaction_id"][wrong]),
         )
     ]

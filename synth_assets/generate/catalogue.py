@@ -1,5 +1,5 @@
 """What people buy: for each spending category, its detailed categories, typical amounts,
-how often it is paid online, and the merchants that sell it.
+and the merchants that sell it; which merchants exist only online.
 
 A persona weights the primary categories; this catalogue decides everything below that, so a
 coffee costs a few dollars at a coffee shop and a flight a few hundred at an airline.
@@ -13,21 +13,18 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Spend:
     """One detailed category: relative weight within its primary, amount median and log
-    spread in USD, share paid online, and merchants (a ``{surname}`` placeholder becomes a
-    local business named after a Faker surname)."""
+    spread in USD, and merchants (a ``{surname}`` placeholder becomes a local business named
+    after a Faker surname)."""
 
     detailed: str
     weight: float
     median: float
     sigma: float
-    online: float
     merchants: tuple[str, ...]
 
 
-def _s(
-    detailed: str, weight: float, median: float, sigma: float, online: float, *merchants: str
-) -> Spend:
-    return Spend(detailed, weight, median, sigma, online, merchants)
+def _s(detailed: str, weight: float, median: float, sigma: float, *merchants: str) -> Spend:
+    return Spend(detailed, weight, median, sigma, merchants)
 
 
 CATALOGUE: dict[str, tuple[Spend, ...]] = {
@@ -37,7 +34,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             3,
             5.5,
             0.35,
-            0.05,
             "Starbucks",
             "Dunkin'",
             "Peet's Coffee",
@@ -48,7 +44,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             3,
             11,
             0.4,
-            0.15,
             "McDonald's",
             "Chipotle",
             "Taco Bell",
@@ -60,7 +55,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             4,
             62,
             0.6,
-            0.1,
             "Whole Foods Market",
             "Trader Joe's",
             "Kroger",
@@ -72,7 +66,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             3,
             38,
             0.6,
-            0.2,
             "{surname}'s Kitchen",
             "The {surname} Grill",
             "Olive Garden",
@@ -83,21 +76,19 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             1,
             24,
             0.5,
-            0.05,
             "Total Wine",
             "BevMo",
             "{surname} Wine & Spirits",
         ),
     ),
     "GENERAL_MERCHANDISE": (
-        _s("GENERAL_MERCHANDISE_ONLINE_MARKETPLACES", 4, 35, 0.8, 1.0, "Amazon", "eBay", "Etsy"),
-        _s("GENERAL_MERCHANDISE_SUPERSTORES", 3, 55, 0.7, 0.2, "Target", "Walmart", "Costco"),
+        _s("GENERAL_MERCHANDISE_ONLINE_MARKETPLACES", 4, 35, 0.8, "Amazon", "eBay", "Etsy"),
+        _s("GENERAL_MERCHANDISE_SUPERSTORES", 3, 55, 0.7, "Target", "Walmart", "Costco"),
         _s(
             "GENERAL_MERCHANDISE_CLOTHING_AND_ACCESSORIES",
             2,
             48,
             0.7,
-            0.4,
             "Uniqlo",
             "H&M",
             "Gap",
@@ -108,7 +99,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             1,
             120,
             0.9,
-            0.5,
             "Best Buy",
             "Apple Store",
             "B&H Photo",
@@ -118,25 +108,23 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             1,
             18,
             0.5,
-            0.4,
             "Barnes & Noble",
             "{surname} Books",
         ),
-        _s("GENERAL_MERCHANDISE_PET_SUPPLIES", 1, 40, 0.6, 0.5, "Petco", "Chewy", "PetSmart"),
+        _s("GENERAL_MERCHANDISE_PET_SUPPLIES", 1, 40, 0.6, "Petco", "Chewy", "PetSmart"),
     ),
     "TRANSPORTATION": (
-        _s("TRANSPORTATION_GAS", 3, 42, 0.35, 0.0, "Shell", "Chevron", "Exxon", "BP"),
-        _s("TRANSPORTATION_TAXIS_AND_RIDE_SHARES", 2, 19, 0.5, 1.0, "Uber", "Lyft"),
+        _s("TRANSPORTATION_GAS", 3, 42, 0.35, "Shell", "Chevron", "Exxon", "BP"),
+        _s("TRANSPORTATION_TAXIS_AND_RIDE_SHARES", 2, 19, 0.5, "Uber", "Lyft"),
         _s(
             "TRANSPORTATION_PUBLIC_TRANSIT",
             2,
             2.75,
             0.4,
-            0.1,
             "Metro Transit",
             "City Bus Authority",
         ),
-        _s("TRANSPORTATION_PARKING", 1, 12, 0.6, 0.3, "ParkMobile", "SP+ Parking"),
+        _s("TRANSPORTATION_PARKING", 1, 12, 0.6, "ParkMobile", "SP+ Parking"),
     ),
     "ENTERTAINMENT": (
         _s(
@@ -144,7 +132,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             2,
             16,
             0.4,
-            0.5,
             "AMC Theatres",
             "Regal Cinemas",
             "Fandango",
@@ -154,7 +141,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             1,
             30,
             0.6,
-            1.0,
             "Steam",
             "PlayStation Store",
             "Nintendo eShop",
@@ -163,7 +149,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             "ENTERTAINMENT_SPORTING_EVENTS_AMUSEMENT_PARKS_AND_MUSEUMS",
             1,
             45,
-            0.6,
             0.6,
             "Ticketmaster",
             "StubHub",
@@ -174,7 +159,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             1,
             12,
             0.5,
-            0.8,
             "Apple Music",
             "Bandcamp",
             "{surname} Records",
@@ -186,7 +170,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             2,
             45,
             0.5,
-            0.1,
             "Great Clips",
             "Sephora",
             "Ulta Beauty",
@@ -197,13 +180,10 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             1,
             18,
             0.4,
-            0.0,
             "{surname} Cleaners",
             "Spin Laundromat",
         ),
-        _s(
-            "PERSONAL_CARE_GYMS_AND_FITNESS_CENTERS", 1, 25, 0.5, 0.3, "ClassPass", "{surname} Yoga"
-        ),
+        _s("PERSONAL_CARE_GYMS_AND_FITNESS_CENTERS", 1, 25, 0.5, "ClassPass", "{surname} Yoga"),
     ),
     "MEDICAL": (
         _s(
@@ -211,34 +191,29 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             3,
             22,
             0.6,
-            0.1,
             "CVS Pharmacy",
             "Walgreens",
             "Rite Aid",
         ),
-        _s("MEDICAL_PRIMARY_CARE", 1, 85, 0.7, 0.3, "{surname} Family Medicine", "One Medical"),
-        _s("MEDICAL_DENTAL_CARE", 1, 140, 0.6, 0.2, "{surname} Dental"),
+        _s("MEDICAL_PRIMARY_CARE", 1, 85, 0.7, "{surname} Family Medicine", "One Medical"),
+        _s("MEDICAL_DENTAL_CARE", 1, 140, 0.6, "{surname} Dental"),
         _s(
             "MEDICAL_VETERINARY_SERVICES",
             1,
             120,
             0.6,
-            0.1,
             "Banfield Pet Hospital",
             "{surname} Animal Clinic",
         ),
     ),
     "HOME_IMPROVEMENT": (
-        _s(
-            "HOME_IMPROVEMENT_HARDWARE", 3, 48, 0.8, 0.2, "The Home Depot", "Lowe's", "Ace Hardware"
-        ),
-        _s("HOME_IMPROVEMENT_FURNITURE", 1, 260, 0.8, 0.6, "IKEA", "Wayfair", "West Elm"),
+        _s("HOME_IMPROVEMENT_HARDWARE", 3, 48, 0.8, "The Home Depot", "Lowe's", "Ace Hardware"),
+        _s("HOME_IMPROVEMENT_FURNITURE", 1, 260, 0.8, "IKEA", "Wayfair", "West Elm"),
         _s(
             "HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE",
             1,
             180,
             0.7,
-            0.2,
             "{surname} Plumbing",
             "{surname} Handyman",
         ),
@@ -249,13 +224,12 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             2,
             320,
             0.5,
-            1.0,
             "Delta Air Lines",
             "United Airlines",
             "Southwest Airlines",
         ),
-        _s("TRAVEL_LODGING", 2, 210, 0.6, 0.8, "Marriott", "Hilton", "Airbnb"),
-        _s("TRAVEL_RENTAL_CARS", 1, 160, 0.5, 0.8, "Hertz", "Enterprise"),
+        _s("TRAVEL_LODGING", 2, 210, 0.6, "Marriott", "Hilton", "Airbnb"),
+        _s("TRAVEL_RENTAL_CARS", 1, 160, 0.5, "Hertz", "Enterprise"),
     ),
     "GENERAL_SERVICES": (
         _s(
@@ -263,7 +237,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             2,
             95,
             0.8,
-            0.1,
             "Jiffy Lube",
             "Midas",
             "{surname} Auto Repair",
@@ -273,21 +246,17 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             1,
             14,
             0.6,
-            0.2,
             "USPS",
             "UPS Store",
             "FedEx Office",
         ),
-        _s(
-            "GENERAL_SERVICES_EDUCATION", 1, 90, 0.9, 0.8, "Coursera", "Udemy", "{surname} Tutoring"
-        ),
-        _s("GENERAL_SERVICES_CHILDCARE", 1, 240, 0.5, 0.3, "{surname} Daycare", "KinderCare"),
+        _s("GENERAL_SERVICES_EDUCATION", 1, 90, 0.9, "Coursera", "Udemy", "{surname} Tutoring"),
+        _s("GENERAL_SERVICES_CHILDCARE", 1, 240, 0.5, "{surname} Daycare", "KinderCare"),
         _s(
             "GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING",
             1,
             150,
             0.6,
-            0.7,
             "TurboTax",
             "{surname} CPA",
         ),
@@ -298,7 +267,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             2,
             40,
             0.8,
-            0.9,
             "Red Cross",
             "GoFundMe",
             "Local Food Bank",
@@ -307,7 +275,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             "GOVERNMENT_AND_NON_PROFIT_GOVERNMENT_DEPARTMENTS_AND_AGENCIES",
             1,
             60,
-            0.7,
             0.7,
             "DMV",
             "City Permits Office",
@@ -319,7 +286,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             2,
             95,
             0.3,
-            1.0,
             "PG&E",
             "Con Edison",
             "Duke Energy",
@@ -329,16 +295,37 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             1,
             70,
             0.2,
-            1.0,
             "Comcast Xfinity",
             "Spectrum",
             "Verizon Fios",
         ),
-        _s("RENT_AND_UTILITIES_TELEPHONE", 1, 55, 0.2, 1.0, "Verizon Wireless", "T-Mobile", "AT&T"),
-        _s("RENT_AND_UTILITIES_WATER", 1, 45, 0.3, 1.0, "City Water Utility"),
+        _s("RENT_AND_UTILITIES_TELEPHONE", 1, 55, 0.2, "Verizon Wireless", "T-Mobile", "AT&T"),
+        _s("RENT_AND_UTILITIES_WATER", 1, 45, 0.3, "City Water Utility"),
     ),
     "BANK_FEES": (
-        _s("BANK_FEES_ATM_FEES", 2, 3.0, 0.2, 0.0, "ATM Fee"),
-        _s("BANK_FEES_OVERDRAFT_FEES", 1, 35, 0.05, 0.0, "Overdraft Fee"),
+        _s("BANK_FEES_ATM_FEES", 2, 3.0, 0.2, "ATM Fee"),
+        _s("BANK_FEES_OVERDRAFT_FEES", 1, 35, 0.05, "Overdraft Fee"),
     ),
 }
+
+# Merchants a person can only pay online (an app, a website, a bill paid online); every other
+# merchant is paid in person, at the counter or the door: a restaurant, a dentist, a salon.
+ONLINE_ONLY: frozenset[str] = frozenset(
+    {
+        "Amazon", "eBay", "Etsy", "Chewy", "B&H Photo", "Uber", "Lyft", "ParkMobile",
+        "Fandango", "Steam", "PlayStation Store", "Nintendo eShop", "Ticketmaster", "StubHub",
+        "Apple Music", "Bandcamp", "ClassPass", "Wayfair", "Delta Air Lines", "United Airlines",
+        "Southwest Airlines", "Airbnb", "Coursera", "Udemy", "TurboTax", "GoFundMe", "Red Cross",
+        "PG&E", "Con Edison", "Duke Energy", "Comcast Xfinity", "Spectrum", "Verizon Fios",
+        "Verizon Wireless", "T-Mobile", "AT&T", "City Water Utility",
+    }
+)  # fmt: skip
+# Categories always paid in person (the service is done where the customer is).
+IN_PERSON: frozenset[str] = frozenset(
+    {
+        "FOOD_AND_DRINK_RESTAURANT", "MEDICAL_DENTAL_CARE", "MEDICAL_PRIMARY_CARE",
+        "MEDICAL_VETERINARY_SERVICES", "PERSONAL_CARE_HAIR_AND_BEAUTY",
+        "PERSONAL_CARE_LAUNDRY_AND_DRY_CLEANING", "GENERAL_SERVICES_AUTOMOTIVE",
+        "GENERAL_SERVICES_CHILDCARE", "HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE",
+    }
+)  # fmt: skip

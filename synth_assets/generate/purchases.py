@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.generate import calendar
-from synth_assets.generate.catalogue import CATALOGUE
+from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY
 from synth_assets.generate.common import Context
 from synth_assets.generate.flows import NAT_DAY, Flows, concat, flows, take
 from synth_assets.generate.pools import pools
@@ -38,7 +38,8 @@ HOLD_BUSINESS_DAYS = (3, 6)
 
 def merchant_table(ctx: Context) -> pd.DataFrame:
     """Every merchant the persona buys from: detailed category, probability, amount
-    distribution, and a fixed channel (a merchant is online or in store, not both)."""
+    distribution, and its channel (online for a merchant that exists only online, else in
+    store)."""
     rng, surnames = ctx.persona_rng(TABLE, "merchants"), pools(ctx.seed).local_surnames
     weights = ctx.persona.spending.categories
     total = sum(weights.values())
@@ -55,7 +56,7 @@ def merchant_table(ctx: Context) -> pd.DataFrame:
                 for template in spend.merchants
                 for _ in range(LOCAL_VARIANTS if "{surname}" in template else 1)
             ]
-            online = rng.random(len(names)) < spend.online
+            online = [name in ONLINE_ONLY for name, _ in names]
             p = weight / total * spend.weight / spend_total / len(names)
             rows += [
                 (name, spend.detailed, p, spend.median, spend.sigma, bool(web), not local)
