@@ -138,7 +138,7 @@ def test_rent_monthly_fixed_and_bills_vary_a_little(frames):
     assert late.between(0, 3).all() and (late > 0).any()
     power = tx[tx["merchant_name"] == "Duke Energy"]
     spread = power.groupby("account_id")["amount"].agg(lambda a: a.max() / a.min())
-    assert (spread > 1).all() and (spread < 2.5).all()
+    assert (spread > 1).all() and (spread < 3.0).all()  # the season, then a little each month
 
 
 def test_annual_subscriptions_charge_once_a_year(frames):

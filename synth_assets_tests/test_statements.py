@@ -11,7 +11,7 @@ import pytest
 
 from synth_assets.checks import statements
 from synth_assets.generate import calendar, withholding
-from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY
+from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY, TRANSIT
 from synth_assets.personas import Filing
 from synth_assets_tests.support.runs import AS_OF
 
@@ -41,6 +41,7 @@ def test_every_shipped_persona_keeps_the_three_rules(personas, frames):
             *statements.bank_days(f["transactions"]),
             *statements.sweep_round_trips(f["transactions"]),
             *statements.channels(f["transactions"]),
+            *statements.transit_fares_fixed(f["users"], f["accounts"], f["transactions"]),
         ]
         assert _failures(findings) == 0, (name, findings)
         checked += findings[0].checked
@@ -133,3 +134,20 @@ def test_online_only_names_catalogue_merchants_and_a_wrong_channel_is_caught(fra
     tx.loc[dentist, "payment_channel"] = "online"
     (finding,) = statements.channels(tx)
     assert finding.failures == 2
+
+
+def test_a_fare_off_the_table_is_caught(frames):
+    f = frames["young_professional"]
+    tx = f["transactions"].copy()
+    rides = tx.index[tx["pfc_detailed"] == TRANSIT]
+    assert len(rides) > 50
+    tx.loc[rides[0], "amount"] = 3.37  # no system charges this
+    (finding,) = statements.transit_fares_fixed(f["users"], f["accounts"], tx)
+    assert finding.failures == 1 and finding.checked == len(rides)
+
+
+def test_utility_bills_follow_the_season(frames):
+    tx = frames["family"]["transactions"]
+    power = tx[tx["pfc_detailed"] == "RENT_AND_UTILITIES_GAS_AND_ELECTRICITY"]
+    by_month = power.groupby(power["date"].dt.month)["amount"].median()
+    assert by_month[[7, 8]].mean() > 1.15 * by_month[[4, 10]].mean()

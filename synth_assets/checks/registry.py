@@ -175,6 +175,13 @@ RULES: tuple[Rule, ...] = (
         findings=lambda ctx, t: statements.channels(t["transactions"]),
     ),
     Rule(
+        "transactions", "fixed_prices", False,
+        "Transit charges the user's home system's fare: one ride, two, or a pass.",
+        findings=lambda ctx, t: statements.transit_fares_fixed(
+            t["users"], t["accounts"], t["transactions"]
+        ),
+    ),
+    Rule(
         "transactions", "persona_fidelity", False,
         "Purchases per user per month and the category mix within tolerance of the persona.",
         sums=lambda ctx, t: fidelity.spending_sums(ctx.window, t["users"], t["transactions"]),

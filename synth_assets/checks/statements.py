@@ -12,7 +12,8 @@ import pandas as pd
 
 from synth_assets.checks.integrity import Finding, examples
 from synth_assets.generate import calendar, withholding
-from synth_assets.generate.catalogue import IN_PERSON, ONLINE_ONLY
+from synth_assets.generate.catalogue import FARE_KINDS, IN_PERSON, ONLINE_ONLY, TRANSIT
+from synth_assets.generate.purchases import transit_fares
 from synth_assets.personas import Income
 
 # Every wage earner pays Social Security and Medicare out of each paycheck; a year's wages
@@ -117,5 +118,26 @@ def channels(transactions: pd.DataFrame) -> list[Finding]:
             len(transactions),
             int(wrong.sum()),
             examples(transactions["transaction_id"][wrong]),
+        )
+    ]
+
+
+def transit_fares_fixed(
+    users: pd.DataFrame, accounts: pd.DataFrame, transactions: pd.DataFrame
+) -> list[Finding]:
+    """Transit charges its fare: one ride, two, or a pass of the user's home system."""
+    rides = transactions[transactions["pfc_detailed"] == TRANSIT]
+    fares = pd.DataFrame(
+        transit_fares(accounts, users), index=accounts["account_id"], columns=["ride", "pass"]
+    ).reindex(rides["account_id"])
+    amount = rides["amount"].to_numpy(dtype=float)
+    allowed = [fares["ride"].to_numpy() * k for k in FARE_KINDS if k] + [fares["pass"].to_numpy()]
+    fits = np.any([np.isclose(amount, a, atol=0.005) for a in allowed], axis=0)
+    return [
+        Finding(
+            "transit charges the home system's fare",
+            len(rides),
+            int((~fits).sum()),
+            examples(rides["transaction_id"][~fits]),
         )
     ]

@@ -18,7 +18,7 @@ import pandas as pd
 from synth_assets.generate import withholding
 from synth_assets.generate.common import Context, lognormal
 from synth_assets.generate.pools import pools
-from synth_assets.generate.purchases import merchant_table
+from synth_assets.generate.purchases import merchant_table, transit_fares
 from synth_assets.personas import Frequency, PayFrequency
 
 TABLE = "transactions"
@@ -121,6 +121,10 @@ class Book:
                 "review": rng.choice(REVIEW_MONTHS, n, p=REVIEW_WEIGHTS),
             }
         )
+
+    @cached_property
+    def fares(self) -> np.ndarray:
+        return transit_fares(self.accounts, self.users)
 
     @cached_property
     def monthly_net_pay(self) -> np.ndarray:

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.generate import calendar
-from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY
+from synth_assets.generate.catalogue import (
+    CATALOGUE,
+    DEFAULT_FARE,
+    FARE_KINDS,
+    FARE_WEIGHTS,
+    ONLINE_ONLY,
+    TRANSIT,
+    TRANSIT_FARES,
+)
 from synth_assets.generate.common import Context
 from synth_assets.generate.flows import NAT_DAY, Flows, concat, flows, take
 from synth_assets.generate.pools import pools
@@ -70,6 +78,12 @@ def merchant_table(ctx: Context) -> pd.DataFrame:
     return _descriptors(table, rng)
 
 
+def transit_fares(accounts: pd.DataFrame, users: pd.DataFrame) -> np.ndarray:
+    """Per account row: the one-ride fare and the pass of its owner's home transit system."""
+    home = users.set_index("id")["city"].reindex(accounts["user_id"]).to_numpy()
+    return np.array([TRANSIT_FARES.get(city, DEFAULT_FARE) for city in home]).reshape(-1, 2)
+
+
 def _descriptors(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """How each purchase reads on a statement (Plaid's ``name``; ``merchant_name`` stays the
     clean name): a chain's store and number ("SHELL #04521"), an online order's merchant and
@@ -123,11 +137,16 @@ def _days(rng: np.random.Generator, first: np.ndarray, span_days: np.ndarray) ->
 
 
 def purchases(
-    ctx: Context, accounts: pd.DataFrame, merchants: pd.DataFrame, month: np.datetime64
+    ctx: Context,
+    accounts: pd.DataFrame,
+    merchants: pd.DataFrame,
+    month: np.datetime64,
+    fares: np.ndarray,
 ) -> Flows:
     """The discretionary purchases on checking and credit-card accounts that post in
     ``month``: those made in it, and in the days before it, that post after a card's delay.
-    ``merchants`` is the persona's ``merchant_table``."""
+    ``merchants`` is the persona's ``merchant_table``; ``fares`` each account's transit fare
+    and pass (``transit_fares``)."""
     rng = ctx.rng(TABLE, "purchases", month)
     first, last = calendar.month_days(month)
     spenders = accounts.index[accounts["subtype"].isin(["checking", "credit card"])].to_numpy()
@@ -149,6 +168,10 @@ def purchases(
     }
     spread = np.exp(rng.normal(0, merchants["sigma"].to_numpy()[pick]))
     amount = np.round(merchants["median"].to_numpy()[pick] * spread, 2).clip(min=MIN_AMOUNT)
+    transit = np.flatnonzero(column["detailed"][pick] == TRANSIT)
+    rides = rng.choice(FARE_KINDS, size=len(transit), p=FARE_WEIGHTS)
+    ride, monthly = fares[spenders[rows[transit]]].T
+    amount[transit] = np.where(rides > 0, ride * rides, monthly)
     day = _days(rng, since[rows], span[rows])
     hour = rng.choice(24, size=len(rows), p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     seconds = (hour * 3600 + rng.integers(0, 3600, len(rows))).astype("timedelta64[s]")

@@ -12,6 +12,7 @@ import numpy as np
 from synth_assets.generate import calendar, schedules, withholding
 from synth_assets.generate.book import Bill, Book, website
 from synth_assets.generate.calendar import CARD_PAYMENT_DAY, EVENING, SAVINGS_DAY
+from synth_assets.generate.catalogue import SEASONS
 from synth_assets.generate.flows import Flows, concat, empty, flows
 from synth_assets.personas import PayFrequency
 
@@ -95,7 +96,7 @@ def _paydays(month: np.datetime64, frequency: PayFrequency, phase: np.ndarray):
 
 
 def bills(book: Book, month: np.datetime64) -> Flows:
-    """Rent, utilities (varying a little each month) and subscriptions that post in
+    """Rent, utilities (with the season, and a little each month) and subscriptions that post in
     ``month``: a bill due on a weekend posts on the next business day (pending until then),
     so those due at the end of the month before may post in this one."""
     every = [b for b in [book.rent, *book.utilities, *book.subscriptions] if b is not None]
@@ -124,7 +125,8 @@ def _bill(
     when = calendar.at(due_day)
     posts = calendar.add_business_days(due_day, 0)
     falls &= (when > book.opened[bill.payers]) & (posts.astype("datetime64[M]") == month)
-    amount = bill.amount * np.exp(bill.variation * variation)
+    season = SEASONS.get(bill.category, (1.0,) * 12)[int(due.astype(int) % 12)]
+    amount = bill.amount * season * np.exp(bill.variation * variation)
     pick = np.flatnonzero(falls)
     name = bill.name if np.isscalar(bill.name) else np.asarray(bill.name, dtype=object)[pick]
     merchant = (
