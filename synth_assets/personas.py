@@ -154,6 +154,9 @@ class DateRange(Strict):
         return Window(self.start, min(self.end, as_of))
 
 
+MOST_WITHHELD = 0.9  # the largest share of gross pay withheld, by a persona's rate or by ours
+
+
 class Filing(StrEnum):
     SINGLE = "single"
     MARRIED_JOINT = "married_joint"
@@ -170,7 +173,7 @@ class Income(Strict):
     filing: Filing = Field(
         default=Filing.SINGLE, description="Tax filing situation: sets the income tax withheld."
     )
-    withholding: Annotated[float, Field(strict=True, ge=0, le=0.9)] | None = Field(
+    withholding: Annotated[float, Field(strict=True, ge=0, le=MOST_WITHHELD)] | None = Field(
         default=None,
         description="Share of gross pay withheld before deposit; unset: taxes, benefits and "
         "retirement savings of the filing situation (2025 rules).",

@@ -11,10 +11,11 @@ import pandas as pd
 
 from synth_assets.checks.fidelity import Sums, add, median_of_counts, user_months
 from synth_assets.generate.calendar import Window
+from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN, ACCOUNT_TRANSFER_OUT, INTEREST_EARNED
 
 DAYS_PER_MONTH = 365.25 / 12
 # The month-end sweep to (or from) the user's account at another bank, and the cover-ups.
-SWEEPS = ("TRANSFER_OUT_ACCOUNT_TRANSFER", "TRANSFER_IN_ACCOUNT_TRANSFER")
+SWEEPS = (ACCOUNT_TRANSFER_OUT, ACCOUNT_TRANSFER_IN)
 
 
 def _counts(prefix: str, values: pd.Series, weights: pd.Series | None = None) -> Sums:
@@ -54,7 +55,7 @@ def sums(window: Window, frames: dict[str, pd.DataFrame]) -> Sums:
         "pending": float(tx["pending"].sum()),
         "card posted": float(card.sum()),
         "card posting days": float((lag / np.timedelta64(1, "D")).sum()),
-        "savings interest": float(-tx.loc[detailed == "INCOME_INTEREST_EARNED", "amount"].sum()),
+        "savings interest": float(-tx.loc[detailed == INTEREST_EARNED, "amount"].sum()),
         "loan interest": float(tx.loc[detailed == "BANK_FEES_INTEREST_CHARGE", "amount"].sum()),
         "sweeps": float(detailed.isin(SWEEPS).sum()),
         **_counts("income=", users["annual_income"].astype(float)),

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from synth_assets.checks import integrity, realism, registry
-from synth_assets.generate import calendar
+from synth_assets.generate import calendar, purchases
 from synth_assets.generate.calendar import Window
 from synth_assets.generate.common import Context
+from synth_assets.generate.flows import flows
 from synth_assets.generate.frames import generate_all
 from synth_assets.personas import PersonaError
 from synth_assets.plaid import sync, validate, views
@@ -222,6 +223,35 @@ def test_hotel_and_car_rental_deposits_are_released_never_posted(personas):
     released = gone[~gone["transaction_id"].isin(later["pending_transaction_id"].dropna())]
     assert len(released) >= 3
     assert (released["amount"] >= 50).all() and (released["amount"] % 10 == 0).all()
+
+
+def test_a_card_due_on_a_saturday_is_not_overdue_until_the_monday_has_passed(personas):
+    """Autopay due on Saturday 21 March 2026 settles on Monday the 23rd: on the Sunday the
+    card owes its minimum but is not late; on the Tuesday the next due day is in April."""
+    ctx = lambda day: Context(personas["family"], as_of=day)  # noqa: E731
+    sunday, tuesday = dt.date(2026, 3, 22), dt.date(2026, 3, 24)
+    cards = {}
+    for day in (sunday, tuesday):
+        liabilities = generate_all(ctx(day))["liabilities"]
+        cards[day] = liabilities[liabilities["liability_type"] == "credit"]
+    assert len(cards[sunday]) >= 1
+    assert not cards[sunday]["is_overdue"].any()
+    assert (cards[sunday]["next_payment_due_date"] == pd.Timestamp(2026, 3, 21)).all()
+    assert (cards[tuesday]["next_payment_due_date"] == pd.Timestamp(2026, 4, 21)).all()
+    assert not cards[tuesday]["is_overdue"].any()
+
+
+def test_a_deposit_hold_never_predates_its_account():
+    """A stay bought in the account's first minute holds its deposit no earlier than the
+    account's opening second."""
+    opened = np.array(["2026-03-02T09:00:00"] * 2, dtype="datetime64[s]")
+    bought = flows(
+        np.array([0, 1]), opened + np.array([1, 3600]), np.array([200.0, 400.0]),
+        detailed="TRAVEL_LODGING",
+    )  # fmt: skip
+    holds = purchases._holds(bought, np.array(["2026-03-05"] * 2, dtype="datetime64[D]"), opened)
+    assert (holds["authorized"] >= opened + 1).all()
+    assert holds["authorized"][1] == bought["authorized"][1] - np.timedelta64(60, "s")
 
 
 def test_every_rule_holds_at_month_ends_weekends_and_a_leap_day(personas):

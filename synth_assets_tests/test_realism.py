@@ -10,9 +10,10 @@ from synth_assets.checks import realism, registry
 from synth_assets.generate.book import REVIEW_MONTHS
 from synth_assets.generate.catalogue import CATALOGUE
 from synth_assets.generate.common import Context
-from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
+from synth_assets.generate.content import generate_content
+from synth_assets.generate.phrases import DOMAIN_TAGS, DOMAINS, GENERAL, TAGS
 from synth_assets.generate.pools import us_cities
-from synth_assets.personas import Frequency
+from synth_assets.personas import Frequency, IntRange
 from synth_assets_tests.support.runs import AS_OF
 
 
@@ -338,6 +339,20 @@ def test_titles_and_tags_come_from_the_prompt_and_a_random_one_is_caught(frames)
     content.loc[content.index[0], "title"] = "4k"  # a style phrase is not a subject
     failed = {f.rule: f.failures for f in realism.content_fits_prompt(content)}
     assert failed == {"titles come from the prompt": 1, "tags come from the prompt's domain": 1}
+    content.loc[content.index[0], "title"] = content.loc[content.index[1], "title"][:1]
+    failed = {f.rule: f.failures for f in realism.content_fits_prompt(content)}
+    assert failed["titles come from the prompt"] == 1  # one letter of a subject is no title
+
+
+def test_a_persona_asking_for_more_tags_than_its_domain_has_still_fits(personas, frames):
+    """Past the domain's own words the tags come from the global pool: that is no misfit."""
+    family = personas["family"]
+    many = max(len(DOMAIN_TAGS[d]) for d in family.content.domains) + 3
+    spec = family.content.model_copy(update={"tags_per_item": IntRange(min=many, max=many)})
+    persona = family.model_copy(update={"content": spec})
+    content = generate_content(Context(persona, as_of=AS_OF), frames["family"]["users"])
+    assert content["tags"].str.count(",").eq(many - 1).all()
+    assert all(f.passed for f in realism.content_fits_prompt(content))
 
 
 def test_users_live_in_real_us_cities_weighted_by_population(frames):

@@ -60,6 +60,31 @@ def test_gross_pay_is_caught(personas, frames):
     assert finding.failures > finding.checked / 2
 
 
+def test_a_month_holding_three_biweekly_paydays_is_not_called_gross(personas, frames):
+    """A 31-day window can hold three biweekly paydays, more than its share of a year."""
+    persona, f = personas["family"], frames["family"]
+    tx = f["transactions"]
+    months = tx["date"].dt.to_period("M")
+    three = 0
+    for month in months.unique()[1:-1]:
+        start, end = month.start_time.date(), month.end_time.date()
+        inside = tx[months == month]
+        paid = inside[inside["pfc_detailed"] == persona.income.category]
+        three += paid.groupby("account_id").size().max() == 3
+        findings = statements.net_pay(persona.income, f["users"], f["accounts"], inside, start, end)
+        assert _failures(findings) == 0, month
+    assert three >= 1
+
+
+def test_irregular_pay_is_not_judged_as_a_salary(personas, frames):
+    persona, f = personas["small_business_owner"], frames["small_business_owner"]
+    income = persona.income.model_copy(update={"withholding": 0.2})
+    (finding,) = statements.net_pay(
+        income, f["users"], f["accounts"], f["transactions"], *_window(persona)
+    )
+    assert (finding.checked, finding.failures) == (0, 0)
+
+
 def test_a_weekend_or_holiday_autopay_is_caught(frames):
     tx = frames["family"]["transactions"].copy()
     autopay = tx.index[tx["pfc_detailed"] == "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"]
@@ -108,6 +133,19 @@ def test_what_is_kept_back_depends_on_the_kind_of_income(personas):
     assert (withholding.kept_back(gross, home, set_share) == 0.4).all()
 
 
+@pytest.mark.parametrize("filing", list(Filing))
+def test_a_higher_salary_never_keeps_back_a_smaller_share(personas, filing):
+    """Lower pay takes part in employer plans less, so a fixed health premium does not make
+    a small salary give up a larger share than a bigger one (until pay takes part in full;
+    above that the premium is a fixed cost, as it is in life)."""
+    income = personas["young_professional"].income.model_copy(update={"filing": filing})
+    gross = np.linspace(1_000, withholding.BENEFITS_FULL_AT, 400)
+    for region in ("CA", "TX"):
+        kept = withholding.kept_back(gross, np.full(len(gross), region), income)
+        assert (np.diff(kept) >= -1e-12).all(), region
+        assert kept.max() <= 0.9
+
+
 def test_business_days_keep_the_federal_reserve_holidays():
     days = np.array(
         ["2022-12-26", "2021-12-31", "2026-07-03", "2026-11-26", "2026-11-27"],
@@ -116,6 +154,18 @@ def test_business_days_keep_the_federal_reserve_holidays():
     # Christmas kept on Monday; New Year's Day 2022 on a Saturday is not kept on the Friday;
     # Independence Day 2026 on a Saturday likewise; Thanksgiving; the day after is open.
     assert calendar.is_business_day(days).tolist() == [False, True, True, False, True]
+
+
+@pytest.mark.parametrize("step", [7, 14])
+def test_a_holiday_friday_payday_is_paid_the_day_before_even_across_a_month(step):
+    """Friday 1 January 2027 and Christmas Friday 2026 are holidays: their paydays are the
+    Thursdays before, so every gap stays one or two weeks."""
+    phase = np.array([(np.datetime64("2027-01-01") - np.datetime64("1970-01-02")).astype(int)])
+    months = np.arange(np.datetime64("2026-11"), np.datetime64("2027-03"))
+    paid = np.concatenate([calendar.fixed_fridays(m, phase % step, step)[1] for m in months])
+    assert np.datetime64("2026-12-31") in paid and np.datetime64("2027-01-04") not in paid
+    assert calendar.is_business_day(paid).all()
+    assert set(np.diff(paid).astype(int)) <= {step - 1, step, step + 1}
 
 
 def test_the_pending_reach_is_the_longest_posting_delay_on_this_calendar():

@@ -14,10 +14,17 @@ import pandas as pd
 from synth_assets.checks.integrity import Finding, examples
 from synth_assets.generate import calendar
 from synth_assets.generate.calendar import PENDING_REACH_DAYS
-from synth_assets.generate.phrases import DOMAIN_TAGS, PHRASE_TAGS, SUBJECT_OF, prompt_phrases
+from synth_assets.generate.phrases import (
+    DOMAIN_TAGS,
+    PHRASE_TAGS,
+    SUBJECT_OF,
+    prompt_phrases,
+    without_article,
+)
 from synth_assets.generate.pools import us_cities
 from synth_assets.membership import is_in
 from synth_assets.personas import PayFrequency
+from synth_assets.plaid.taxonomy import INTEREST_EARNED
 
 CENT = 0.005
 CARD_PAYMENT = "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"
@@ -34,7 +41,6 @@ PAY_GAPS = {
 MONTHLY_GAP = (25, 34)
 YEARLY_GAP = (362, 369)
 INTEREST_CHARGE = "BANK_FEES_INTEREST_CHARGE"
-INTEREST_EARNED = "INCOME_INTEREST_EARNED"
 
 
 def _mismatch(rule: str, ids: pd.Series, expected: np.ndarray, actual: np.ndarray) -> Finding:
@@ -394,15 +400,22 @@ def card_statements(
 
 
 def _fits(title: str, tags: str, prompt: str) -> tuple[bool, bool]:
-    """(the title is taken from one of the prompt's subject phrases, not a style; every tag
-    is its domain or a word of its domain's subjects or of the prompt's styles)."""
+    """(the title is one of the prompt's subject phrases, or that phrase's subject, without
+    its article; the tags, if any, are the domain, then words of its subjects or of the
+    prompt's styles, and other words only once those have all been used)."""
     phrases = prompt_phrases(prompt)
-    titled = any(title.lower() in p.lower() for p in phrases if p in SUBJECT_OF)
+    titles = {
+        without_article(whole).lower()
+        for p in phrases
+        if p in SUBJECT_OF
+        for whole in (p, SUBJECT_OF[p])
+    }
     domain, *rest = [t for t in tags.strip("{}").split(",") if t] or [""]
     own = DOMAIN_TAGS.get(domain, frozenset()) | {
         t for p in phrases for t in PHRASE_TAGS.get(p, ())
     }
-    return titled, domain in ("", *DOMAIN_TAGS) and set(rest) <= own
+    exhausted = own <= set(rest) | {domain}
+    return title.lower() in titles, domain in ("", *DOMAIN_TAGS) and (set(rest) <= own or exhausted)
 
 
 def content_fits_prompt(content: pd.DataFrame) -> list[Finding]:

@@ -14,20 +14,27 @@ from synth_assets.checks.integrity import Finding, examples
 from synth_assets.generate import calendar, withholding
 from synth_assets.generate.catalogue import FARE_KINDS, IN_PERSON, ONLINE_ONLY, TRANSIT
 from synth_assets.generate.purchases import transit_fares
-from synth_assets.personas import Income
+from synth_assets.personas import Income, PayFrequency
+from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN as TRANSFER_IN
+from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_OUT as TRANSFER_OUT
+from synth_assets.plaid.taxonomy import INTEREST_EARNED
 
 # Every wage earner pays Social Security and Medicare out of each paycheck; a year's wages
 # deposited above gross pay less that share were not withheld from.
 PAYROLL_TAX = withholding.SOCIAL_SECURITY + withholding.MEDICARE
 DAYS_PER_YEAR = 365.25
-INTEREST_EARNED = "INCOME_INTEREST_EARNED"  # credited on the statement date, whatever the day
-TRANSFER_OUT = "TRANSFER_OUT_ACCOUNT_TRANSFER"
-TRANSFER_IN = "TRANSFER_IN_ACCOUNT_TRANSFER"
 ROUND_TRIP_DAYS = 5
+PERIODS_PER_YEAR = {
+    PayFrequency.WEEKLY: 52, PayFrequency.BIWEEKLY: 26,
+    PayFrequency.SEMI_MONTHLY: 24, PayFrequency.MONTHLY: 12,
+}  # fmt: skip
 
 
 def _least_withheld(income: Income) -> float | None:
-    """The smallest share a deposit of ``income`` can have had withheld (None: any)."""
+    """The smallest share a deposit of ``income`` can have had withheld (None: any, or pay
+    too irregular to add up to a year's share)."""
+    if income.pay_frequency not in PERIODS_PER_YEAR:
+        return None
     if income.withholding is not None:
         return income.withholding
     return PAYROLL_TAX if income.category == withholding.WAGES else None
@@ -42,7 +49,9 @@ def net_pay(
     end: dt.date,
 ) -> list[Finding]:
     """Pay arrives net: what a user signed up before the window was paid in it is at most
-    their gross income (raised every year since signup) less the least that is withheld."""
+    their gross income (raised every year since signup) less the least that is withheld,
+    over the window's share of a year and one pay period more (a window can hold one payday
+    more than its share)."""
     least = _least_withheld(income)
     rule = "pay deposits are net of withholding"
     if least is None:
@@ -56,7 +65,7 @@ def net_pay(
     deposited = deposited.reindex(before.index, fill_value=0.0)
     years = (pd.Timestamp(end) - before["created_at"]).dt.days / DAYS_PER_YEAR
     gross = before["annual_income"] * (1 + income.annual_raise) ** np.ceil(years)
-    share = ((end - start).days + 1) / DAYS_PER_YEAR
+    share = ((end - start).days + 1) / DAYS_PER_YEAR + 1 / PERIODS_PER_YEAR[income.pay_frequency]
     over = deposited > gross * share * (1 - least) + 0.005
     return [Finding(rule, len(before), int(over.sum()), examples(over.index[over].to_series()))]
 

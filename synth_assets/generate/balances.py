@@ -3,14 +3,15 @@
 Each account's balance at a moment is its balance at the start of that calendar month plus
 the month's flows posted before the moment:
 
-- checking starts each month at the balance its owner keeps there (``kept_balance``, drawn
-  once per account): a standing rule moves whatever is above it to the user's account at
+- checking starts each month at the balance its owner keeps there (``Book.kept_balance``,
+  drawn once per account): a standing rule moves whatever is above it to the user's account at
   another bank at the end of the month's last business day (or brings the shortfall back),
   and if a month's debits would take it below a cushion (for a persona that overdraws: below
   its overdraft limit), a transfer from that bank covers it just before. Nothing posts on
   checking after that moment in the month (every debit and credit posts on a business day).
   Overdraft fees follow debits that post below zero;
-- a credit card starts each month owing last month's statement (paid in full on the 21st);
+- a credit card starts each month owing last month's statement (paid in full by autopay on the
+  21st, or the business day after);
 - savings and loans follow their schedules (``schedules``).
 
 So a window needs only its months and the one before, and moving the as-of date changes
@@ -24,26 +25,16 @@ import pandas as pd
 
 from synth_assets.generate import calendar
 from synth_assets.generate.book import Book
-from synth_assets.generate.common import lognormal
 from synth_assets.generate.flows import Flows, concat, empty, flows, posted_at, take
 from synth_assets.generate.schedules import Loans, Savings
+from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN, ACCOUNT_TRANSFER_OUT
 
-TABLE = "transactions"
 OVERDRAFT_FEE = 35.0
 OVERDRAFT_LIMIT = 500.0  # the lowest an overdrawing persona's checking may dip to
 MAX_FEES_PER_MONTH = 3
 CUSHION = (50.0, 600.0)  # lowest checking balance of a persona that does not overdraw
 SWEEP_TIME = np.timedelta64(24 * 3600 - 1, "s")  # the last second of the last business day
 ACH = {"payment_channel": "other", "confidence": "VERY_HIGH"}
-
-
-def kept_balance(book: Book) -> np.ndarray:
-    """The balance each checking account's owner keeps there, and so its balance at the
-    start of every month: drawn once per account from the persona's checking balance, and
-    at least a month of take-home pay (what keeps the month's bills paid until payday)."""
-    spec = book.ctx.persona.accounts["checking"]
-    drawn = lognormal(book.rng("kept balance"), spec.balance, len(book.checking))
-    return np.round(np.maximum(drawn, book.monthly_net_pay), 2)
 
 
 def _floor(book: Book) -> np.ndarray:
@@ -65,7 +56,7 @@ def checking_month(book: Book, month: np.datetime64, rows: Flows) -> Flows:
     order = np.lexsort((at, slot[mine["account"]]))
     mine, at = take(mine, order), at[order]
     who = slot[mine["account"]]
-    opening = kept_balance(book)
+    opening = book.kept_balance
     spent = _cumsum_by(who, mine["amount"])
     running = opening[who] - spent
     cover = _cover(book, month, who, running, at)
@@ -74,7 +65,7 @@ def checking_month(book: Book, month: np.datetime64, rows: Flows) -> Flows:
     ending = opening - _sum_by(who, mine["amount"], len(checking))
     ending += _sum_by(cover["slot"], cover["amount"], len(checking))
     ending -= _sum_by(slot[fees["account"]], fees["amount"], len(checking))
-    return concat([_transfers(book, month, cover), fees, _sweep(book, month, ending)])
+    return concat([_transfers(book, cover), fees, _sweep(book, month, ending)])
 
 
 def _cumsum_by(group: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -138,18 +129,18 @@ def _names(book: Book, slots: np.ndarray, direction: str) -> np.ndarray:
     return book.external[direction][slots]
 
 
-def _transfers(book: Book, month, cover: dict) -> Flows:
+def _transfers(book: Book, cover: dict) -> Flows:
     slots = cover["slot"]
     return flows(
         book.checking.to_numpy()[slots], cover["at"], -cover["amount"],
-        name=_names(book, slots, "FROM"), detailed="TRANSFER_IN_ACCOUNT_TRANSFER", **ACH,
+        name=_names(book, slots, "FROM"), detailed=ACCOUNT_TRANSFER_IN, **ACH,
     )  # fmt: skip
 
 
 def _sweep(book: Book, month: np.datetime64, ending: np.ndarray) -> Flows:
     """At the end of the month's last business day, the standing rule moves what is above
     the kept balance out (or brings back what is below it)."""
-    amount = np.round(ending - kept_balance(book), 2)
+    amount = np.round(ending - book.kept_balance, 2)
     last = calendar.business_day_in_month(calendar.month_days(month)[1], before=True)
     when = last.astype("datetime64[s]") + SWEEP_TIME
     open_then = book.opened[book.checking.to_numpy()] < when
@@ -158,9 +149,9 @@ def _sweep(book: Book, month: np.datetime64, ending: np.ndarray) -> Flows:
     return concat(
         [
             flows(book.checking.to_numpy()[slots[out]], when, amount[slots[out]],
-                  name=_names(book, slots[out], "TO"), detailed="TRANSFER_OUT_ACCOUNT_TRANSFER", **ACH),
+                  name=_names(book, slots[out], "TO"), detailed=ACCOUNT_TRANSFER_OUT, **ACH),
             flows(book.checking.to_numpy()[slots[~out]], when, amount[slots[~out]],
-                  name=_names(book, slots[~out], "FROM"), detailed="TRANSFER_IN_ACCOUNT_TRANSFER", **ACH),
+                  name=_names(book, slots[~out], "FROM"), detailed=ACCOUNT_TRANSFER_IN, **ACH),
         ]
     )  # fmt: skip
 
@@ -185,7 +176,7 @@ def balances_at(
     movement = np.zeros(len(accounts))
     for month in np.intersect1d(np.unique(month_of), np.array(list(months))):
         here = month_of == month
-        start[checking[here[checking]]] = kept_balance(book)[here[checking]]
+        start[checking[here[checking]]] = book.kept_balance[here[checking]]
         owed = statements.get(month - 1, {})
         start[cards[here[cards]]] = [owed.get(card, 0.0) for card in cards[here[cards]]]
         rows = months[month]

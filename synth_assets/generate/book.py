@@ -134,6 +134,15 @@ class Book:
         return annual * (1 - kept) / 12
 
     @cached_property
+    def kept_balance(self) -> np.ndarray:
+        """The balance each checking account's owner keeps there, and so its balance at the
+        start of every month: drawn once per account from the persona's checking balance, and
+        at least a month of take-home pay (what keeps the month's bills paid until payday)."""
+        spec = self.ctx.persona.accounts["checking"]
+        drawn = lognormal(self.rng("kept balance"), spec.balance, len(self.checking))
+        return np.round(np.maximum(drawn, self.monthly_net_pay), 2)
+
+    @cached_property
     def rent(self) -> Bill | None:
         housing = self.ctx.persona.spending.housing
         if housing is None:

@@ -38,6 +38,7 @@ PENDING_REACH_DAYS = 11
 
 MORNING = np.timedelta64(9 * 3600, "s")  # when scheduled payments post
 EVENING = np.timedelta64(22 * 3600, "s")  # when month-end interest posts
+HOLIDAY_REACH_DAYS = 3  # a payday moved back for a holiday and a weekend lands this far before
 SAVINGS_DAY = 3  # the day of the month the standing transfer to savings is set for
 CARD_PAYMENT_DAY = 21  # statements close at month end; autopay pays them on the 21st
 
@@ -183,12 +184,16 @@ def autopay_day(month: np.datetime64 | np.ndarray, day: np.ndarray) -> np.ndarra
     return add_business_days(day_of_month(month, day), 0)
 
 
-def fortnightly(month: np.datetime64, phase: np.ndarray, step_days: int) -> tuple:
-    """(row, day) of every day in ``month`` that is ``phase`` (mod ``step_days``) days after
-    the calendar's epoch Friday 1970-01-02: weekly and biweekly paydays on fixed Fridays."""
+def fixed_fridays(month: np.datetime64, phase: np.ndarray, step_days: int) -> tuple:
+    """(row, day) of the weekly or biweekly paydays that settle in ``month``: the Fridays
+    ``phase`` (mod ``step_days``) days after the calendar's epoch Friday 1970-01-02, each on
+    the business day before when it is a holiday, even across the month's start (a Friday
+    1 January pays on 31 December)."""
     first, last = month_days(month)
-    days = np.arange(first, last + 1)
+    days = np.arange(first, last + 1 + HOLIDAY_REACH_DAYS)
     since = (days - np.datetime64("1970-01-02")).astype(int)
     hit = (since[None, :] - np.asarray(phase)[:, None]) % step_days == 0
     rows, cols = np.nonzero(hit)
-    return rows, days[cols]
+    paid = np.busday_offset(days[cols], 0, roll="preceding", busdaycal=_bank_days())
+    inside = (paid >= first) & (paid <= last)
+    return rows[inside], paid[inside]

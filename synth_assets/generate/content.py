@@ -5,8 +5,6 @@ the block is drawn whatever the as-of date; the caller keeps those made by then.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, StrictUndefined
@@ -20,6 +18,7 @@ from synth_assets.generate.phrases import (
     SUBJECT_OF,
     TAGS,
     prompt_phrases,
+    without_article,
 )
 from synth_assets.personas import IntRange
 
@@ -43,8 +42,7 @@ TEMPLATES = [
 ]
 _GENERAL = np.array(GENERAL, dtype=object)
 TITLE_WORDS = 6
-# Every tag a domain's phrases carry, then the global pool (for a persona asking for more tags
-# per item than its domain has words).
+# Every tag a domain's phrases carry, in a fixed order to draw extra tags from.
 _DOMAIN_TAGS = {name: np.array(sorted(tags), dtype=object) for name, tags in DOMAIN_TAGS.items()}
 
 
@@ -81,7 +79,7 @@ def _title(prompt: str) -> str:
     phrase = next((p for p in phrases if p in SUBJECT_OF), phrases[0])
     if len(phrase.split()) > TITLE_WORDS:
         phrase = SUBJECT_OF.get(phrase, phrase)
-    title = re.sub(r"^(a|an|the) ", "", phrase)
+    title = without_article(phrase)
     return title[:1].upper() + title[1:]
 
 

@@ -9,7 +9,8 @@ Rules, stated once:
   is 2% of the statement, at least $25, never more than the statement, and nothing once paid;
 - a loan's payments follow its amortisation schedule (``schedules.Loans``): the last payment
   and the next one due, and this calendar year's interest and principal paid;
-- a liability is overdue when its next payment was due before the as-of date.
+- a liability is overdue when its next payment should have settled (the due day, or the
+  next business day after a weekend or holiday due day) before the as-of date.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ def generate_liabilities(
     frame["persona"] = ctx.persona.name
     frame["liability_type"] = [LIABILITY_TYPE[s] for s in accounts["subtype"].to_numpy()[rows]]
     frame["apr_percentage"] = accounts["_apr"].to_numpy(dtype=float)[rows]
-    frame["is_overdue"] = frame["next_payment_due_date"].to_numpy() < as_of
+    settles = calendar.add_business_days(frame["next_payment_due_date"].to_numpy(), 0)
+    frame["is_overdue"] = settles < as_of
     for column in ("origination_date", "maturity_date", "last_statement_issue_date"):
         frame[column] = frame[column].astype("datetime64[s]")
     return frame[builtin_tables.columns(TABLE)].reset_index(drop=True)

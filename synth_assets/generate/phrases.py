@@ -1047,10 +1047,20 @@ SUBJECT_OF: dict[str, str] = {
     for subject in spec.subjects
     for phrase in (subject, *(f"{subject} {detail}" for detail in spec.details))
 }
+# A phrase that is both a subject and a style ("negative space") carries both kinds of tag.
 PHRASE_TAGS: dict[str, tuple[str, ...]] = {
-    **{phrase: tuple(sorted(_subject_words(subject))) for phrase, subject in SUBJECT_OF.items()},
-    **{phrase: tuple(sorted(_subject_words(phrase) & _GENERAL_TAGS)) for phrase in GENERAL},
+    phrase: tuple(
+        sorted(
+            (_subject_words(SUBJECT_OF[phrase]) if phrase in SUBJECT_OF else set())
+            | (_subject_words(phrase) & _GENERAL_TAGS if phrase in GENERAL else set())
+        )
+    )
+    for phrase in dict.fromkeys([*SUBJECT_OF, *GENERAL])
 }
+
+
+def without_article(phrase: str) -> str:
+    return re.sub(r"^(a|an|the) ", "", phrase)
 
 
 def prompt_phrases(prompt: str) -> list[str]:

@@ -193,15 +193,22 @@ def purchases(
     )  # fmt: skip
     dropped = calendar.add_business_days(when.astype("datetime64[D]"), hold_days)
     holds = held & (dropped >= first) & (dropped <= last)
-    return concat([take(bought, np.flatnonzero(keep)), _holds(take(bought, holds), dropped[holds])])
+    return concat(
+        [
+            take(bought, np.flatnonzero(keep)),
+            _holds(take(bought, holds), dropped[holds], opened[rows][holds]),
+        ]
+    )
 
 
-def _holds(rows: Flows, dropped: np.ndarray) -> Flows:
+def _holds(rows: Flows, dropped: np.ndarray, opened: np.ndarray) -> Flows:
     """A deposit a hotel or a car rental holds at check-in: pending until it is released a
-    few business days later, never posted (the stay itself posts as its own charge)."""
+    few business days later, never posted (the stay itself posts as its own charge). The
+    hold comes a minute before the charge, but never before the account was opened."""
     deposit = np.maximum(np.round(rows["pending_amount"] * HOLD_SHARE, -1), HOLD_MINIMUM)
+    held_at = np.maximum(rows["authorized"] - np.timedelta64(60, "s"), opened + 1)
     return flows(
-        rows["account"], rows["authorized"] - np.timedelta64(60, "s"), deposit,
+        rows["account"], held_at, deposit,
         np.full(len(deposit), NAT_DAY), dropped=dropped, name=rows["name"],
         merchant_name=rows["merchant_name"], detailed=rows["detailed"],
         payment_channel=rows["payment_channel"], in_store=rows["in_store"],

@@ -15,6 +15,7 @@ from synth_assets.generate.calendar import CARD_PAYMENT_DAY, EVENING, SAVINGS_DA
 from synth_assets.generate.catalogue import SEASONS
 from synth_assets.generate.flows import Flows, concat, empty, flows
 from synth_assets.personas import PayFrequency
+from synth_assets.plaid.taxonomy import INTEREST_EARNED
 
 TABLE = "transactions"
 PERIODS_PER_YEAR = {
@@ -30,7 +31,6 @@ LOAN_CATEGORY = {
     "auto": "LOAN_PAYMENTS_CAR_PAYMENT",
 }
 INTEREST_CHARGE = "BANK_FEES_INTEREST_CHARGE"
-INTEREST_EARNED = "INCOME_INTEREST_EARNED"
 CARD_PAYMENT = "LOAN_PAYMENTS_CREDIT_CARD_PAYMENT"
 ACH = {"payment_channel": "other", "confidence": "VERY_HIGH"}
 
@@ -86,8 +86,7 @@ def _paydays(month: np.datetime64, frequency: PayFrequency, phase: np.ndarray):
     15th and the month's last day, or its last day (each moved back to a business day)."""
     if frequency in (PayFrequency.WEEKLY, PayFrequency.BIWEEKLY):
         step = 7 if frequency is PayFrequency.WEEKLY else 14
-        rows, fridays = calendar.fortnightly(month, phase, step)
-        return rows, calendar.business_day_in_month(fridays, before=True)  # a holiday: before
+        return calendar.fixed_fridays(month, phase, step)
     first, last = calendar.month_days(month)
     grid = [first + 14, last] if frequency is PayFrequency.SEMI_MONTHLY else [last]
     days = calendar.business_day_in_month(np.array(grid, dtype="datetime64[D]"), before=True)
@@ -97,7 +96,7 @@ def _paydays(month: np.datetime64, frequency: PayFrequency, phase: np.ndarray):
 
 def bills(book: Book, month: np.datetime64) -> Flows:
     """Rent, utilities (with the season, and a little each month) and subscriptions that post in
-    ``month``: a bill due on a weekend posts on the next business day (pending until then),
+    ``month``: a bill due on a weekend or a holiday posts on the next business day (pending until then),
     so those due at the end of the month before may post in this one."""
     every = [b for b in [book.rent, *book.utilities, *book.subscriptions] if b is not None]
     return concat(

@@ -122,8 +122,9 @@ class Loans:
 
 class Savings:
     """Every savings account in ``rows`` from its opening: the first deposit, the fixed
-    transfer from checking on the 3rd of each month (or the next business day), and the interest paid on the month's
-    last evening (the balance then times the monthly rate, in cents)."""
+    transfer from checking on the 3rd of each month (or the next business day), and the
+    interest paid on the month's last evening (the balance then times the monthly rate, in
+    cents)."""
 
     def __init__(self, accounts: pd.DataFrame, last_month: np.datetime64) -> None:
         self.rows = accounts.index[accounts["subtype"] == "savings"].to_numpy()

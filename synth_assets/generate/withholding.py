@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synth_assets.personas import Filing, Income
+from synth_assets.personas import MOST_WITHHELD, Filing, Income
 
 WAGES = "INCOME_SALARY"
 PENSION = "INCOME_RETIREMENT_PENSION"
@@ -34,6 +34,10 @@ HEALTH_PREMIUM = {Filing.SINGLE: 1_368.0, Filing.MARRIED_JOINT: 6_296.0}
 # Share of pay deferred into a 401(k): Vanguard, How America Saves 2025 (average deferral rate
 # about 7%; not every worker takes part, so a little below it).
 RETIREMENT_DEFERRAL = 0.06
+# Lower-paid workers take part in employer health and retirement plans less often (BLS,
+# National Compensation Survey, Employee Benefits in the United States, March 2024: access and
+# take-up by wage percentile); both phase in with pay, in full from this gross pay (ours).
+BENEFITS_FULL_AT = 50_000.0
 # State income tax: a flat share of taxable wages, about the typical state's effective rate
 # (Tax Foundation, State Individual Income Tax Rates and Brackets, 2025), and none in the
 # states that levy no tax on wages.
@@ -62,12 +66,14 @@ def kept_back(gross: np.ndarray, region: np.ndarray, income: Income) -> np.ndarr
         payroll_tax = np.zeros(len(gross))
         state = np.zeros(len(gross))  # most states exempt some or all pension income
     else:
-        deducted = gross * RETIREMENT_DEFERRAL + HEALTH_PREMIUM[filing]
+        taking_part = np.minimum(gross / BENEFITS_FULL_AT, 1.0)
+        premium = HEALTH_PREMIUM[filing] * taking_part
+        deducted = gross * RETIREMENT_DEFERRAL * taking_part + premium
         base = WAGE_BASE * EARNERS[filing]
-        covered = np.maximum(gross - HEALTH_PREMIUM[filing], 0.0)
+        covered = np.maximum(gross - premium, 0.0)
         payroll_tax = np.minimum(covered, base) * SOCIAL_SECURITY + covered * MEDICARE
         taxed_here = ~np.isin(np.asarray(region, dtype=object), list(NO_WAGE_TAX))
         state = np.where(taxed_here, np.maximum(gross - deducted, 0.0) * STATE_RATE, 0.0)
     taxable = gross - deducted - STANDARD_DEDUCTION[filing]
     withheld = deducted + payroll_tax + state + federal_tax(taxable, filing)
-    return np.clip(withheld / gross, 0.0, 0.95)
+    return np.clip(withheld / gross, 0.0, MOST_WITHHELD)

@@ -55,3 +55,9 @@ DETAILED_TO_PRIMARY: dict[str, str] = {
 def primary_of(detailed: str) -> str:
     """The primary category of a detailed one; KeyError if it is not in the taxonomy."""
     return DETAILED_TO_PRIMARY[detailed]
+
+
+# Detailed categories more than one module names.
+INTEREST_EARNED = "INCOME_INTEREST_EARNED"
+ACCOUNT_TRANSFER_IN = "TRANSFER_IN_ACCOUNT_TRANSFER"
+ACCOUNT_TRANSFER_OUT = "TRANSFER_OUT_ACCOUNT_TRANSFER"
