@@ -30,7 +30,7 @@ from pydantic import (
 
 from synth_assets import app_folder, shipped, yaml_files
 from synth_assets.generate.calendar import Window, add_months
-from synth_assets.generate.catalogue import CATALOGUE
+from synth_assets.generate.catalogue import CATALOGUE, SERVICES
 from synth_assets.generate.phrases import DOMAINS, GENERAL, TAGS
 from synth_assets.plaid.taxonomy import DETAILED_TO_PRIMARY, PFC_V2
 
@@ -41,6 +41,7 @@ MAX_FILE_BYTES = 1_000_000
 MAX_USERS = 1_000_000
 MAX_USERS_SCALED = 50_000_000
 MAX_TRANSACTIONS_PER_MONTH = 1_000
+MAX_VISITS_PER_YEAR = 365  # a service used every day is the most a household can
 MAX_DAYS = 3_660  # ten years
 MAX_MONTHS = 120
 MAX_ITEMS_PER_USER = 1_000
@@ -260,6 +261,29 @@ class Spending(Strict):
     overdraws: bool = Field(
         default=False, strict=True, description="Checking may go negative (with overdraft fees)."
     )
+    services: dict[str, Annotated[float, Field(strict=True, ge=0, le=MAX_VISITS_PER_YEAR)]] = Field(
+        default={},
+        description="Visits a year to a service (detailed category) by a household that uses "
+        "it, in place of the catalogue's rate.",
+    )
+
+    @field_validator("services")
+    @classmethod
+    def _known_services(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(SERVICES))
+        if unknown:
+            raise ValueError(f"{unknown} are not services; use some of {sorted(SERVICES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _services_in_categories(self) -> Spending:
+        outside = sorted(s for s in self.services if DETAILED_TO_PRIMARY[s] not in self.categories)
+        if outside:
+            raise ValueError(
+                f"services {outside} belong to categories the persona does not spend on; "
+                "add their primary category to spending.categories"
+            )
+        return self
 
     @field_validator("categories")
     @classmethod

@@ -11,6 +11,7 @@ import pandas as pd
 
 from synth_assets.checks.fidelity import Sums, add, median_of_counts, user_months
 from synth_assets.generate.calendar import Window
+from synth_assets.generate.catalogue import SERVICES
 from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN, ACCOUNT_TRANSFER_OUT, INTEREST_EARNED
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -61,6 +62,7 @@ def sums(window: Window, frames: dict[str, pd.DataFrame]) -> Sums:
         **_counts("income=", users["annual_income"].astype(float)),
         **_counts("spend=", tx.loc[spent, "pfc_primary"], tx.loc[spent, "amount"]),
         **_counts("accounts=", accounts["subtype"]),
+        **_counts("visits=", detailed[detailed.isin(SERVICES) & ~tx["pending"]]),
     }
 
 
@@ -88,6 +90,10 @@ def figures(total: Sums) -> dict[str, float]:
         **{
             f"accounts: {s}": round(v / n, 2)
             for s, v in sorted(_prefixed("accounts=", total).items(), key=lambda kv: -kv[1])
+        },
+        **{
+            f"visits a year: {service}": round(12 * value / months, 2)
+            for service, value in sorted(_prefixed("visits=", total).items())
         },
         "content per user": round(total.get("content", 0.0) / n, 2),
         "failed jobs share": round(total.get("failed jobs", 0.0) / jobs if jobs else 0.0, 4),

@@ -212,9 +212,9 @@ def test_pending_transactions_post_as_plaid_does(week):
 def test_hotel_and_car_rental_deposits_are_released_never_posted(personas):
     """A deposit held at check-in shows pending for a few business days, then goes away:
     no posted row ever names it."""
-    family = personas["family"]
+    traveller = personas["small_business_owner"]
     first, later = (
-        generate_all(Context(family, as_of=AS_OF + i * ONE))["transactions"] for i in (0, DAYS)
+        generate_all(Context(traveller, as_of=AS_OF + i * ONE))["transactions"] for i in (0, DAYS)
     )
     held = first[
         first["pending"] & first["pfc_detailed"].isin(["TRAVEL_LODGING", "TRAVEL_RENTAL_CARS"])

@@ -151,6 +151,7 @@ def _swap(old: str, new: str):
 SIGNUP = "signup_channels: {organic: 0.3, referral: 0.45, paid_ads: 0.2, partner: 0.05}"
 CATEGORY = "FOOD_AND_DRINK: 0.38"
 RANGE = "date_range: {months: 12}"
+TPM = "transactions_per_month: 34"
 HOSTILE_TEXT = [
     (_swap(RANGE, "date_range: {start: 2025-02-30, end: 2025-12-31}"), "date_range.start"),
     (_swap(RANGE, "date_range: {months: 0}"), "date_range.months"),
@@ -181,6 +182,21 @@ HOSTILE_TEXT = [
         "items_per_user.max",
     ),
     (_swap("median: 21000", "median: 1.0e+300"), "income.annual.median"),
+    *[
+        (_swap(TPM, f"{TPM}\n  services: {value}"), field)
+        for value, field in [
+            ("{MEDICAL_DENTAL_CARE: -1}", "spending.services.MEDICAL_DENTAL_CARE"),
+            ("{MEDICAL_DENTAL_CARE: .nan}", "spending.services.MEDICAL_DENTAL_CARE"),
+            ("{MEDICAL_DENTAL_CARE: .inf}", "spending.services.MEDICAL_DENTAL_CARE"),
+            ("{MEDICAL_DENTAL_CARE: 366}", "spending.services.MEDICAL_DENTAL_CARE"),
+            ("{MEDICAL_DENTAL_CARE: true}", "spending.services.MEDICAL_DENTAL_CARE"),
+            ("{MEDICAL_DENTAL_CARE: '2'}", "spending.services.MEDICAL_DENTAL_CARE"),
+            ("{FOOD_AND_DRINK_COFFEE: 2}", "not services"),
+            ("{MEDICAL_VETERINARY_SERVICES: 1, MEDICAL_VETERINARY_SERVICES: 2}", "twice"),
+            ("{HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE: 1}", "categories the persona does not"),
+            ("[MEDICAL_DENTAL_CARE]", "spending.services"),
+        ]
+    ],
 ]
 
 

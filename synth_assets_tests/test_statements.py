@@ -11,7 +11,9 @@ import pytest
 
 from synth_assets.checks import statements
 from synth_assets.generate import calendar, withholding
-from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY, TRANSIT
+from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY, SERVICES, TRANSIT
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
 from synth_assets.personas import Filing
 from synth_assets_tests.support.runs import AS_OF
 
@@ -201,3 +203,61 @@ def test_utility_bills_follow_the_season(frames):
     power = tx[tx["pfc_detailed"] == "RENT_AND_UTILITIES_GAS_AND_ELECTRICITY"]
     by_month = power.groupby(power["date"].dt.month)["amount"].median()
     assert by_month[[7, 8]].mean() > 1.15 * by_month[[4, 10]].mean()
+
+
+def _service_rates(persona, f, transactions=None):
+    tx = f["transactions"] if transactions is None else transactions
+    return statements.service_rates(persona, f["accounts"], tx, *_window(persona))
+
+
+def test_services_come_at_human_rates_from_one_provider(personas, frames):
+    """A mechanic a few times a year, a tax preparer once in the filing season, the same
+    dentist every time; the persona's own rates (the family's dentist) are honoured."""
+    for name, persona in personas.items():
+        findings = _service_rates(persona, frames[name])
+        assert _failures(findings) == 0, (name, [f for f in findings if not f.passed])
+    persona, f = personas["family"], frames["family"]
+    tx = f["transactions"].merge(f["accounts"][["account_id", "user_id"]], on="account_id")
+    per_user = tx.groupby(["pfc_detailed", "user_id"]).size()
+    assert per_user["GENERAL_SERVICES_AUTOMOTIVE"].max() <= 4
+    assert per_user["GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING"].max() == 1
+    assert 4 <= per_user["MEDICAL_DENTAL_CARE"].median() <= 7  # the persona's 6 a year
+    tax = tx[tx["pfc_detailed"] == "GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING"]
+    assert set(tax["authorized_date"].dt.month) <= {1, 2, 3, 4}
+
+
+def test_a_monthly_mechanic_a_summer_tax_return_and_a_second_dentist_are_caught(personas, frames):
+    persona, f = personas["family"], frames["family"]
+    tx = f["transactions"].copy()
+    car = tx[tx["pfc_detailed"] == "GENERAL_SERVICES_AUTOMOTIVE"].head(1)
+    monthly = pd.concat([car] * 12, ignore_index=True)
+    tax = tx.index[tx["pfc_detailed"] == "GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING"][0]
+    tx.loc[tax, "authorized_date"] = tx.loc[tax, "authorized_date"].replace(month=7)
+    dentist = tx.index[tx["pfc_detailed"] == "MEDICAL_DENTAL_CARE"][0]
+    tx.loc[dentist, "merchant_name"] = "Another Dental"
+    failed = {f.rule: f.failures for f in _service_rates(persona, f, pd.concat([tx, monthly]))}
+    assert failed == {
+        "service visits within the yearly rate": 1,
+        "service visits in their season": 1,
+        "one provider per service": 1,
+    }
+
+
+def test_visits_do_not_depend_on_which_months_are_generated(personas):
+    """A visit is drawn from its year's stream: the months before a later as-of date read
+    the same service visits."""
+    persona = personas["young_professional"]
+    tables = [
+        generate_all(Context(persona, as_of=day))["transactions"]
+        for day in (dt.date(2026, 6, 30), dt.date(2026, 9, 30))
+    ]
+    seen = []
+    for tx in tables:
+        visits = tx[tx["pfc_detailed"].isin(SERVICES) & ~tx["pending"]]
+        seen.append(visits[(visits["date"] >= "2026-01-01") & (visits["date"] <= "2026-06-20")])
+    cols = ["transaction_id", "account_id", "merchant_name", "amount", "authorized_date"]
+    assert len(seen[0]) > 20
+    pd.testing.assert_frame_equal(
+        seen[0][cols].sort_values("transaction_id").reset_index(drop=True),
+        seen[1][cols].sort_values("transaction_id").reset_index(drop=True),
+    )

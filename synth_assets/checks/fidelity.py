@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from synth_assets.generate import services
 from synth_assets.generate.accounts import PRODUCTS
+from synth_assets.generate.book import SPENDING_ELASTICITY
 from synth_assets.generate.calendar import Window
 from synth_assets.membership import is_in
 from synth_assets.personas import Persona
@@ -143,20 +145,31 @@ def spending_sums(window: Window, users: pd.DataFrame, transactions: pd.DataFram
     purchases = transactions.loc[transactions["payment_channel"] != "other", "pfc_primary"]
     return {
         "user months": user_months(window, users),
+        "spending users": float(len(users)),
         "purchases": float(len(purchases)),
         **_counts("primary=", purchases),
     }
 
 
 def spending_metrics(persona: Persona, sums: Sums) -> list[Metric]:
-    """Purchases per user per month (discretionary plus subscriptions) and the category mix
-    of purchases, against the persona's configured volume and weights."""
-    expected = persona.spending.transactions_per_month + sum(
-        s.probability for s in persona.spending.subscriptions
+    """Purchases per user per month (discretionary, subscriptions and service visits) and
+    the category mix of purchases, against the persona's configured volume and weights."""
+    expected = (
+        persona.spending.transactions_per_month
+        + sum(s.probability for s in persona.spending.subscriptions)
+        + services.visits_per_month(persona)
     )
     months = max(sums.get("user months", 0.0), 1e-9)
     purchases, counted = sums.get("purchases", 0.0), _counted("primary=", sums)
-    volume_tol = expected * VOLUME_ALLOWANCE + 3 * math.sqrt(expected * months) / months
+    # Each household buys at its own rate, which follows its income (``Book.appetite``): a
+    # few households' mean rate strays from the persona's by their incomes' spread as well.
+    spread = SPENDING_ELASTICITY * persona.income.annual.sigma
+    households = max(sums.get("spending users", 0.0), 1.0)
+    volume_tol = (
+        expected * VOLUME_ALLOWANCE
+        + 3 * math.sqrt(expected * months) / months
+        + 3 * expected * spread / math.sqrt(households)
+    )
     metrics = [Metric("purchases per user per month", expected, purchases / months, volume_tol)]
     weights = pd.Series(persona.spending.categories, dtype=float)
     weights /= weights.sum()

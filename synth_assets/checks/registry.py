@@ -171,8 +171,16 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "transactions", "channels", False,
         "A merchant that exists only online is paid online; restaurants, doctors, dentists, "
-        "salons, mechanics and daycare in person.",
+        "salons and mechanics in person.",
         findings=lambda ctx, t: statements.channels(t["transactions"]),
+    ),
+    Rule(
+        "transactions", "service_rates", False,
+        "Services at human rates: visits a year within the service's rate (the catalogue's or "
+        "the persona's), tax preparation in the filing season, one provider per household.",
+        findings=lambda ctx, t: statements.service_rates(
+            ctx.persona, t["accounts"], t["transactions"], *_window(ctx)
+        ),
     ),
     Rule(
         "transactions", "fixed_prices", False,

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.checks.integrity import Finding, examples
-from synth_assets.generate import calendar, withholding
-from synth_assets.generate.catalogue import FARE_KINDS, IN_PERSON, ONLINE_ONLY, TRANSIT
+from synth_assets.generate import calendar, services, withholding
+from synth_assets.generate.catalogue import FARE_KINDS, IN_PERSON, ONLINE_ONLY, SERVICES, TRANSIT
 from synth_assets.generate.purchases import transit_fares
-from synth_assets.personas import Income, PayFrequency
+from synth_assets.personas import Income, PayFrequency, Persona
 from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN as TRANSFER_IN
 from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_OUT as TRANSFER_OUT
 from synth_assets.plaid.taxonomy import INTEREST_EARNED
@@ -128,6 +128,57 @@ def channels(transactions: pd.DataFrame) -> list[Finding]:
             int(wrong.sum()),
             examples(transactions["transaction_id"][wrong]),
         )
+    ]
+
+
+def service_rates(
+    persona: Persona,
+    accounts: pd.DataFrame,
+    transactions: pd.DataFrame,
+    start: dt.date,
+    end: dt.date,
+) -> list[Finding]:
+    """A household uses a service at a human rate: no more visits in the window than its
+    yearly rate allows (and one more, for a visit moved across the window's edge), only in
+    the service's season, and always at the one provider it keeps."""
+    rate = services.rates(persona)
+    visited = transactions["pfc_detailed"].isin(list(rate))
+    # A subscription in a service's category (an accounting app) is a bill, not a visit.
+    billed = transactions["merchant_name"].isin([s.name for s in persona.spending.subscriptions])
+    used = transactions[visited & ~billed]
+    owner = accounts.set_index("account_id")["user_id"].reindex(used["account_id"]).to_numpy()
+    years = ((end - start).days + 1) / DAYS_PER_YEAR
+    most = pd.Series({d: np.ceil(np.ceil(r) * years) + 1 for d, r in rate.items()})
+    keys = [owner, used["pfc_detailed"].to_numpy()]
+    visits = used.groupby(keys).size()
+    too_many = visits > most.reindex(visits.index.get_level_values(1)).to_numpy()
+    closed = {d for d in rate if SERVICES[d].months is not None}
+    month = used["authorized_date"].dt.month.to_numpy() - 1
+    season = np.array(
+        [SERVICES[d].months[m] > 0 if d in closed else True
+         for d, m in zip(used["pfc_detailed"], month, strict=True)], dtype=bool,
+    )  # fmt: skip
+    providers = used.groupby(keys)["merchant_name"].nunique()
+    strays = providers > 1
+    return [
+        Finding(
+            "service visits within the yearly rate",
+            len(visits),
+            int(too_many.sum()),
+            examples(pd.Series([f"{u} {d}" for u, d in visits.index[too_many]], dtype=object)),
+        ),
+        Finding(
+            "service visits in their season",
+            len(used),
+            int((~season).sum()),
+            examples(used["transaction_id"][~season]),
+        ),
+        Finding(
+            "one provider per service",
+            len(providers),
+            int(strays.sum()),
+            examples(pd.Series([f"{u} {d}" for u, d in providers.index[strays]], dtype=object)),
+        ),
     ]
 
 

@@ -15,10 +15,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate import withholding
+from synth_assets.generate import services, withholding
 from synth_assets.generate.common import Context, lognormal
 from synth_assets.generate.pools import pools
-from synth_assets.generate.purchases import merchant_table, transit_fares
+from synth_assets.generate.purchases import merchant_table, spending_users, transit_fares
 from synth_assets.personas import Frequency, PayFrequency
 
 TABLE = "transactions"
@@ -27,6 +27,12 @@ TABLE = "transactions"
 # often at the start of the calendar or fiscal year). The weights are ours.
 REVIEW_MONTHS = np.array([1, 4, 7, 10])
 REVIEW_WEIGHTS = np.array([0.5, 0.25, 0.15, 0.1])
+# Household spending rises with income, far more slowly than income does (BLS Consumer
+# Expenditure Survey 2023, table 1101, by income quintile): purchases a month scale by
+# (income / the persona's median) to this power (ours, near what the quintiles show), within
+# the range.
+SPENDING_ELASTICITY = 0.5
+APPETITE_RANGE = (0.5, 2.0)
 PENSION_PAYERS = np.array(
     ["Social Security Administration", "CalPERS Pension", "State Teachers Retirement"]
 )
@@ -123,6 +129,12 @@ class Book:
         )
 
     @cached_property
+    def keepers(self) -> list[services.Keeper]:
+        """Who uses which service, and the provider each keeps for years."""
+        n_users = len(spending_users(self.accounts))
+        return services.keepers(self.ctx, n_users, self.merchants)
+
+    @cached_property
     def fares(self) -> np.ndarray:
         return transit_fares(self.accounts, self.users)
 
@@ -134,13 +146,26 @@ class Book:
         return annual * (1 - kept) / 12
 
     @cached_property
+    def appetite(self) -> np.ndarray:
+        """Per account row: how often its owner buys, against the persona's rate. Spending
+        rises with income, more slowly than income does (``SPENDING_ELASTICITY``)."""
+        income = self.users.set_index("id")["annual_income"].astype(float)
+        owner = income.reindex(self.accounts["user_id"]).to_numpy()
+        ratio = owner / self.ctx.persona.income.annual.median
+        return np.clip(ratio**SPENDING_ELASTICITY, *APPETITE_RANGE)
+
+    @cached_property
     def kept_balance(self) -> np.ndarray:
         """The balance each checking account's owner keeps there, and so its balance at the
         start of every month: drawn once per account from the persona's checking balance, and
-        at least a month of take-home pay (what keeps the month's bills paid until payday)."""
+        at least a month of take-home pay and the rent (what keeps the month's bills paid
+        until payday, when the rent falls due before it)."""
         spec = self.ctx.persona.accounts["checking"]
         drawn = lognormal(self.rng("kept balance"), spec.balance, len(self.checking))
-        return np.round(np.maximum(drawn, self.monthly_net_pay), 2)
+        rent = pd.Series(0.0, index=self.checking.to_numpy())
+        if self.rent is not None:
+            rent.loc[self.rent.payers] = self.rent.amount
+        return np.round(np.maximum(drawn, self.monthly_net_pay + rent.to_numpy()), 2)
 
     @cached_property
     def rent(self) -> Bill | None:

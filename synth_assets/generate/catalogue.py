@@ -2,12 +2,26 @@
 and the merchants that sell it; which merchants exist only online.
 
 A persona weights the primary categories; this catalogue decides everything below that, so a
-coffee costs a few dollars at a coffee shop and a flight a few hundred at an airline.
+coffee costs a few dollars at a coffee shop and a flight a few hundred at an airline. A
+service (a mechanic, a dentist, a salon, a tax preparer) is not part of that mix: it comes at
+a household's yearly rate, in its season, at the one provider the household keeps (``Visits``,
+``services``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Visits:
+    """How a household uses a service: visits a year by one that uses it, the share of
+    households that do, and the months the visits fall in (January first; ``None``: spread
+    evenly over the year, a visit every 12 / ``per_year`` months)."""
+
+    per_year: float
+    share: float
+    months: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -21,10 +35,31 @@ class Spend:
     median: float
     sigma: float
     merchants: tuple[str, ...]
+    visits: Visits | None = None  # a service: its yearly rate, not a share of purchases
 
 
-def _s(detailed: str, weight: float, median: float, sigma: float, *merchants: str) -> Spend:
-    return Spend(detailed, weight, median, sigma, merchants)
+def _s(
+    detailed: str,
+    weight: float,
+    median: float,
+    sigma: float,
+    *merchants: str,
+    visits: Visits | None = None,
+) -> Spend:
+    return Spend(detailed, weight, median, sigma, merchants, visits)
+
+
+# Services at the rates households use them (the figures and their sources are in
+# docs/realism.md, "Services"). Tax preparation is bought in the filing season: IRS Filing
+# Season Statistics put about a third of individual returns in February, the rest by mid-April.
+TAX_SEASON = (0.05, 0.35, 0.3, 0.3, 0, 0, 0, 0, 0, 0, 0, 0)
+CAR_SERVICE = Visits(per_year=3.0, share=0.9)  # an oil change every ~4,500 miles, 13,500 a year
+TAX_PREPARATION = Visits(per_year=1.0, share=0.6, months=TAX_SEASON)
+DENTIST = Visits(per_year=2.0, share=0.65)  # a check-up every six months
+DOCTOR = Visits(per_year=2.5, share=0.8)
+VET = Visits(per_year=1.6, share=0.45)  # households with a dog
+HAIRCUT = Visits(per_year=7.0, share=0.85)  # every seven or eight weeks
+HOME_REPAIR = Visits(per_year=1.5, share=0.5)
 
 
 CATALOGUE: dict[str, tuple[Spend, ...]] = {
@@ -171,9 +206,10 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             45,
             0.5,
             "Great Clips",
-            "Sephora",
-            "Ulta Beauty",
+            "Supercuts",
             "{surname} Salon",
+            "{surname} Barbershop",
+            visits=HAIRCUT,
         ),
         _s(
             "PERSONAL_CARE_LAUNDRY_AND_DRY_CLEANING",
@@ -202,8 +238,16 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             "Walgreens",
             "Rite Aid",
         ),
-        _s("MEDICAL_PRIMARY_CARE", 1, 85, 0.7, "{surname} Family Medicine", "One Medical"),
-        _s("MEDICAL_DENTAL_CARE", 1, 140, 0.6, "{surname} Dental"),
+        _s(
+            "MEDICAL_PRIMARY_CARE",
+            1,
+            85,
+            0.7,
+            "{surname} Family Medicine",
+            "One Medical",
+            visits=DOCTOR,
+        ),
+        _s("MEDICAL_DENTAL_CARE", 1, 140, 0.6, "{surname} Dental", visits=DENTIST),
         _s(
             "MEDICAL_VETERINARY_SERVICES",
             1,
@@ -211,10 +255,11 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             0.6,
             "Banfield Pet Hospital",
             "{surname} Animal Clinic",
+            visits=VET,
         ),
     ),
     "HOME_IMPROVEMENT": (
-        _s("HOME_IMPROVEMENT_HARDWARE", 3, 48, 0.8, "The Home Depot", "Lowe's", "Ace Hardware"),
+        _s("HOME_IMPROVEMENT_HARDWARE", 5, 48, 0.8, "The Home Depot", "Lowe's", "Ace Hardware"),
         _s("HOME_IMPROVEMENT_FURNITURE", 1, 260, 0.8, "IKEA", "Wayfair", "West Elm"),
         _s(
             "HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE",
@@ -223,6 +268,7 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             0.7,
             "{surname} Plumbing",
             "{surname} Handyman",
+            visits=HOME_REPAIR,
         ),
     ),
     "TRAVEL": (
@@ -247,6 +293,7 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             "Jiffy Lube",
             "Midas",
             "{surname} Auto Repair",
+            visits=CAR_SERVICE,
         ),
         _s(
             "GENERAL_SERVICES_POSTAGE_AND_SHIPPING",
@@ -258,7 +305,6 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             "FedEx Office",
         ),
         _s("GENERAL_SERVICES_EDUCATION", 1, 90, 0.9, "Coursera", "Udemy", "{surname} Tutoring"),
-        _s("GENERAL_SERVICES_CHILDCARE", 1, 240, 0.5, "{surname} Daycare", "KinderCare"),
         _s(
             "GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING",
             1,
@@ -266,6 +312,7 @@ CATALOGUE: dict[str, tuple[Spend, ...]] = {
             0.6,
             "TurboTax",
             "{surname} CPA",
+            visits=TAX_PREPARATION,
         ),
     ),
     "GOVERNMENT_AND_NON_PROFIT": (
@@ -327,13 +374,21 @@ ONLINE_ONLY: frozenset[str] = frozenset(
         "Verizon Wireless", "T-Mobile", "AT&T", "City Water Utility",
     }
 )  # fmt: skip
+# The detailed categories of the services, with how households use them.
+SERVICES: dict[str, Visits] = {
+    spend.detailed: spend.visits
+    for spends in CATALOGUE.values()
+    for spend in spends
+    if spend.visits is not None
+}
+
 # Categories always paid in person (the service is done where the customer is).
 IN_PERSON: frozenset[str] = frozenset(
     {
         "FOOD_AND_DRINK_RESTAURANT", "MEDICAL_DENTAL_CARE", "MEDICAL_PRIMARY_CARE",
         "MEDICAL_VETERINARY_SERVICES", "PERSONAL_CARE_HAIR_AND_BEAUTY",
         "PERSONAL_CARE_LAUNDRY_AND_DRY_CLEANING", "GENERAL_SERVICES_AUTOMOTIVE",
-        "GENERAL_SERVICES_CHILDCARE", "HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE",
+        "HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE",
     }
 )  # fmt: skip
 

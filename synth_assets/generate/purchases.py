@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate import calendar
+from synth_assets.generate import calendar, services
 from synth_assets.generate.catalogue import (
     CATALOGUE,
     DEFAULT_FARE,
@@ -54,7 +54,9 @@ def merchant_table(ctx: Context) -> pd.DataFrame:
     rows = []
     for primary, weight in weights.items():
         spends = CATALOGUE[primary]
-        spend_total = sum(s.weight for s in spends)
+        # The primary's share of purchases goes to what is bought at will; services come
+        # at their yearly rates on top (``services``), with no share of it.
+        spend_total = sum(s.weight for s in spends if s.visits is None)
         for spend in spends:
             names = [
                 (
@@ -65,7 +67,8 @@ def merchant_table(ctx: Context) -> pd.DataFrame:
                 for _ in range(LOCAL_VARIANTS if "{surname}" in template else 1)
             ]
             online = [name in ONLINE_ONLY for name, _ in names]
-            p = weight / total * spend.weight / spend_total / len(names)
+            bought = spend.visits is None
+            p = weight / total * spend.weight / spend_total / len(names) * bought
             rows += [
                 (name, spend.detailed, p, spend.median, spend.sigma, bool(web), not local)
                 for (name, local), web in zip(names, online, strict=True)
@@ -116,11 +119,14 @@ def _descriptors(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def expected_monthly_purchases(ctx: Context) -> float:
-    """What a user's purchases add up to in a typical month (the mean of the amounts)."""
+    """What a user's purchases and service visits add up to in a typical month (the mean of
+    the amounts)."""
     merchants = merchant_table(ctx)
     p = merchants["p"] / merchants["p"].sum()
     mean = (p * merchants["median"] * np.exp(merchants["sigma"] ** 2 / 2)).sum()
-    return float(ctx.persona.spending.transactions_per_month * mean)
+    return float(ctx.persona.spending.transactions_per_month * mean) + services.expected_monthly(
+        ctx
+    )
 
 
 def _days(rng: np.random.Generator, first: np.ndarray, span_days: np.ndarray) -> np.ndarray:
@@ -142,11 +148,15 @@ def purchases(
     merchants: pd.DataFrame,
     month: np.datetime64,
     fares: np.ndarray,
+    kept: list[services.Keeper],
+    appetite: np.ndarray,
 ) -> Flows:
-    """The discretionary purchases on checking and credit-card accounts that post in
-    ``month``: those made in it, and in the days before it, that post after a card's delay.
-    ``merchants`` is the persona's ``merchant_table``; ``fares`` each account's transit fare
-    and pass (``transit_fares``)."""
+    """The discretionary purchases and service visits on checking and credit-card accounts
+    that post in ``month``: those made in it, and in the days before it, that post after a
+    card's delay. ``merchants`` is the persona's ``merchant_table``; ``fares`` each account's
+    transit fare and pass (``transit_fares``); ``kept`` the block's service providers
+    (``services.keepers``, by owner in ``spending_users`` order); ``appetite`` each account's
+    purchase rate against the persona's (``Book.appetite``)."""
     rng = ctx.rng(TABLE, "purchases", month)
     first, last = calendar.month_days(month)
     spenders = accounts.index[accounts["subtype"].isin(["checking", "credit card"])].to_numpy()
@@ -158,25 +168,37 @@ def purchases(
     since = np.maximum(first - calendar.PENDING_REACH_DAYS, opened.astype("datetime64[D]"))
     span = np.maximum((last - since).astype(np.int64) + 1, 0)
     per_day = ctx.persona.spending.transactions_per_month * 12 / 365.25
-    rows = np.repeat(np.arange(len(spenders)), rng.poisson(per_day * span * share))
-    pick = rng.choice(len(merchants), size=len(rows), p=merchants["p"] / merchants["p"].sum())
+    rate = per_day * span * share * appetite[spenders]
+    rows = np.repeat(np.arange(len(spenders)), rng.poisson(rate))
+    n = len(rows)
+    bought = {
+        "row": rows,
+        "pick": rng.choice(len(merchants), size=n, p=merchants["p"] / merchants["p"].sum()),
+        "day": _days(rng, since[rows], span[rows]),
+        "hour": rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum()),
+        "second": rng.integers(0, 3600, n),
+        "lag": rng.choice(len(POSTING_LAG), size=n, p=POSTING_LAG),
+        "z": rng.normal(0, 1, n),
+    }
+    visited = _visits(ctx, accounts, spenders, kept, first - calendar.PENDING_REACH_DAYS, last)
+    visited = {k: v[visited["day"] >= since[visited["row"]]] for k, v in visited.items()}
+    rows, pick, day, hour, second, lag, z = (
+        np.r_[bought[k], visited[k]] for k in ("row", "pick", "day", "hour", "second", "lag", "z")
+    )
     # Index small per-merchant arrays by ``pick``: every row then points at one of a few
     # hundred string objects instead of materialising a million new ones (memory).
     column = {
         name: merchants[name].to_numpy(dtype=object)
         for name in ("merchant", "descriptor", "detailed", "website")
     }
-    spread = np.exp(rng.normal(0, merchants["sigma"].to_numpy()[pick]))
+    spread = np.exp(z * merchants["sigma"].to_numpy()[pick])
     amount = np.round(merchants["median"].to_numpy()[pick] * spread, 2).clip(min=MIN_AMOUNT)
     transit = np.flatnonzero(column["detailed"][pick] == TRANSIT)
     rides = rng.choice(FARE_KINDS, size=len(transit), p=FARE_WEIGHTS)
     ride, monthly = fares[spenders[rows[transit]]].T
     amount[transit] = np.where(rides > 0, ride * rides, monthly)
-    day = _days(rng, since[rows], span[rows])
-    hour = rng.choice(24, size=len(rows), p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
-    seconds = (hour * 3600 + rng.integers(0, 3600, len(rows))).astype("timedelta64[s]")
+    seconds = (hour * 3600 + second).astype("timedelta64[s]")
     when = np.maximum(day.astype("datetime64[s]") + seconds, opened[rows] + 1)
-    lag = rng.choice(len(POSTING_LAG), size=len(rows), p=POSTING_LAG)
     posted = calendar.add_business_days(when.astype("datetime64[D]"), lag)
     tipped = column["detailed"][pick] == TIPPED
     tip = np.where(tipped, rng.uniform(*TIP, len(rows)), 0.0)
@@ -185,7 +207,7 @@ def purchases(
     in_store = ~merchants["online"].to_numpy()[pick]
     channel = np.array(["online", "in store"], dtype=object)[in_store.astype(np.int8)]
     keep = (posted >= first) & (posted <= last)
-    bought = flows(
+    made = flows(
         spenders[rows], when, amount * (1 + tip), posted, pending_amount=amount,
         name=column["descriptor"][pick], merchant_name=column["merchant"][pick],
         detailed=column["detailed"][pick], payment_channel=channel, in_store=in_store,
@@ -195,10 +217,33 @@ def purchases(
     holds = held & (dropped >= first) & (dropped <= last)
     return concat(
         [
-            take(bought, np.flatnonzero(keep)),
-            _holds(take(bought, holds), dropped[holds], opened[rows][holds]),
+            take(made, np.flatnonzero(keep)),
+            _holds(take(made, holds), dropped[holds], opened[rows][holds]),
         ]
     )
+
+
+def spending_users(accounts: pd.DataFrame) -> np.ndarray:
+    """The users who own a checking or card account, in a fixed order (services' keepers)."""
+    spenders = accounts["subtype"].isin(["checking", "credit card"]).to_numpy()
+    return pd.unique(accounts["user_id"].to_numpy()[spenders])
+
+
+def _visits(ctx, accounts, spenders, kept, first, last) -> dict[str, np.ndarray]:
+    """The service visits from ``first`` to ``last``, each on its user's card (at the card's
+    share of purchases) or checking account, as rows of ``spenders``."""
+    visited = services.visits(ctx, kept, first, last)
+    users = spending_users(accounts)
+    owner = pd.Index(users).get_indexer(accounts["user_id"].to_numpy()[spenders])
+    is_card = accounts["subtype"].to_numpy()[spenders] == "credit card"
+    checking, card = np.full(len(users), -1), np.full(len(users), -1)
+    checking[owner[~is_card]] = np.flatnonzero(~is_card)
+    card[owner[is_card]] = np.flatnonzero(is_card)
+    user = visited.pop("user")
+    on_card = (card[user] >= 0) & ((visited.pop("card") < CARD_SHARE) | (checking[user] < 0))
+    lag = np.searchsorted(np.cumsum(POSTING_LAG), visited.pop("lag") * POSTING_LAG.sum())
+    lag = np.minimum(lag, len(POSTING_LAG) - 1)
+    return {"row": np.where(on_card, card[user], checking[user]), "lag": lag, **visited}
 
 
 def _holds(rows: Flows, dropped: np.ndarray, opened: np.ndarray) -> Flows:
