@@ -37,6 +37,7 @@ def test_definitions_load_with_all_assets_checks_and_jobs():
         ("transactions", "channels"),
         ("transactions", "fixed_prices"),
         ("transactions", "service_rates"),
+        ("transactions", "regular_places"),
         ("users", "real_places"),
         ("content", "prompt_fit"),
     }
@@ -87,7 +88,8 @@ def test_integrity_and_format_checks_block_fidelity_checks_warn():
     for key in graph.asset_check_keys:
         warns = key.name in (
             "persona_fidelity", "recurring_regularity", "net_pay", "bank_days",
-            "sweep_round_trips", "channels", "fixed_prices", "service_rates", "real_places",
+            "sweep_round_trips", "channels", "fixed_prices", "service_rates", "regular_places",
+            "real_places",
             "prompt_fit",
         )  # fmt: skip
         assert graph.get_check_spec(key).blocking == (not warns), key

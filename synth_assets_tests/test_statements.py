@@ -14,6 +14,7 @@ from synth_assets.generate import calendar, withholding
 from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY, SERVICES, TRANSIT
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
+from synth_assets.generate.habits import HABITUAL
 from synth_assets.personas import Filing
 from synth_assets_tests.support.runs import AS_OF
 
@@ -261,3 +262,21 @@ def test_visits_do_not_depend_on_which_months_are_generated(personas):
         seen[0][cols].sort_values("transaction_id").reset_index(drop=True),
         seen[1][cols].sort_values("transaction_id").reset_index(drop=True),
     )
+
+
+def test_households_keep_regular_places_and_scattered_trips_are_caught(frames):
+    """Most grocery and coffee trips go to an account's three regulars, chains at the same
+    store numbers; trips spread over every store of the catalogue are caught."""
+    tx = frames["family"]["transactions"]
+    (finding,) = statements.regular_places(tx)
+    assert finding.checked > 20 and finding.passed
+    groceries = tx[tx["pfc_detailed"] == "FOOD_AND_DRINK_GROCERIES"]
+    stores = groceries.groupby("account_id")["name"].nunique()
+    # three regulars and a few one-offs, of every store the persona's households use
+    assert stores.median() <= groceries["name"].nunique() / 2
+    scattered = tx.copy()
+    everyday = scattered["pfc_detailed"].isin(HABITUAL)
+    rng = np.random.default_rng(0)
+    scattered.loc[everyday, "name"] = rng.integers(0, 12, everyday.sum()).astype(str)
+    (broken,) = statements.regular_places(scattered)
+    assert broken.failures > broken.checked / 2

@@ -19,8 +19,8 @@ import pandas as pd
 
 from synth_assets.generate import services
 from synth_assets.generate.accounts import PRODUCTS
-from synth_assets.generate.book import SPENDING_ELASTICITY
 from synth_assets.generate.calendar import Window
+from synth_assets.generate.habits import SPENDING_ELASTICITY
 from synth_assets.membership import is_in
 from synth_assets.personas import Persona
 
@@ -161,7 +161,7 @@ def spending_metrics(persona: Persona, sums: Sums) -> list[Metric]:
     )
     months = max(sums.get("user months", 0.0), 1e-9)
     purchases, counted = sums.get("purchases", 0.0), _counted("primary=", sums)
-    # Each household buys at its own rate, which follows its income (``Book.appetite``): a
+    # Each household buys at its own rate, which follows its income (``habits.appetite``): a
     # few households' mean rate strays from the persona's by their incomes' spread as well.
     spread = SPENDING_ELASTICITY * persona.income.annual.sigma
     households = max(sums.get("spending users", 0.0), 1.0)

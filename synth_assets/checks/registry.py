@@ -183,6 +183,12 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        "transactions", "regular_places", False,
+        "Habits: in an everyday category (groceries, coffee, gas), most of an account's trips "
+        "go to its three regular places.",
+        findings=lambda ctx, t: statements.regular_places(t["transactions"]),
+    ),
+    Rule(
         "transactions", "fixed_prices", False,
         "Transit charges the user's home system's fare: one ride, two, or a pass.",
         findings=lambda ctx, t: statements.transit_fares_fixed(

@@ -13,6 +13,7 @@ import pandas as pd
 from synth_assets.checks.integrity import Finding, examples
 from synth_assets.generate import calendar, services, withholding
 from synth_assets.generate.catalogue import FARE_KINDS, IN_PERSON, ONLINE_ONLY, SERVICES, TRANSIT
+from synth_assets.generate.habits import HABITUAL
 from synth_assets.generate.purchases import transit_fares
 from synth_assets.personas import Income, PayFrequency, Persona
 from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN as TRANSFER_IN
@@ -24,6 +25,8 @@ from synth_assets.plaid.taxonomy import INTEREST_EARNED
 PAYROLL_TAX = withholding.SOCIAL_SECURITY + withholding.MEDICARE
 DAYS_PER_YEAR = 365.25
 ROUND_TRIP_DAYS = 5
+MIN_TRIPS_JUDGED = 10  # an account's trips in a category before its regulars are judged
+LEAST_AT_REGULARS = 0.6  # of those trips, at its three most visited places
 PERIODS_PER_YEAR = {
     PayFrequency.WEEKLY: 52, PayFrequency.BIWEEKLY: 26,
     PayFrequency.SEMI_MONTHLY: 24, PayFrequency.MONTHLY: 12,
@@ -152,12 +155,12 @@ def service_rates(
     keys = [owner, used["pfc_detailed"].to_numpy()]
     visits = used.groupby(keys).size()
     too_many = visits > most.reindex(visits.index.get_level_values(1)).to_numpy()
-    closed = {d for d in rate if SERVICES[d].months is not None}
-    month = used["authorized_date"].dt.month.to_numpy() - 1
-    season = np.array(
-        [SERVICES[d].months[m] > 0 if d in closed else True
-         for d, m in zip(used["pfc_detailed"], month, strict=True)], dtype=bool,
-    )  # fmt: skip
+    open_months = pd.DataFrame(
+        {d: [w > 0 for w in SERVICES[d].months or (1,) * 12] for d in rate}, index=range(1, 13)
+    )
+    month = used["authorized_date"].dt.month.to_numpy()
+    column = open_months.columns.get_indexer(used["pfc_detailed"])
+    season = open_months.to_numpy(dtype=bool)[month - 1, column]
     providers = used.groupby(keys)["merchant_name"].nunique()
     strays = providers > 1
     return [
@@ -179,6 +182,28 @@ def service_rates(
             int(strays.sum()),
             examples(pd.Series([f"{u} {d}" for u, d in providers.index[strays]], dtype=object)),
         ),
+    ]
+
+
+def regular_places(transactions: pd.DataFrame) -> list[Finding]:
+    """People return to a few places: in an everyday category (groceries, coffee, gas), a
+    household's three most visited stores take most of its trips there."""
+    everyday = transactions[transactions["pfc_detailed"].isin(HABITUAL)]
+    keys = ["account_id", "pfc_detailed"]
+    trips = everyday.groupby([*keys, "name"], observed=True).size().rename("n").reset_index()
+    trips = trips.sort_values([*keys, "n"], ascending=[True, True, False], kind="stable")
+    total = trips.groupby(keys)["n"].sum()
+    top = trips[trips.groupby(keys).cumcount() < 3].groupby(keys)["n"].sum()
+    judged = total >= MIN_TRIPS_JUDGED
+    scattered = judged & (top < total * LEAST_AT_REGULARS)
+    return [
+        Finding(
+            f"most everyday trips go to a household's three regular places "
+            f"(at least {LEAST_AT_REGULARS:.0%})",
+            int(judged.sum()),
+            int(scattered.sum()),
+            examples(pd.Series([f"{a} {d}" for a, d in scattered.index[scattered]], dtype=object)),
+        )
     ]
 
 

@@ -56,15 +56,7 @@ def history(book: Book, months: np.ndarray, loans: Loans, savings: Savings):
         streams = [
             recurring.payroll(book, month),
             recurring.bills(book, month),
-            purchases.purchases(
-                book.ctx,
-                book.accounts,
-                book.merchants,
-                month,
-                book.fares,
-                book.keepers,
-                book.appetite,
-            ),
+            purchases.purchases(book.ctx, book.accounts, book.merchants, month, book.habits),
         ]
         if month == months[0]:
             statements[month] = _card_charges(book, concat(streams))

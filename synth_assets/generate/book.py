@@ -17,6 +17,7 @@ import pandas as pd
 
 from synth_assets.generate import services, withholding
 from synth_assets.generate.common import Context, lognormal
+from synth_assets.generate.habits import Habits, appetite, regular_places
 from synth_assets.generate.pools import pools
 from synth_assets.generate.purchases import merchant_table, spending_users, transit_fares
 from synth_assets.personas import Frequency, PayFrequency
@@ -27,12 +28,6 @@ TABLE = "transactions"
 # often at the start of the calendar or fiscal year). The weights are ours.
 REVIEW_MONTHS = np.array([1, 4, 7, 10])
 REVIEW_WEIGHTS = np.array([0.5, 0.25, 0.15, 0.1])
-# Household spending rises with income, far more slowly than income does (BLS Consumer
-# Expenditure Survey 2023, table 1101, by income quintile): purchases a month scale by
-# (income / the persona's median) to this power (ours, near what the quintiles show), within
-# the range.
-SPENDING_ELASTICITY = 0.5
-APPETITE_RANGE = (0.5, 2.0)
 PENSION_PAYERS = np.array(
     ["Social Security Administration", "CalPERS Pension", "State Teachers Retirement"]
 )
@@ -129,14 +124,15 @@ class Book:
         )
 
     @cached_property
-    def keepers(self) -> list[services.Keeper]:
-        """Who uses which service, and the provider each keeps for years."""
+    def habits(self) -> Habits:
+        """Where and how often each household shops (``habits``)."""
         n_users = len(spending_users(self.accounts))
-        return services.keepers(self.ctx, n_users, self.merchants)
-
-    @cached_property
-    def fares(self) -> np.ndarray:
-        return transit_fares(self.accounts, self.users)
+        code, places = regular_places(self.ctx, n_users, self.merchants)
+        median = self.ctx.persona.income.annual.median
+        return Habits(
+            code, places, services.keepers(self.ctx, n_users, self.merchants),
+            appetite(self.users, self.accounts, median), transit_fares(self.accounts, self.users),
+        )  # fmt: skip
 
     @cached_property
     def monthly_net_pay(self) -> np.ndarray:
@@ -144,15 +140,6 @@ class Book:
         annual, income = self.pay["annual"].to_numpy(), self.ctx.persona.income
         kept = withholding.kept_back(annual, self.pay["region"].to_numpy(), income)
         return annual * (1 - kept) / 12
-
-    @cached_property
-    def appetite(self) -> np.ndarray:
-        """Per account row: how often its owner buys, against the persona's rate. Spending
-        rises with income, more slowly than income does (``SPENDING_ELASTICITY``)."""
-        income = self.users.set_index("id")["annual_income"].astype(float)
-        owner = income.reindex(self.accounts["user_id"]).to_numpy()
-        ratio = owner / self.ctx.persona.income.annual.median
-        return np.clip(ratio**SPENDING_ELASTICITY, *APPETITE_RANGE)
 
     @cached_property
     def kept_balance(self) -> np.ndarray:

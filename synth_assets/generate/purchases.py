@@ -21,6 +21,7 @@ from synth_assets.generate.catalogue import (
 )
 from synth_assets.generate.common import Context
 from synth_assets.generate.flows import NAT_DAY, Flows, concat, flows, take
+from synth_assets.generate.habits import Habits
 from synth_assets.generate.pools import pools
 
 TABLE = "transactions"
@@ -147,16 +148,12 @@ def purchases(
     accounts: pd.DataFrame,
     merchants: pd.DataFrame,
     month: np.datetime64,
-    fares: np.ndarray,
-    kept: list[services.Keeper],
-    appetite: np.ndarray,
+    habits: Habits,
 ) -> Flows:
     """The discretionary purchases and service visits on checking and credit-card accounts
     that post in ``month``: those made in it, and in the days before it, that post after a
-    card's delay. ``merchants`` is the persona's ``merchant_table``; ``fares`` each account's
-    transit fare and pass (``transit_fares``); ``kept`` the block's service providers
-    (``services.keepers``, by owner in ``spending_users`` order); ``appetite`` each account's
-    purchase rate against the persona's (``Book.appetite``)."""
+    card's delay. ``merchants`` is the persona's ``merchant_table``; ``habits`` the block's
+    households' regular places, service providers, purchase rates and transit fares."""
     rng = ctx.rng(TABLE, "purchases", month)
     first, last = calendar.month_days(month)
     spenders = accounts.index[accounts["subtype"].isin(["checking", "credit card"])].to_numpy()
@@ -168,19 +165,24 @@ def purchases(
     since = np.maximum(first - calendar.PENDING_REACH_DAYS, opened.astype("datetime64[D]"))
     span = np.maximum((last - since).astype(np.int64) + 1, 0)
     per_day = ctx.persona.spending.transactions_per_month * 12 / 365.25
-    rate = per_day * span * share * appetite[spenders]
+    rate = per_day * span * share * habits.appetite[spenders]
     rows = np.repeat(np.arange(len(spenders)), rng.poisson(rate))
     n = len(rows)
     bought = {
         "row": rows,
-        "pick": rng.choice(len(merchants), size=n, p=merchants["p"] / merchants["p"].sum()),
+        "pick": habits.regular(
+            rng,
+            _owners(accounts, spenders)[rows],
+            rng.choice(len(merchants), size=n, p=merchants["p"] / merchants["p"].sum()),
+        ),
         "day": _days(rng, since[rows], span[rows]),
         "hour": rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum()),
         "second": rng.integers(0, 3600, n),
         "lag": rng.choice(len(POSTING_LAG), size=n, p=POSTING_LAG),
         "z": rng.normal(0, 1, n),
     }
-    visited = _visits(ctx, accounts, spenders, kept, first - calendar.PENDING_REACH_DAYS, last)
+    reach = first - calendar.PENDING_REACH_DAYS
+    visited = _visits(ctx, accounts, spenders, habits.kept, reach, last)
     visited = {k: v[visited["day"] >= since[visited["row"]]] for k, v in visited.items()}
     rows, pick, day, hour, second, lag, z = (
         np.r_[bought[k], visited[k]] for k in ("row", "pick", "day", "hour", "second", "lag", "z")
@@ -195,7 +197,7 @@ def purchases(
     amount = np.round(merchants["median"].to_numpy()[pick] * spread, 2).clip(min=MIN_AMOUNT)
     transit = np.flatnonzero(column["detailed"][pick] == TRANSIT)
     rides = rng.choice(FARE_KINDS, size=len(transit), p=FARE_WEIGHTS)
-    ride, monthly = fares[spenders[rows[transit]]].T
+    ride, monthly = habits.fares[spenders[rows[transit]]].T
     amount[transit] = np.where(rides > 0, ride * rides, monthly)
     seconds = (hour * 3600 + second).astype("timedelta64[s]")
     when = np.maximum(day.astype("datetime64[s]") + seconds, opened[rows] + 1)
@@ -229,12 +231,18 @@ def spending_users(accounts: pd.DataFrame) -> np.ndarray:
     return pd.unique(accounts["user_id"].to_numpy()[spenders])
 
 
+def _owners(accounts: pd.DataFrame, spenders: np.ndarray) -> np.ndarray:
+    """Each spending account's owner, as an index into ``spending_users``."""
+    users = pd.Index(spending_users(accounts))
+    return users.get_indexer(accounts["user_id"].to_numpy()[spenders])
+
+
 def _visits(ctx, accounts, spenders, kept, first, last) -> dict[str, np.ndarray]:
     """The service visits from ``first`` to ``last``, each on its user's card (at the card's
     share of purchases) or checking account, as rows of ``spenders``."""
     visited = services.visits(ctx, kept, first, last)
     users = spending_users(accounts)
-    owner = pd.Index(users).get_indexer(accounts["user_id"].to_numpy()[spenders])
+    owner = _owners(accounts, spenders)
     is_card = accounts["subtype"].to_numpy()[spenders] == "credit card"
     checking, card = np.full(len(users), -1), np.full(len(users), -1)
     checking[owner[~is_card]] = np.flatnonzero(~is_card)
