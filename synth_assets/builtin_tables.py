@@ -252,6 +252,21 @@ TRANSACTIONS = Table(
             "location_country", TEXT, comment="Plaid location.country (in-store purchases only)."
         ),
         Column("website", TEXT, comment="Plaid website: the merchant's site, when it has one."),
+        Column(
+            "merchant_entity_id",
+            TEXT,
+            comment="Plaid merchant_entity_id: one id per known chain or brand (null for a local business).",
+        ),
+        Column(
+            "logo_url",
+            TEXT,
+            comment="Plaid logo_url: the known merchant's logo (null for a local business).",
+        ),
+        Column(
+            "location_store_number",
+            TEXT,
+            comment="Plaid location.store_number: the store's number, for an in-store purchase whose descriptor carries one.",
+        ),
     ),
     primary_key=("transaction_id", "persona"),
     foreign_keys=(_refers("account_id", "accounts", "account_id"),),

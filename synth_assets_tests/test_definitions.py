@@ -38,6 +38,7 @@ def test_definitions_load_with_all_assets_checks_and_jobs():
         ("transactions", "fixed_prices"),
         ("transactions", "service_rates"),
         ("transactions", "regular_places"),
+        ("transactions", "enrichment"),
         ("users", "real_places"),
         ("content", "prompt_fit"),
     }
@@ -89,6 +90,7 @@ def test_integrity_and_format_checks_block_fidelity_checks_warn():
         warns = key.name in (
             "persona_fidelity", "recurring_regularity", "net_pay", "bank_days",
             "sweep_round_trips", "channels", "fixed_prices", "service_rates", "regular_places",
+            "enrichment",
             "real_places",
             "prompt_fit",
         )  # fmt: skip

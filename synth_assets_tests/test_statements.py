@@ -280,3 +280,34 @@ def test_households_keep_regular_places_and_scattered_trips_are_caught(frames):
     scattered.loc[everyday, "name"] = rng.integers(0, 12, everyday.sum()).astype(str)
     (broken,) = statements.regular_places(scattered)
     assert broken.failures > broken.checked / 2
+
+
+def test_chains_are_enriched_as_plaid_does_and_a_stripped_row_is_caught(personas, frames):
+    """Walmart-like rows: the chain's one entity id and logo on every row (the same in every
+    persona), its store number in the location; local businesses bare."""
+    for name, persona in personas.items():
+        findings = statements.enrichment(persona, frames[name]["transactions"])
+        assert _failures(findings) == 0, (name, [f for f in findings if not f.passed])
+    everyone = pd.concat([f["transactions"] for f in frames.values()])
+    chains = everyone[everyone["merchant_name"].isin(["Starbucks", "Shell", "Target"])]
+    assert chains.groupby("merchant_name")["merchant_entity_id"].nunique().eq(1).all()
+    assert chains["merchant_entity_id"].str.fullmatch(r"[0-9A-Za-z]{37}").all()
+    assert (
+        chains["logo_url"]
+        .str.fullmatch(r"https://plaid-merchant-logos\.plaid\.com/[a-z0-9_]+_\d+\.png")
+        .all()
+    )
+    in_store = chains[chains["payment_channel"] == "in store"]
+    assert len(in_store) > 50
+    assert (in_store["name"].str.extract(r"#(\d+)$")[0] == in_store["location_store_number"]).all()
+    local = everyone[everyone["merchant_name"].str.contains("Salon|Kitchen|Dental", na=False)]
+    assert len(local) > 10 and local["merchant_entity_id"].isna().all()
+    persona, tx = personas["family"], frames["family"]["transactions"].copy()
+    chain = tx.index[tx["merchant_name"] == "Starbucks"][:2]
+    tx.loc[chain[0], "merchant_entity_id"] = None
+    tx.loc[chain[1], "location_store_number"] = "99999"
+    failed = {f.rule: f.failures for f in statements.enrichment(persona, tx) if not f.passed}
+    assert failed == {
+        "known merchants enriched, local ones not": 1,
+        "a descriptor's store number is its location.store_number": 1,
+    }

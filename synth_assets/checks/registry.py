@@ -189,6 +189,13 @@ RULES: tuple[Rule, ...] = (
         findings=lambda ctx, t: statements.regular_places(t["transactions"]),
     ),
     Rule(
+        "transactions", "enrichment", False,
+        "Plaid's enrichment: a known chain or brand carries one merchant_entity_id and a "
+        "logo_url, a local business neither; a descriptor's store number is the row's "
+        "location.store_number.",
+        findings=lambda ctx, t: statements.enrichment(ctx.persona, t["transactions"]),
+    ),
+    Rule(
         "transactions", "fixed_prices", False,
         "Transit charges the user's home system's fare: one ride, two, or a pass.",
         findings=lambda ctx, t: statements.transit_fares_fixed(

@@ -13,6 +13,7 @@ import pandas as pd
 from synth_assets.checks.integrity import Finding, examples
 from synth_assets.generate import calendar, services, withholding
 from synth_assets.generate.catalogue import FARE_KINDS, IN_PERSON, ONLINE_ONLY, SERVICES, TRANSIT
+from synth_assets.generate.enrichment import STORE_NUMBER, known_merchants
 from synth_assets.generate.habits import HABITUAL
 from synth_assets.generate.purchases import transit_fares
 from synth_assets.personas import Income, PayFrequency, Persona
@@ -204,6 +205,45 @@ def regular_places(transactions: pd.DataFrame) -> list[Finding]:
             int(scattered.sum()),
             examples(pd.Series([f"{a} {d}" for a, d in scattered.index[scattered]], dtype=object)),
         )
+    ]
+
+
+def enrichment(persona: Persona, transactions: pd.DataFrame) -> list[Finding]:
+    """Plaid's enrichment fields, as Plaid fills them: a known chain or brand has one
+    ``merchant_entity_id`` and a logo on every row, a local business neither; an in-store
+    row whose descriptor carries a store number has it as ``location.store_number``."""
+    known = transactions["merchant_name"].isin(known_merchants(persona))
+    entity, logo = transactions["merchant_entity_id"], transactions["logo_url"]
+    wrong = (known & (entity.isna() | logo.isna())) | (~known & (entity.notna() | logo.notna()))
+    ids = transactions.loc[known & entity.notna(), ["merchant_name", "merchant_entity_id"]]
+    ids = ids.drop_duplicates()
+    shared = ids["merchant_name"].duplicated(keep=False) | ids["merchant_entity_id"].duplicated(
+        keep=False
+    )
+    number = transactions["name"].str.extract(STORE_NUMBER.pattern, expand=False)
+    in_store = transactions["payment_channel"] == "in store"
+    expected = number.where(in_store)
+    stored = transactions["location_store_number"]
+    mismatched = ~((expected.isna() & stored.isna()) | (expected == stored).fillna(False))
+    return [
+        Finding(
+            "known merchants enriched, local ones not",
+            len(transactions),
+            int(wrong.sum()),
+            examples(transactions["transaction_id"][wrong]),
+        ),
+        Finding(
+            "one entity id per known merchant",
+            int(ids["merchant_name"].nunique()),
+            int(ids.loc[shared, "merchant_name"].nunique()),
+            examples(ids.loc[shared, "merchant_name"].drop_duplicates()),
+        ),
+        Finding(
+            "a descriptor's store number is its location.store_number",
+            len(transactions),
+            int(mismatched.sum()),
+            examples(transactions["transaction_id"][mismatched]),
+        ),
     ]
 
 

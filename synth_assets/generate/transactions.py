@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from synth_assets import builtin_tables
+from synth_assets.generate import enrichment
 from synth_assets.generate.calendar import Window
 from synth_assets.generate.common import Context, text, text_take
 from synth_assets.generate.flows import Flows, posted_at, settles_on, take
@@ -120,6 +121,7 @@ def table(
             "location_postal_code": where_in_store("postal_code"),
             "location_country": text_take(np.array(["US"]), np.zeros(len(in_store), int), in_store),
             "website": text(rows["website"]),
+            **enrichment.enrich(ctx.persona, rows["merchant_name"], rows["name"], in_store),
         }
     )
     return frame[builtin_tables.columns(TABLE)]

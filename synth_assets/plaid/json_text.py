@@ -30,7 +30,7 @@ _TOKEN = re.compile(r'"\\u0000(\d+)\\u0000"')
 _ESCAPED = '["\\\\\\x00-\\x1f]'  # a double quote, a backslash or a control character
 _PATHS = list(views.TRANSACTION_COLUMNS)
 PARTY, COUNTERPARTIES = len(_PATHS), len(_PATHS) + 1  # the template's own two slots
-LOCATION_KEYS = ("city", "region", "postal_code", "country")
+LOCATION_KEYS = ("city", "region", "postal_code", "country", "store_number")
 STORE = "in store"
 _LEVEL = "$.personal_finance_category.confidence_level"
 
@@ -106,7 +106,10 @@ def _templates() -> tuple[Template, Template, str]:
         dumps(views.location(at["$.payment_channel"], *place)),
         dumps(views.location(STORE, *place)),
     )
-    merchant = (at["$.merchant_name"], party, at["$.website"], at[_LEVEL])
+    merchant = (
+        at["$.merchant_name"], party, at["$.website"], at["$.logo_url"],
+        at["$.merchant_entity_id"], at[_LEVEL],
+    )  # fmt: skip
     with_merchant = dumps(views.counterparties(*merchant))
     text = _replace_once(text, with_merchant, dumps(segment))
     return template(text), template(with_merchant), dumps(views.counterparties(None, *merchant[1:]))

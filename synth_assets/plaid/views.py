@@ -78,6 +78,8 @@ TRANSACTION_COLUMNS: dict[str, tuple[str, Converter]] = {
     "$.authorized_datetime": ("authorized_datetime", iso_datetimes),
     "$.name": ("name", values),
     "$.merchant_name": ("merchant_name", values),
+    "$.merchant_entity_id": ("merchant_entity_id", values),
+    "$.logo_url": ("logo_url", values),
     "$.website": ("website", values),
     "$.payment_channel": ("payment_channel", values),
     "$.pending": ("pending", values),
@@ -86,6 +88,7 @@ TRANSACTION_COLUMNS: dict[str, tuple[str, Converter]] = {
     "$.location.region": ("location_region", values),
     "$.location.postal_code": ("location_postal_code", values),
     "$.location.country": ("location_country", values),
+    "$.location.store_number": ("location_store_number", values),
     "$.personal_finance_category.primary": ("pfc_primary", values),
     "$.personal_finance_category.detailed": ("pfc_detailed", values),
     "$.personal_finance_category.confidence_level": ("pfc_confidence_level", values),
@@ -106,16 +109,20 @@ def transaction_variants(transactions: pd.DataFrame) -> pd.DataFrame:
     return transactions.loc[~shape.duplicated()]
 
 
-def location(channel, city, region, postal_code, country) -> PlaidObject:
+def location(channel, city, region, postal_code, country, store_number) -> PlaidObject:
     """A Transaction's ``location``: the store's place for in-store rows, else all null."""
     place = _NULL_LOCATION.copy()
     if channel == "in store":
-        place.update(city=city, region=region, postal_code=postal_code, country=country)
+        place.update(
+            city=city, region=region, postal_code=postal_code, country=country,
+            store_number=store_number,
+        )  # fmt: skip
     return place
 
 
-def counterparties(merchant_name, party, website, level) -> list[PlaidObject]:
-    """A Transaction's ``counterparties``: the merchant, when the row names one."""
+def counterparties(merchant_name, party, website, logo, entity, level) -> list[PlaidObject]:
+    """A Transaction's ``counterparties``: the merchant, when the row names one (with its
+    logo and entity id when Plaid knows it)."""
     if not merchant_name:
         return []
     return [
@@ -123,8 +130,8 @@ def counterparties(merchant_name, party, website, level) -> list[PlaidObject]:
             "name": merchant_name,
             "type": party,
             "website": website,
-            "logo_url": None,
-            "entity_id": None,
+            "logo_url": logo,
+            "entity_id": entity,
             "confidence_level": level,
         }
     ]
@@ -132,8 +139,9 @@ def counterparties(merchant_name, party, website, level) -> list[PlaidObject]:
 
 def _transaction(
     transaction_id, account_id, amount, iso, unofficial, date, authorized_date, datetime,
-    authorized_datetime, name, merchant_name, website, channel, pending, pending_id, city,
-    region, postal_code, country, primary, detailed, level, party,
+    authorized_datetime, name, merchant_name, entity, logo, website, channel, pending,
+    pending_id, city, region, postal_code, country, store_number, primary, detailed, level,
+    party,
 ) -> PlaidObject:  # fmt: skip
     """One Transaction; parameters in TRANSACTION_COLUMNS order, then the counterparty type."""
     return {
@@ -148,8 +156,8 @@ def _transaction(
         "authorized_datetime": authorized_datetime,
         "name": name,
         "merchant_name": merchant_name,
-        "merchant_entity_id": None,
-        "logo_url": None,
+        "merchant_entity_id": entity,
+        "logo_url": logo,
         "website": website,
         "check_number": None,
         "payment_channel": channel,
@@ -157,7 +165,7 @@ def _transaction(
         "pending_transaction_id": pending_id,
         "account_owner": None,
         "transaction_code": None,
-        "location": location(channel, city, region, postal_code, country),
+        "location": location(channel, city, region, postal_code, country, store_number),
         "payment_meta": _NULL_PAYMENT_META.copy(),
         "personal_finance_category": {
             "primary": primary,
@@ -165,7 +173,7 @@ def _transaction(
             "confidence_level": level,
             "version": PFC_VERSION,
         },
-        "counterparties": counterparties(merchant_name, party, website, level),
+        "counterparties": counterparties(merchant_name, party, website, logo, entity, level),
     }
 
 
