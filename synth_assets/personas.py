@@ -277,12 +277,19 @@ class Spending(Strict):
 
     @model_validator(mode="after")
     def _services_in_categories(self) -> Spending:
-        outside = sorted(s for s in self.services if DETAILED_TO_PRIMARY[s] not in self.categories)
+        outside = sorted(
+            s for s in self.services if not self.categories.get(DETAILED_TO_PRIMARY[s], 0)
+        )
         if outside:
             raise ValueError(
                 f"services {outside} belong to categories the persona does not spend on; "
-                "add their primary category to spending.categories"
+                "give their primary category a weight above 0 in spending.categories"
             )
+        seasonal = sorted(
+            s for s, rate in self.services.items() if SERVICES[s].months is not None and rate > 1
+        )
+        if seasonal:
+            raise ValueError(f"services {seasonal} are bought once a year at most (their season)")
         return self
 
     @field_validator("categories")

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from synth_assets.checks.fidelity import Sums, add, median_of_counts, user_months
+from synth_assets.generate import calendar, services
 from synth_assets.generate.calendar import Window
-from synth_assets.generate.catalogue import SERVICES
 from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN, ACCOUNT_TRANSFER_OUT, INTEREST_EARNED
 
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_MONTH = calendar.DAYS_PER_YEAR / 12
 # The month-end sweep to (or from) the user's account at another bank, and the cover-ups.
 SWEEPS = (ACCOUNT_TRANSFER_OUT, ACCOUNT_TRANSFER_IN)
 
@@ -62,8 +62,16 @@ def sums(window: Window, frames: dict[str, pd.DataFrame]) -> Sums:
         **_counts("income=", users["annual_income"].astype(float)),
         **_counts("spend=", tx.loc[spent, "pfc_primary"], tx.loc[spent, "amount"]),
         **_counts("accounts=", accounts["subtype"]),
-        **_counts("visits=", detailed[detailed.isin(SERVICES) & ~tx["pending"]]),
+        **_counts("visits=", detailed[services.visit_rows(tx) & ~tx["pending"]]),
+        **_counts("visitors=", _visitors(accounts, tx)),
     }
+
+
+def _visitors(accounts: pd.DataFrame, tx: pd.DataFrame) -> pd.Series:
+    """Per service, one row per household that visited it (its users are in one shard)."""
+    visits = tx.loc[services.visit_rows(tx), ["account_id", "pfc_detailed"]]
+    owner = accounts.set_index("account_id")["user_id"].reindex(visits["account_id"]).to_numpy()
+    return visits.assign(user=owner).drop_duplicates(["user", "pfc_detailed"])["pfc_detailed"]
 
 
 def _prefixed(prefix: str, total: Sums) -> dict[str, float]:
@@ -92,7 +100,10 @@ def figures(total: Sums) -> dict[str, float]:
             for s, v in sorted(_prefixed("accounts=", total).items(), key=lambda kv: -kv[1])
         },
         **{
-            f"visits a year: {service}": round(12 * value / months, 2)
+            f"visits a year by a household that uses it: {service}": round(
+                12 * value * n / months / max(_prefixed("visitors=", total).get(service, 1.0), 1.0),
+                2,
+            )
             for service, value in sorted(_prefixed("visits=", total).items())
         },
         "content per user": round(total.get("content", 0.0) / n, 2),

@@ -1,5 +1,6 @@
 """Persona files: the shipped ones validate; bad ones fail naming file and field; files are partitions."""
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -10,6 +11,8 @@ import pytest
 import yaml
 
 from synth_assets.defs.partitions import persona_partitions_from
+from synth_assets.generate.common import Context
+from synth_assets.generate.frames import generate_all
 from synth_assets.personas import DEFAULT_PERSONAS_DIR, PersonaError, load_persona, load_personas
 
 
@@ -151,7 +154,7 @@ def _swap(old: str, new: str):
 SIGNUP = "signup_channels: {organic: 0.3, referral: 0.45, paid_ads: 0.2, partner: 0.05}"
 CATEGORY = "FOOD_AND_DRINK: 0.38"
 RANGE = "date_range: {months: 12}"
-TPM = "transactions_per_month: 34"
+TPM = "transactions_per_month: 28"
 HOSTILE_TEXT = [
     (_swap(RANGE, "date_range: {start: 2025-02-30, end: 2025-12-31}"), "date_range.start"),
     (_swap(RANGE, "date_range: {months: 0}"), "date_range.months"),
@@ -173,8 +176,8 @@ HOSTILE_TEXT = [
     (_swap(SIGNUP, "signup_channels: {organic: 0, referral: 0}"), "signup_channels"),
     (_swap(SIGNUP, "signup_channels: {}"), "signup_channels"),
     (_swap(CATEGORY, "FOOD_AND_DRINK: .inf"), "spending.categories.FOOD_AND_DRINK"),
-    (_swap("transactions_per_month: 34", "transactions_per_month: .inf"), "transactions_per_month"),
-    (_swap("transactions_per_month: 34", "transactions_per_month: 5000"), "transactions_per_month"),
+    (_swap("transactions_per_month: 28", "transactions_per_month: .inf"), "transactions_per_month"),
+    (_swap("transactions_per_month: 28", "transactions_per_month: 5000"), "transactions_per_month"),
     (_swap("users: 60", "users: 2000000"), "users"),
     (_swap(RANGE, "date_range: {start: 2025-01-01, end: 2045-12-31}"), "date_range"),
     (
@@ -195,8 +198,15 @@ HOSTILE_TEXT = [
             ("{MEDICAL_VETERINARY_SERVICES: 1, MEDICAL_VETERINARY_SERVICES: 2}", "twice"),
             ("{HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE: 1}", "categories the persona does not"),
             ("[MEDICAL_DENTAL_CARE]", "spending.services"),
+            ("{GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING: 2}", "once a year"),
         ]
     ],
+    (
+        lambda text: _swap(TPM, f"{TPM}\n  services: {{MEDICAL_DENTAL_CARE: 2}}")(
+            _swap("    MEDICAL: 0.04", "    MEDICAL: 0.0")(text)
+        ),
+        "categories the persona does not",
+    ),
 ]
 
 
@@ -263,3 +273,12 @@ def test_yaml_tricks_are_refused_naming_the_file(tmp_path, edit):
     path = _text(tmp_path, "tricky", edit)
     with pytest.raises(PersonaError, match=str(path)):
         load_persona(path)
+
+
+def test_a_category_weighted_zero_is_never_bought_nor_visited(tmp_path):
+    """A primary weighted 0 is accepted: its purchases, regular places and services (the
+    doctor, the dentist) simply never happen."""
+    path = _text(tmp_path, "no_medical", _swap("    MEDICAL: 0.04", "    MEDICAL: 0.0"))
+    persona = load_persona(path)
+    tx = generate_all(Context(persona, as_of=dt.date(2026, 1, 2)))["transactions"]
+    assert len(tx) > 100 and not tx["pfc_primary"].eq("MEDICAL").any()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from synth_assets.checks import statements
-from synth_assets.generate import calendar, withholding
+from synth_assets.generate import calendar, services, withholding
 from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY, SERVICES, TRANSIT
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
@@ -225,6 +225,14 @@ def test_services_come_at_human_rates_from_one_provider(personas, frames):
     assert 4 <= per_user["MEDICAL_DENTAL_CARE"].median() <= 7  # the persona's 6 a year
     tax = tx[tx["pfc_detailed"] == "GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING"]
     assert set(tax["authorized_date"].dt.month) <= {1, 2, 3, 4}
+    everyone = pd.concat([frames[name]["transactions"] for name in personas])
+    visits = everyone[services.visit_rows(everyone)]
+    assert len(visits) > 500
+    assert calendar.is_business_day(
+        visits["authorized_date"].to_numpy().astype("datetime64[D]")
+    ).all()
+    per_day = visits.groupby("authorized_date").size()
+    assert per_day.get(pd.Timestamp("2026-01-02"), 0) < 4 * per_day.median()  # no pile at New Year
 
 
 def test_a_monthly_mechanic_a_summer_tax_return_and_a_second_dentist_are_caught(personas, frames):
@@ -238,7 +246,7 @@ def test_a_monthly_mechanic_a_summer_tax_return_and_a_second_dentist_are_caught(
     tx.loc[dentist, "merchant_name"] = "Another Dental"
     failed = {f.rule: f.failures for f in _service_rates(persona, f, pd.concat([tx, monthly]))}
     assert failed == {
-        "service visits within the yearly rate": 1,
+        "service visits within the yearly rate, each calendar year": 1,
         "service visits in their season": 1,
         "one provider per service": 1,
     }

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate import services
+from synth_assets.generate import calendar, services
 from synth_assets.generate.accounts import PRODUCTS
 from synth_assets.generate.calendar import Window
 from synth_assets.generate.habits import SPENDING_ELASTICITY
 from synth_assets.membership import is_in
 from synth_assets.personas import Persona
 
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_MONTH = calendar.DAYS_PER_YEAR / 12
 SHARE_ALLOWANCE = 0.02  # on top of 3 standard errors, for shares (statuses, account mix)
 CATEGORY_ALLOWANCE = 0.05  # subscriptions shift the category mix a little
 VOLUME_ALLOWANCE = 0.10  # relative, for transactions per user per month

@@ -1,6 +1,8 @@
 """What a person reading one user's statements would notice (WARN rules): pay that arrives
 gross, a bank moving money on a weekend or a holiday, money swept out and brought back days
-later. Each rule is a plain function of the tables; ``registry`` declares where it runs.
+later, a merchant paid through the wrong channel, a fare off the fare table, a mechanic every
+month or a second dentist, trips scattered over every store, a chain without Plaid's
+enrichment. Each rule is a plain function of the tables; ``registry`` declares where it runs.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from synth_assets.checks.integrity import Finding, examples
 from synth_assets.generate import calendar, services, withholding
 from synth_assets.generate.catalogue import FARE_KINDS, IN_PERSON, ONLINE_ONLY, SERVICES, TRANSIT
 from synth_assets.generate.enrichment import STORE_NUMBER, known_merchants
-from synth_assets.generate.habits import HABITUAL
+from synth_assets.generate.habits import HABITUAL, SLOT_WEIGHTS
 from synth_assets.generate.purchases import transit_fares
 from synth_assets.personas import Income, PayFrequency, Persona
 from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN as TRANSFER_IN
@@ -24,9 +26,10 @@ from synth_assets.plaid.taxonomy import INTEREST_EARNED
 # Every wage earner pays Social Security and Medicare out of each paycheck; a year's wages
 # deposited above gross pay less that share were not withheld from.
 PAYROLL_TAX = withholding.SOCIAL_SECURITY + withholding.MEDICARE
-DAYS_PER_YEAR = 365.25
 ROUND_TRIP_DAYS = 5
-MIN_TRIPS_JUDGED = 10  # an account's trips in a category before its regulars are judged
+# An account's trips in a category before its regulars are judged: with nine trips in ten at
+# its regulars, 30 trips leave chance no room to put fewer than 60% there.
+MIN_TRIPS_JUDGED = 30
 LEAST_AT_REGULARS = 0.6  # of those trips, at its three most visited places
 PERIODS_PER_YEAR = {
     PayFrequency.WEEKLY: 52, PayFrequency.BIWEEKLY: 26,
@@ -67,9 +70,11 @@ def net_pay(
     deposited = (-paid["amount"]).groupby(owner).sum()
     before = users[users["created_at"] < pd.Timestamp(start)].set_index("id")
     deposited = deposited.reindex(before.index, fill_value=0.0)
-    years = (pd.Timestamp(end) - before["created_at"]).dt.days / DAYS_PER_YEAR
+    years = (pd.Timestamp(end) - before["created_at"]).dt.days / calendar.DAYS_PER_YEAR
     gross = before["annual_income"] * (1 + income.annual_raise) ** np.ceil(years)
-    share = ((end - start).days + 1) / DAYS_PER_YEAR + 1 / PERIODS_PER_YEAR[income.pay_frequency]
+    share = ((end - start).days + 1) / calendar.DAYS_PER_YEAR + 1 / PERIODS_PER_YEAR[
+        income.pay_frequency
+    ]
     over = deposited > gross * share * (1 - least) + 0.005
     return [Finding(rule, len(before), int(over.sum()), examples(over.index[over].to_series()))]
 
@@ -142,19 +147,17 @@ def service_rates(
     start: dt.date,
     end: dt.date,
 ) -> list[Finding]:
-    """A household uses a service at a human rate: no more visits in the window than its
-    yearly rate allows (and one more, for a visit moved across the window's edge), only in
-    the service's season, and always at the one provider it keeps."""
+    """A household uses a service at a human rate: in no calendar year more visits than its
+    yearly rate (the persona's or the catalogue's), only in the service's season, and
+    always at the one provider it keeps."""
     rate = services.rates(persona)
-    visited = transactions["pfc_detailed"].isin(list(rate))
-    # A subscription in a service's category (an accounting app) is a bill, not a visit.
-    billed = transactions["merchant_name"].isin([s.name for s in persona.spending.subscriptions])
-    used = transactions[visited & ~billed]
+    used = transactions[services.visit_rows(transactions)]
+    used = used[used["pfc_detailed"].isin(list(rate))]
     owner = accounts.set_index("account_id")["user_id"].reindex(used["account_id"]).to_numpy()
-    years = ((end - start).days + 1) / DAYS_PER_YEAR
-    most = pd.Series({d: np.ceil(np.ceil(r) * years) + 1 for d, r in rate.items()})
     keys = [owner, used["pfc_detailed"].to_numpy()]
-    visits = used.groupby(keys).size()
+    year = used["authorized_date"].dt.year.to_numpy()
+    visits = used.groupby([*keys, year]).size()
+    most = pd.Series({d: float(np.ceil(r)) for d, r in rate.items()})
     too_many = visits > most.reindex(visits.index.get_level_values(1)).to_numpy()
     open_months = pd.DataFrame(
         {d: [w > 0 for w in SERVICES[d].months or (1,) * 12] for d in rate}, index=range(1, 13)
@@ -166,10 +169,12 @@ def service_rates(
     strays = providers > 1
     return [
         Finding(
-            "service visits within the yearly rate",
+            "service visits within the yearly rate, each calendar year",
             len(visits),
             int(too_many.sum()),
-            examples(pd.Series([f"{u} {d}" for u, d in visits.index[too_many]], dtype=object)),
+            examples(
+                pd.Series([f"{u} {d} {y}" for u, d, y in visits.index[too_many]], dtype=object)
+            ),
         ),
         Finding(
             "service visits in their season",
@@ -187,19 +192,20 @@ def service_rates(
 
 
 def regular_places(transactions: pd.DataFrame) -> list[Finding]:
-    """People return to a few places: in an everyday category (groceries, coffee, gas), a
-    household's three most visited stores take most of its trips there."""
+    """People return to a few places: in an everyday category (groceries, coffee, gas), an
+    account's three most visited stores take most of its trips there."""
     everyday = transactions[transactions["pfc_detailed"].isin(HABITUAL)]
     keys = ["account_id", "pfc_detailed"]
     trips = everyday.groupby([*keys, "name"], observed=True).size().rename("n").reset_index()
     trips = trips.sort_values([*keys, "n"], ascending=[True, True, False], kind="stable")
     total = trips.groupby(keys)["n"].sum()
-    top = trips[trips.groupby(keys).cumcount() < 3].groupby(keys)["n"].sum()
+    regulars = len(SLOT_WEIGHTS)
+    top = trips[trips.groupby(keys).cumcount() < regulars].groupby(keys)["n"].sum()
     judged = total >= MIN_TRIPS_JUDGED
     scattered = judged & (top < total * LEAST_AT_REGULARS)
     return [
         Finding(
-            f"most everyday trips go to a household's three regular places "
+            f"most everyday trips go to an account's three regular places "
             f"(at least {LEAST_AT_REGULARS:.0%})",
             int(judged.sum()),
             int(scattered.sum()),

@@ -25,6 +25,7 @@ from pandas.tseries.holiday import (
 )
 
 DAY = np.timedelta64(1, "D")
+DAYS_PER_YEAR = 365.25
 SECOND = np.timedelta64(1, "s")
 # Every user signed up in this fixed span of calendar time (so no as-of date changes who they
 # are or when they joined); an as-of date before a user's signup leaves that user out.

@@ -24,7 +24,7 @@ TABLE = "transactions"
 HABITUAL = frozenset(
     {
         "FOOD_AND_DRINK_GROCERIES", "FOOD_AND_DRINK_COFFEE", "FOOD_AND_DRINK_FAST_FOOD",
-        "FOOD_AND_DRINK_RESTAURANT", "FOOD_AND_DRINK_BEER_WINE_AND_LIQUOR", "TRANSPORTATION_GAS",
+        "TRANSPORTATION_GAS",
         "MEDICAL_PHARMACIES_AND_SUPPLEMENTS", "GENERAL_MERCHANDISE_SUPERSTORES",
         "HOME_IMPROVEMENT_HARDWARE", "PERSONAL_CARE_LAUNDRY_AND_DRY_CLEANING",
         "PERSONAL_CARE_GYMS_AND_FITNESS_CENTERS",
@@ -76,6 +76,8 @@ def regular_places(ctx: Context, n_users: int, merchants: pd.DataFrame) -> tuple
     p = merchants["p"].to_numpy(dtype=float)
     for i, category in enumerate(habitual):
         rows = np.flatnonzero(detailed == category)
+        if not p[rows].sum():
+            continue  # a category weighted 0: never bought, so no regulars
         code[rows] = i
         places[:, i, :] = rng.choice(
             rows, size=(n_users, len(SLOT_WEIGHTS)), p=p[rows] / p[rows].sum()

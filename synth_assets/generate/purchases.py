@@ -164,7 +164,7 @@ def purchases(
     opened = accounts["created_at"].to_numpy()[spenders].astype("datetime64[s]")
     since = np.maximum(first - calendar.PENDING_REACH_DAYS, opened.astype("datetime64[D]"))
     span = np.maximum((last - since).astype(np.int64) + 1, 0)
-    per_day = ctx.persona.spending.transactions_per_month * 12 / 365.25
+    per_day = ctx.persona.spending.transactions_per_month * 12 / calendar.DAYS_PER_YEAR
     rate = per_day * span * share * habits.appetite[spenders]
     rows = np.repeat(np.arange(len(spenders)), rng.poisson(rate))
     n = len(rows)
@@ -239,7 +239,8 @@ def _owners(accounts: pd.DataFrame, spenders: np.ndarray) -> np.ndarray:
 
 def _visits(ctx, accounts, spenders, kept, first, last) -> dict[str, np.ndarray]:
     """The service visits from ``first`` to ``last``, each on its user's card (at the card's
-    share of purchases) or checking account, as rows of ``spenders``."""
+    share of purchases, once the card is open) or checking account, as rows of
+    ``spenders``."""
     visited = services.visits(ctx, kept, first, last)
     users = spending_users(accounts)
     owner = _owners(accounts, spenders)
@@ -248,7 +249,10 @@ def _visits(ctx, accounts, spenders, kept, first, last) -> dict[str, np.ndarray]
     checking[owner[~is_card]] = np.flatnonzero(~is_card)
     card[owner[is_card]] = np.flatnonzero(is_card)
     user = visited.pop("user")
-    on_card = (card[user] >= 0) & ((visited.pop("card") < CARD_SHARE) | (checking[user] < 0))
+    opened = accounts["created_at"].to_numpy()[spenders].astype("datetime64[D]")
+    card_open = (card[user] >= 0) & (opened[card[user]] <= visited["day"])
+    checking_open = (checking[user] >= 0) & (opened[checking[user]] <= visited["day"])
+    on_card = card_open & ((visited.pop("card") < CARD_SHARE) | ~checking_open)
     lag = np.searchsorted(np.cumsum(POSTING_LAG), visited.pop("lag") * POSTING_LAG.sum())
     lag = np.minimum(lag, len(POSTING_LAG) - 1)
     return {"row": np.where(on_card, card[user], checking[user]), "lag": lag, **visited}

@@ -22,7 +22,6 @@ from synth_assets.personas import Persona
 
 TABLE = "transactions"
 JITTER_DAYS = 10  # an evenly spaced visit falls up to this many days either side of its date
-DAYS_PER_YEAR = 365.25
 # When a provider sees its customers: opening hours, busiest late morning and after work.
 OPEN_HOURS = np.array(
     [0, 0, 0, 0, 0, 0, 0, 0.5, 2, 4, 5, 5, 4, 4, 4, 4, 4.5, 4.5, 3, 1.5, 0.5, 0, 0, 0]
@@ -41,7 +40,8 @@ def rates(persona: Persona) -> dict[str, float]:
     spending = persona.spending
     return {
         spend.detailed: spending.services.get(spend.detailed, spend.visits.per_year)
-        for primary in spending.categories
+        for primary, weight in spending.categories.items()
+        if weight > 0
         for spend in CATALOGUE[primary]
         if spend.visits is not None
     }
@@ -58,6 +58,14 @@ def expected_monthly(ctx: Context) -> float:
     )
 
 
+def visit_rows(transactions: pd.DataFrame) -> pd.Series:
+    """Which rows of a transactions table are service visits: a service's category, and not
+    a recurring bill in it (an accounting app's subscription, ``VERY_HIGH`` confidence)."""
+    return transactions["pfc_detailed"].isin(list(SERVICES)) & (
+        transactions["pfc_confidence_level"] != "VERY_HIGH"
+    )
+
+
 def visits_per_month(persona: Persona) -> float:
     """A household's service visits in a typical month."""
     return sum(SERVICES[d].share * rate / 12 for d, rate in rates(persona).items())
@@ -69,7 +77,6 @@ class Keeper:
     row of the provider each keeps, its visits a year, and where in the year its evenly
     spaced visits fall (0-1 of the gap between two visits)."""
 
-    detailed: str
     visits: Visits
     users: np.ndarray
     provider: np.ndarray
@@ -91,23 +98,24 @@ def keepers(ctx: Context, n_users: int, merchants: pd.DataFrame) -> list[Keeper]
         phase = rng.random(n_users)
         users = np.flatnonzero(uses & (per_year > 0))
         out.append(
-            Keeper(
-                detailed, visits, users, provider[users], per_year[users].astype(int), phase[users]
-            )
+            Keeper(visits, users, provider[users], per_year[users].astype(int), phase[users])
         )
     return out
 
 
 def _year_days(rng: np.random.Generator, keeper: Keeper, year: int) -> tuple:
-    """(user, day) of every visit of ``keeper`` in ``year``."""
+    """(user, day) of every visit of ``keeper`` in ``year``: evenly spaced (a visit pushed
+    past the year's end by its jitter wraps round to its start), or in the service's
+    season; each on a business day of its month (providers keep office hours)."""
     n, most = len(keeper.users), int(keeper.per_year.max(initial=0))
     start = np.datetime64(dt.date(year, 1, 1), "D")
+    days_in_year = int((np.datetime64(dt.date(year + 1, 1, 1), "D") - start).astype(int))
     if keeper.visits.months is None:
-        gap = DAYS_PER_YEAR / np.maximum(keeper.per_year, 1)
+        gap = calendar.DAYS_PER_YEAR / np.maximum(keeper.per_year, 1)
         k = np.arange(most)[None, :]
         offset = (keeper.phase[:, None] + k) * gap[:, None]
         offset = offset + rng.integers(-JITTER_DAYS, JITTER_DAYS + 1, (n, most))
-        offset = np.clip(offset, 0, 364).astype(int)
+        offset = np.floor(offset).astype(int) % days_in_year
     else:
         weights = np.asarray(keeper.visits.months, dtype=float)
         month = rng.choice(12, size=(n, most), p=weights / weights.sum())
@@ -116,7 +124,8 @@ def _year_days(rng: np.random.Generator, keeper: Keeper, year: int) -> tuple:
         offset = (first - start).astype(int) + (rng.random((n, most)) * length).astype(int)
     held = np.arange(most)[None, :] < keeper.per_year[:, None]
     rows, cols = np.nonzero(held)
-    return keeper.users[rows], start + offset[rows, cols].astype("timedelta64[D]")
+    day = start + offset[rows, cols].astype("timedelta64[D]")
+    return keeper.users[rows], calendar.business_day_in_month(day)
 
 
 def visits(
@@ -132,10 +141,9 @@ def visits(
         for keeper in kept:
             user, day = _year_days(rng, keeper, year)
             n = len(user)
-            provider = pd.Series(keeper.provider, index=keeper.users)
             drawn = {
                 "user": user,
-                "pick": provider.loc[user].to_numpy(dtype=np.int64),
+                "pick": keeper.provider[np.searchsorted(keeper.users, user)],
                 "day": day,
                 "hour": rng.choice(24, size=n, p=OPEN_HOURS / OPEN_HOURS.sum()),
                 "second": rng.integers(0, 3600, n),
