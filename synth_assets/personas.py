@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -163,6 +164,15 @@ class Filing(StrEnum):
     MARRIED_JOINT = "married_joint"
 
 
+class Bonus(Strict):
+    """A yearly bonus: ``share`` of gross income (part of users.annual_income, not on top of
+    it), paid to ``probability`` of earners with the first paycheck of ``month``."""
+
+    share: Annotated[float, Field(strict=True, ge=0, le=0.5)]
+    probability: Annotated[float, Field(strict=True, ge=0, le=1)] = 1.0
+    month: Annotated[int, Field(strict=True, ge=1, le=12)] = 3
+
+
 class Income(Strict):
     annual: LogNormal = Field(description="Gross yearly income (users.annual_income).")
     pay_frequency: PayFrequency
@@ -180,12 +190,23 @@ class Income(Strict):
         "retirement savings of the filing situation (2025 rules).",
     )
 
+    bonus: Bonus | None = Field(
+        default=None,
+        description="A yearly bonus paid out of the gross income; unset: none.",
+    )
+
     @field_validator("category")
     @classmethod
     def _known_category(cls, value: str) -> str:
         if not value.startswith("INCOME_") or value not in PFC_V2["INCOME"]:
             raise ValueError(f"{value!r} is not an INCOME_* category of Plaid's PFC v2 taxonomy")
         return value
+
+    @model_validator(mode="after")
+    def _bonus_on_a_payroll(self) -> Income:
+        if self.bonus is not None and self.pay_frequency is PayFrequency.IRREGULAR:
+            raise ValueError("bonus: irregular pay (invoices) has no employer to pay a bonus")
+        return self
 
 
 class AccountSpec(Strict):
@@ -202,12 +223,40 @@ class Frequency(StrEnum):
     ANNUALLY = "ANNUALLY"
 
 
+Price = Annotated[float, Field(strict=True, gt=0, le=MAX_AMOUNT)]
+# Price rises are dated within these years (a typo such as 2205 is refused, not ignored).
+PRICE_RISE_YEARS = (1990, 2100)
+
+
 class Subscription(Strict):
+    """A plan at its brand's price: ``amount`` until the first of ``price_rises`` (date: the
+    price charged from that day on), the way a brand raises a tier's price on a date."""
+
     name: Text
-    amount: Annotated[float, Field(strict=True, gt=0, le=MAX_AMOUNT)]
+    amount: Price
     category: str
     probability: Annotated[float, Field(strict=True, ge=0, le=1)] = 1.0
     frequency: Frequency = Frequency.MONTHLY
+    price_rises: Annotated[dict[dt.date, Price], Field(max_length=100)] = {}
+
+    @field_validator("price_rises")
+    @classmethod
+    def _dated(cls, value: dict[dt.date, float]) -> dict[dt.date, float]:
+        low, high = PRICE_RISE_YEARS
+        for day in value:
+            if not low <= day.year <= high:
+                raise ValueError(f"price rise dated {day}: not between {low} and {high}")
+        return dict(sorted(value.items()))
+
+    @property
+    def highest_price(self) -> float:
+        return max([self.amount, *self.price_rises.values()])
+
+    def price_on(self, days: np.ndarray) -> np.ndarray:
+        """The price charged on each of ``days`` (datetime64[D])."""
+        dates = np.array(list(self.price_rises), dtype="datetime64[D]")
+        prices = np.array([self.amount, *self.price_rises.values()])
+        return prices[np.searchsorted(dates, days, side="right")]
 
     @field_validator("category")
     @classmethod

@@ -155,6 +155,7 @@ SIGNUP = "signup_channels: {organic: 0.3, referral: 0.45, paid_ads: 0.2, partner
 CATEGORY = "FOOD_AND_DRINK: 0.38"
 RANGE = "date_range: {months: 12}"
 TPM = "transactions_per_month: 28"
+RISES = "price_rises: {2023-08-24: 5.99, 2026-02-01: 6.99}"
 HOSTILE_TEXT = [
     (_swap(RANGE, "date_range: {start: 2025-02-30, end: 2025-12-31}"), "date_range.start"),
     (_swap(RANGE, "date_range: {months: 0}"), "date_range.months"),
@@ -199,6 +200,44 @@ HOSTILE_TEXT = [
             ("{HOME_IMPROVEMENT_REPAIR_AND_MAINTENANCE: 1}", "categories the persona does not"),
             ("[MEDICAL_DENTAL_CARE]", "spending.services"),
             ("{GENERAL_SERVICES_ACCOUNTING_AND_FINANCIAL_PLANNING: 2}", "once a year"),
+        ]
+    ],
+    *[
+        (
+            _swap("  category: INCOME_SALARY\n", f"  category: INCOME_SALARY\n  bonus: {value}\n"),
+            field,
+        )
+        for value, field in [
+            ("{share: -0.1}", "income.bonus.share"),
+            ("{share: .nan}", "income.bonus.share"),
+            ("{share: 0.9}", "income.bonus.share"),
+            ("{share: 0.1, month: 13}", "income.bonus.month"),
+            ("{share: 0.1, month: 0}", "income.bonus.month"),
+            ("{share: 0.1, month: 3.5}", "income.bonus.month"),
+            ("{share: 0.1, probability: 2}", "income.bonus.probability"),
+            ("{share: 0.1, when: March}", "income.bonus.when"),
+            ("0.1", "income.bonus"),
+        ]
+    ],
+    (
+        _swap(
+            "  pay_frequency: BIWEEKLY\n",
+            "  pay_frequency: IRREGULAR\n  bonus: {share: 0.1}\n",
+        ),
+        "irregular pay",
+    ),
+    *[
+        (_swap(RISES, f"price_rises: {value}"), field)
+        for value, field in [
+            ("{2205-01-01: 6.99}", "price rise dated 2205-01-01"),
+            ("{2026-02-01: -1}", "spending.subscriptions.0.price_rises"),
+            ("{2026-02-01: .nan}", "spending.subscriptions.0.price_rises"),
+            ("{2026-02-01: 1.0e+300}", "spending.subscriptions.0.price_rises"),
+            ("{2026-02-01: '6.99'}", "spending.subscriptions.0.price_rises"),
+            ("{soon: 6.99}", "spending.subscriptions.0.price_rises"),
+            ("{2026-02-30: 6.99}", "spending.subscriptions.0.price_rises"),
+            ("{2026-02-01: 6.99, 2026-02-01: 7.99}", "twice"),
+            ("[6.99]", "spending.subscriptions.0.price_rises"),
         ]
     ],
     (

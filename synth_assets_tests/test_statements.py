@@ -45,6 +45,7 @@ def test_every_shipped_persona_keeps_the_three_rules(personas, frames):
             *statements.sweep_round_trips(f["transactions"]),
             *statements.channels(f["transactions"]),
             *statements.transit_fares_fixed(f["users"], f["accounts"], f["transactions"]),
+            *statements.subscription_prices(persona, f["transactions"]),
         ]
         assert _failures(findings) == 0, (name, findings)
         checked += findings[0].checked
@@ -197,6 +198,41 @@ def test_a_fare_off_the_table_is_caught(frames):
     tx.loc[rides[0], "amount"] = 3.37  # no system charges this
     (finding,) = statements.transit_fares_fixed(f["users"], f["accounts"], tx)
     assert finding.failures == 1 and finding.checked == len(rides)
+
+
+def test_a_yearly_bonus_comes_with_the_first_paycheck_of_march(personas, frames):
+    """Half the young professionals get a bonus of a tenth of their income, paid with their
+    first March paycheck (the 13th: the 15th is a Sunday), their paychecks smaller by as
+    much; the others' March paychecks are equal, and no other month holds a bonus."""
+    persona, tx = personas["young_professional"], frames["young_professional"]["transactions"]
+    cut = persona.income.bonus.share
+    pay = tx[tx["pfc_detailed"] == persona.income.category].sort_values("date")
+    march = pay[pay["date"].dt.to_period("M") == pd.Period("2026-03")]
+    ratio = march.groupby("account_id")["amount"].agg(lambda a: a.iloc[0] / a.iloc[1])
+    bonus = ratio.between(1.01, 10)
+    assert 0.3 < bonus.mean() < 0.7
+    assert ratio[bonus].to_numpy() == pytest.approx((1 - cut + cut * 24) / (1 - cut), rel=0.01)
+    assert ratio[~bonus].to_numpy() == pytest.approx(1.0, abs=1e-3)
+    assert set(march.groupby("account_id")["date"].min()) == {pd.Timestamp(2026, 3, 13)}
+    others = pay[pay["date"].dt.month.isin([2, 5, 6])]  # no raise in these months
+    steady = others.groupby(["account_id", others["date"].dt.month])["amount"].nunique()
+    assert set(steady) == {1}
+
+
+def test_a_subscription_changes_price_only_on_its_dated_rise(personas, frames):
+    """Spotify's February 2026 rise falls inside the window: $11.99 before it, $12.99 from
+    it, nothing else; a charge at the old price after the rise is caught."""
+    persona, tx = personas["young_professional"], frames["young_professional"]["transactions"]
+    spotify = tx[tx["merchant_name"] == "Spotify"]
+    before = spotify["authorized_date"] < pd.Timestamp(2026, 2, 1)
+    assert set(spotify.loc[before, "amount"]) == {11.99}
+    assert set(spotify.loc[~before, "amount"]) == {12.99}
+    assert before.sum() > 10 and (~before).sum() > 10
+    broken = tx.copy()
+    broken.loc[spotify.index[~before][:3], "amount"] = 11.99
+    findings = statements.subscription_prices(persona, broken)
+    assert [f.failures for f in findings if f.rule.startswith("Spotify")] == [3]
+    assert sum(f.checked for f in findings) > len(spotify)
 
 
 def test_utility_bills_follow_the_season(frames):

@@ -197,10 +197,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "transactions", "fixed_prices", False,
-        "Transit charges the user's home system's fare: one ride, two, or a pass.",
-        findings=lambda ctx, t: statements.transit_fares_fixed(
-            t["users"], t["accounts"], t["transactions"]
-        ),
+        "Transit charges the user's home system's fare: one ride, two, or a pass; a "
+        "subscription charges its plan's price, changing only on a dated price rise.",
+        findings=lambda ctx, t: [
+            *statements.transit_fares_fixed(t["users"], t["accounts"], t["transactions"]),
+            *statements.subscription_prices(ctx.persona, t["transactions"]),
+        ],
     ),
     Rule(
         "transactions", "persona_fidelity", False,

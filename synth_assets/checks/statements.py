@@ -58,7 +58,8 @@ def net_pay(
     """Pay arrives net: what a user signed up before the window was paid in it is at most
     their gross income (raised every year since signup) less the least that is withheld,
     over the window's share of a year and one pay period more (a window can hold one payday
-    more than its share)."""
+    more than its share); a bonus earner's paychecks are that much smaller and the window
+    holds a bonus for each bonus month it touches."""
     least = _least_withheld(income)
     rule = "pay deposits are net of withholding"
     if least is None:
@@ -75,8 +76,17 @@ def net_pay(
     share = ((end - start).days + 1) / calendar.DAYS_PER_YEAR + 1 / PERIODS_PER_YEAR[
         income.pay_frequency
     ]
+    if income.bonus is not None:  # a bonus earner's paychecks are smaller by the bonus
+        cut, bonuses = income.bonus.share, _months_held(start, end, income.bonus.month)
+        share = max(share, (1 - cut) * share + cut * bonuses)
     over = deposited > gross * share * (1 - least) + 0.005
     return [Finding(rule, len(before), int(over.sum()), examples(over.index[over].to_series()))]
+
+
+def _months_held(start: dt.date, end: dt.date, month: int) -> int:
+    """How many times the window touches the calendar month ``month``."""
+    months = np.arange(np.datetime64(start, "M"), np.datetime64(end, "M") + 1)
+    return int(np.sum(calendar.month_of_year(months) == month))
 
 
 def bank_days(transactions: pd.DataFrame) -> list[Finding]:
@@ -272,3 +282,26 @@ def transit_fares_fixed(
             examples(rides["transaction_id"][~fits]),
         )
     ]
+
+
+def subscription_prices(persona: Persona, transactions: pd.DataFrame) -> list[Finding]:
+    """A subscription charges its plan's price on the day it is charged: one price until the
+    brand's dated price rise, the next after it."""
+    findings = []
+    for plan in persona.spending.subscriptions:
+        rows = transactions[
+            (transactions["merchant_name"] == plan.name)
+            & (transactions["name"] == plan.name.upper())
+            & (transactions["pfc_detailed"] == plan.category)
+        ]
+        charged = rows["authorized_date"].to_numpy().astype("datetime64[D]")
+        off = ~np.isclose(rows["amount"].to_numpy(dtype=float), plan.price_on(charged), atol=0.005)
+        findings.append(
+            Finding(
+                f"{plan.name} charges its plan's price of the day",
+                len(rows),
+                int(off.sum()),
+                examples(rows["transaction_id"][off]),
+            )
+        )
+    return findings

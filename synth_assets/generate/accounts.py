@@ -59,7 +59,7 @@ def card_limit_floor(ctx: Context) -> float:
     month's statement plus the next month's charges, so the limit is several months of
     typical card spending (rounded up to $500), and never under $500."""
     monthly = expected_monthly_purchases(ctx) * CARD_SHARE + sum(
-        s.amount * s.probability for s in ctx.persona.spending.subscriptions
+        s.highest_price * s.probability for s in ctx.persona.spending.subscriptions
     )
     return max(CREDIT_LIMIT_FLOOR, float(np.ceil(LIMIT_MONTHS * monthly / 500) * 500))
 

@@ -15,12 +15,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from synth_assets.generate import services, withholding
+from synth_assets.generate import calendar, services, withholding
 from synth_assets.generate.common import Context, lognormal
 from synth_assets.generate.habits import Habits, appetite, regular_places
 from synth_assets.generate.pools import pools
 from synth_assets.generate.purchases import merchant_table, spending_users, transit_fares
-from synth_assets.personas import Frequency, PayFrequency
+from synth_assets.personas import Frequency, PayFrequency, Subscription
 
 TABLE = "transactions"
 # The month an employer's yearly raises take effect: January most often, then April, then
@@ -60,6 +60,7 @@ class Bill:
     channel: str = "online"
     month: np.ndarray | None = None
     variation: float = 0.0  # log spread of the amount from month to month
+    plan: Subscription | None = None  # a subscription: its price on the day it is charged
 
 
 def website(name: str) -> str:
@@ -102,8 +103,9 @@ class Book:
     @cached_property
     def pay(self) -> pd.DataFrame:
         """Per checking account: the employer (or pension), the payday phase of weekly and
-        biweekly pay (which Fridays), the user's gross income, home state and signup, and the
-        month the employer's yearly raises take effect."""
+        biweekly pay (which Fridays), the user's gross income, home state and signup, the
+        month the employer's yearly raises take effect, and the share of the income paid as a
+        yearly bonus (0: none; drawn from a stream of its own)."""
         rng, income = self.rng("payroll"), self.ctx.persona.income
         owner = pd.Series(np.arange(len(self.users)), index=self.users["id"])
         user_rows = owner.loc[self.checking.index].to_numpy()
@@ -111,6 +113,8 @@ class Book:
         retired = income.category == "INCOME_RETIREMENT_PENSION"
         payers = PENSION_PAYERS if retired else pools(self.ctx.seed).companies
         step = 14 if income.pay_frequency is PayFrequency.BIWEEKLY else 7
+        bonus = income.bonus
+        paid_bonus = self.rng("bonus").random(n) < (bonus.probability if bonus else 0.0)
         return pd.DataFrame(
             {
                 "account": self.checking.to_numpy(),
@@ -120,6 +124,7 @@ class Book:
                 "signup": self.users["created_at"].to_numpy().astype("datetime64[D]")[user_rows],
                 "region": self.users["region"].to_numpy(dtype=object)[user_rows],
                 "review": rng.choice(REVIEW_MONTHS, n, p=REVIEW_WEIGHTS),
+                "bonus": np.where(paid_bonus, bonus.share if bonus else 0.0, 0.0),
             }
         )
 
@@ -209,7 +214,7 @@ class Book:
             n = len(account)
             if sub.frequency is Frequency.ANNUALLY:
                 renews = self.opened[account].astype("datetime64[D]") + rng.integers(1, 30, n)
-                month = renews.astype("datetime64[M]").astype(int) % 12 + 1
+                month = calendar.month_of_year(renews)
                 day = (renews - renews.astype("datetime64[M]").astype("datetime64[D]")).astype(
                     int
                 ) + 1
@@ -217,8 +222,9 @@ class Book:
                 month, day = None, rng.integers(1, 29, n)
             amount = np.full(n, sub.amount)
             bills.append(
-                Bill(account, day, amount, sub.name.upper(), sub.name, sub.category, month=month)
-            )
+                Bill(account, day, amount, sub.name.upper(), sub.name, sub.category, month=month,
+                     plan=sub)
+            )  # fmt: skip
         return bills
 
     @cached_property

@@ -107,6 +107,12 @@ def month_days(month: np.datetime64 | np.ndarray) -> tuple:
     return (first[()], last[()]) if month.ndim == 0 else (first, last)
 
 
+def month_of_year(when: np.datetime64 | np.ndarray) -> int | np.ndarray:
+    """The calendar month (1-12) of a month, a day or a moment (or of each of an array)."""
+    month = np.asarray(when).astype("datetime64[M]").astype(np.int64) % 12 + 1
+    return int(month) if month.ndim == 0 else month
+
+
 def at(days: np.ndarray, time: np.timedelta64 = MORNING) -> np.ndarray:
     """The moment ``time`` into each day."""
     return np.asarray(days, dtype="datetime64[D]").astype("datetime64[s]") + time

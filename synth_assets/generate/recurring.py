@@ -38,7 +38,8 @@ ACH = {"payment_channel": "other", "confidence": "VERY_HIGH"}
 def payroll(book: Book, month: np.datetime64) -> Flows:
     """Pay into checking on the persona's schedule, on business days, from one payer per
     user, net of what is withheld; gross pay rises by the persona's yearly raise in the
-    employer's review month of every year after the signup."""
+    employer's review month of every year after the signup, and a bonus earner's yearly bonus
+    comes out of the income and is paid with the bonus month's first paycheck."""
     income = book.ctx.persona.income
     pay = book.pay
     frequency = income.pay_frequency
@@ -53,7 +54,7 @@ def payroll(book: Book, month: np.datetime64) -> Flows:
         share = rng.lognormal(-0.18, 0.6, len(rows))  # mean 1: irregular invoices
     else:
         rows, days = _paydays(month, frequency, pay["phase"].to_numpy())
-        share = np.ones(len(rows))
+        rows, days, share = _bonuses(book, month, rows, days)
     account = pay["account"].to_numpy()[rows]
     when = calendar.at(days)
     keep = when > book.opened[account]
@@ -69,6 +70,23 @@ def payroll(book: Book, month: np.datetime64) -> Flows:
         account, when, -np.round(amount, 2), name=np.char.add(payer, suffix).astype(object),
         merchant_name=payer.astype(object), detailed=income.category, **ACH,
     )  # fmt: skip
+
+
+def _bonuses(book: Book, month: np.datetime64, rows: np.ndarray, days: np.ndarray):
+    """(row, day, share of a period's gross pay) of each payday: a bonus earner's paychecks
+    less the bonus, and in the bonus month the yearly bonus added to the earner's first
+    paycheck (paid with the payroll, as supplemental wages usually are)."""
+    cut = book.pay["bonus"].to_numpy()
+    share = 1.0 - cut[rows]
+    bonus = book.ctx.persona.income.bonus
+    if bonus is None or calendar.month_of_year(month) != bonus.month:
+        return rows, days, share
+    order = np.lexsort((days, rows))
+    _, first = np.unique(rows[order], return_index=True)
+    first = order[first]
+    periods = PERIODS_PER_YEAR[book.ctx.persona.income.pay_frequency]
+    share[first] += cut[rows[first]] * periods
+    return rows, days, share
 
 
 def _raises(signup: np.ndarray, review: np.ndarray, when: np.ndarray) -> np.ndarray:
@@ -119,13 +137,15 @@ def _bill(
     """The payments of ``bill`` due in ``due`` that post in ``month``."""
     falls = np.ones(len(bill.payers), dtype=bool)
     if bill.month is not None:
-        falls = bill.month == due.astype(int) % 12 + 1
+        falls = bill.month == calendar.month_of_year(due)
     due_day = calendar.day_of_month(due, bill.day)
     when = calendar.at(due_day)
     posts = calendar.add_business_days(due_day, 0)
     falls &= (when > book.opened[bill.payers]) & (posts.astype("datetime64[M]") == month)
-    season = SEASONS.get(bill.category, (1.0,) * 12)[int(due.astype(int) % 12)]
+    season = SEASONS.get(bill.category, (1.0,) * 12)[calendar.month_of_year(due) - 1]
     amount = bill.amount * season * np.exp(bill.variation * variation)
+    if bill.plan is not None:
+        amount = bill.plan.price_on(due_day)
     pick = np.flatnonzero(falls)
     name = bill.name if np.isscalar(bill.name) else np.asarray(bill.name, dtype=object)[pick]
     merchant = (
