@@ -61,7 +61,8 @@ USERS = Table(
             "annual_income",
             MONEY,
             nullable=False,
-            comment="Yearly income at signup, USD (raised yearly on the signup's anniversary).",
+            comment="Gross yearly income at signup, USD, bonus included; raised each year "
+            "in the employer's review month.",
         ),
         Column(
             "income_band",

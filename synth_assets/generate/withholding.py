@@ -1,6 +1,7 @@
 """What comes off gross pay before it reaches the bank: a paycheck is deposited net of income
 tax, Social Security and Medicare, and the benefits and retirement savings the employer takes
-out first; a pension is paid net of income tax; a client pays an invoice in full.
+out first; a pension is paid net of income tax and the Medicare Part B premium; a client pays
+an invoice in full.
 
 The figures are for 2025, each with its source; ``docs/realism.md`` lists them. A persona may
 set its own share instead (``income.withholding``).
@@ -42,6 +43,10 @@ BENEFITS_FULL_AT = 50_000.0
 # (Tax Foundation, State Individual Income Tax Rates and Brackets, 2025), and none in the
 # states that levy no tax on wages.
 STATE_RATE = 0.04
+# Social Security pays a retiree's benefit net of the Medicare Part B premium: the 2025
+# standard premium is $185.00 a month (CMS, "2025 Medicare Parts A & B Premiums and
+# Deductibles" fact sheet); a joint household is two people, each with the premium.
+PART_B_PREMIUM = 185.0 * 12
 NO_WAGE_TAX = frozenset({"AK", "FL", "NV", "NH", "SD", "TN", "TX", "WA", "WY"})
 
 
@@ -63,7 +68,7 @@ def kept_back(gross: np.ndarray, region: np.ndarray, income: Income) -> np.ndarr
     filing = income.filing
     if income.category == PENSION:
         deducted = np.zeros(len(gross))
-        payroll_tax = np.zeros(len(gross))
+        payroll_tax = np.full(len(gross), PART_B_PREMIUM * EARNERS[filing])  # after tax
         state = np.zeros(len(gross))  # most states exempt some or all pension income
     else:
         taking_part = np.minimum(gross / BENEFITS_FULL_AT, 1.0)
