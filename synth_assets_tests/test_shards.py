@@ -93,12 +93,13 @@ def test_the_database_holds_the_same_rows_at_every_shard_size(
     url = other_database(database_url, "synth_shards_test")
     sums = {}
     for shard_users in SIZES:
+        instance = DagsterInstance.ephemeral()
         result = materialize(
             light_assets(),
             selection=AssetSelection.assets("postgres_tables").upstream(),  # no exports
             partition_key=PERSONA,
             resources=resources_for(url, shard_users=shard_users),
-            instance=DagsterInstance.ephemeral(),
+            instance=instance,
         )
         assert result.success
         sums[shard_users] = checksums(url, PERSONA)
@@ -106,6 +107,14 @@ def test_the_database_holds_the_same_rows_at_every_shard_size(
             e.step_key for e in result.all_events if "build_shard[" in (e.step_key or "")
         }
         assert len(shard_steps) == -(-BLOCKS // (shard_users // BLOCK_USERS))
+        logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
+        progress = [line for line in logged if line.startswith("progress: ")]
+        assert len(progress) == len(shard_steps)
+        rows = sum(stored_rows(url, table, PERSONA) for table in whole)
+        assert (
+            f"{len(shard_steps)} of {len(shard_steps)} shards done, {rows:,} rows" in (progress[-1])
+        ), progress
+        assert progress[-1].endswith("all shards done") and "rows/s" in progress[-1]
     assert sums[BLOCK_USERS] == sums[2 * BLOCK_USERS] == sums[2500] == whole_loaded
     for table, frame in whole.items():
         assert stored_rows(url, table, PERSONA) == len(frame)
@@ -135,6 +144,7 @@ def test_multiprocess_executor_runs_shards_in_processes_of_their_own(
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert checksums(url, PERSONA) == whole_loaded
+    assert f"{BLOCKS} of {BLOCKS} shards done" in done.stderr  # the progress line, in the log
     os.environ["DAGSTER_HOME"], previous = str(home), os.environ.get("DAGSTER_HOME")
     try:
         with DagsterInstance.get() as instance:

@@ -9,6 +9,7 @@ output is a ``TableLoad`` naming the load its rows were staged under, never the 
 
 import datetime as dt
 import socket
+import time
 import warnings
 from dataclasses import dataclass, replace
 from functools import reduce
@@ -21,6 +22,7 @@ from dagster import (
     AssetCheckSpec,
     AssetKey,
     AssetsDefinition,
+    DagsterEventType,
     DagsterRunStatus,
     DynamicOut,
     DynamicOutput,
@@ -52,6 +54,7 @@ from synth_assets.generate.common import Context
 from synth_assets.liveness import Judge, RunState
 from synth_assets.load import postgres, staging
 from synth_assets.load.target import Target
+from synth_assets.progress import Progress
 from synth_assets.settings import Setting, SettingError
 
 LOADER = AssetKey("postgres_tables")
@@ -224,9 +227,9 @@ def build_shard(
     database: SynthDatabase,
     retries: StepRetries,
     shard: shards.ShardPlan,
-) -> shards.ShardResult:
+) -> Output[shards.ShardResult]:
     """Generate one shard's rows of every table, judge every rule, write its export part and
-    stage its rows (the last two only if no blocking rule failed)."""
+    stage its rows (the last two only if no blocking rule failed); log the run's progress."""
     with step_failures(context, retries, SHARD_RETRIES):
         ctx = shard.context
         where = database.target() if shard.stage else None
@@ -244,7 +247,36 @@ def build_shard(
         + f"; pid {result.pid}, peak RSS {result.peak_rss_mb:,.0f} MB)"
         + (f"; blocking rules failed: {result.blocked}" if result.blocked else "")
     )
-    return result
+    made = sum(result.rows.values())
+    try:
+        context.log.info(_progress(context, shard, made).line())
+    except Exception as error:  # the line is for people; the shard is done whatever it says
+        context.log.warning(f"no progress line: {type(error).__name__}: {error}")
+    return Output(result, metadata={SHARD_ROWS: made})
+
+
+SHARD_ROWS = "rows"  # a shard step's output metadata: the rows it made, every table
+
+
+def _progress(context: OpExecutionContext, shard: shards.ShardPlan, made: int) -> Progress:
+    """The run's shards so far, from its events: the shard steps that have put out their
+    rows, and when the first shard step started; this shard counts as done."""
+    records = context.instance.get_records_for_run(
+        context.run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_OUTPUT}
+    ).records
+    started, rows = [], {}
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        if event is None or "build_shard[" not in (event.step_key or ""):
+            continue
+        if event.event_type is DagsterEventType.STEP_START:
+            started.append(record.event_log_entry.timestamp)
+        elif event.step_output_data is not None:
+            value = event.step_output_data.metadata.get(SHARD_ROWS)
+            rows[event.step_key.rsplit("[", 1)[1]] = int(getattr(value, "value", value) or 0)
+    rows[f"{shard.key}]"] = made
+    first = min(started, default=time.time())
+    return Progress(len(rows), shard.count, sum(rows.values()), time.time() - first)
 
 
 def _about(ctx: Context) -> dict[str, object]:
