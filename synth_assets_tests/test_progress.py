@@ -10,8 +10,7 @@ def test_the_time_left_is_the_pace_so_far_over_the_shards_still_to_do():
     assert halfway.rows_per_second() == 2_500_000 / 120
     assert halfway.seconds_left() == 360.0
     assert halfway.line() == (
-        "progress: 10 of 40 shards done, 2,500,000 rows in 2m00s (20,833 rows/s); "
-        "about 6m00s left"
+        "progress: 10 of 40 shards done, 2,500,000 rows in 2m00s (20,833 rows/s); about 6m00s left"
     )
 
 
