@@ -22,6 +22,7 @@ BENCHMARKS = [
     ("Plaid validation", ["plaid_validation.py"]),
     ("Intermediate storage", ["io_storage.py"]),
     ("Load into PostgreSQL", ["load.py"]),
+    ("COPY formats: text against binary from Arrow", ["copy_formats.py"]),
     ("End to end: `--select '*'` at 1M and 10M transactions", ["end_to_end.py"]),
     ("Shard size: the same tables, and the time", ["shard_sizes.py"]),
     ("Through the mapping: the app's own tables at 1M transactions", ["app_schema.py"]),
