@@ -13,7 +13,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from synth_assets.load import embedded, schema, target
+from synth_assets.load import embedded, schema, staging, target
 
 
 @contextmanager
@@ -41,9 +41,14 @@ _CLEANED = "SYNTH_BENCH_DATABASE_CLEANED"
 
 
 def _drop_tables(url: str) -> None:
+    """synth_assets' tables and its staging (what was published, so the next load is a
+    first one): the benchmark database is the benchmarks' own."""
     with target.connect(url, autocommit=True) as conn:
         for table in reversed(schema.TABLE_NAMES):
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table)))
+        conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(staging.SCHEMA))
+        )
 
 
 def materialize_cli(

@@ -204,8 +204,13 @@ class Income(Strict):
 
     @model_validator(mode="after")
     def _bonus_on_a_payroll(self) -> Income:
-        if self.bonus is not None and self.pay_frequency is PayFrequency.IRREGULAR:
-            raise ValueError("bonus: irregular pay (invoices) has no employer to pay a bonus")
+        if self.bonus is not None and (
+            self.category != "INCOME_SALARY" or self.pay_frequency is PayFrequency.IRREGULAR
+        ):
+            raise ValueError(
+                "bonus: only a salary paid on a schedule has an employer to pay a bonus "
+                f"(category {self.category}, pay {self.pay_frequency})"
+            )
         return self
 
 
@@ -315,6 +320,18 @@ class Spending(Strict):
         description="Visits a year to a service (detailed category) by a household that uses "
         "it, in place of the catalogue's rate.",
     )
+
+    @model_validator(mode="after")
+    def _one_bill_per_name(self) -> Spending:
+        """A bill's name is how its rows are told apart (its price, its check)."""
+        names = [bill.name.upper() for bill in [*self.subscriptions, *self.utilities]]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(
+                f"subscriptions and utilities name {twice} more than once: give each plan a "
+                "name of its own (e.g. 'Spotify Duo')"
+            )
+        return self
 
     @field_validator("services")
     @classmethod

@@ -9,20 +9,22 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Progress:
-    done: int  # shards finished, this one included
+    done: int  # shards finished, this one included (a re-execution: its parents' too)
     total: int  # shards in the run
-    rows: int  # rows of every table the finished shards made
-    seconds: float  # since the run's first shard started
+    rows: int  # rows of every table the shards finished in this run made
+    seconds: float  # since this run's first shard started
+    done_here: int | None = None  # shards this run finished (None: ``done``)
 
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
     def seconds_left(self) -> float:
-        """The shards still to do at the pace of those done (in whatever parallel the run
-        has had so far)."""
-        if self.done <= 0:
+        """The shards still to do at the pace of those this run did (in whatever parallel
+        it has had so far)."""
+        here = self.done if self.done_here is None else self.done_here
+        if here <= 0:
             return 0.0
-        return self.seconds / self.done * max(self.total - self.done, 0)
+        return self.seconds / here * max(self.total - self.done, 0)
 
     def line(self) -> str:
         left = self.seconds_left()

@@ -224,7 +224,22 @@ HOSTILE_TEXT = [
             "  pay_frequency: BIWEEKLY\n",
             "  pay_frequency: IRREGULAR\n  bonus: {share: 0.1}\n",
         ),
-        "irregular pay",
+        "only a salary paid on a schedule",
+    ),
+    (
+        _swap(
+            "  category: INCOME_SALARY\n",
+            "  category: INCOME_RETIREMENT_PENSION\n  bonus: {share: 0.1}\n",
+        ),
+        "only a salary paid on a schedule",
+    ),
+    (
+        _swap(
+            "    - {name: Mint Mobile,",
+            "    - {name: SPOTIFY, amount: 9.99, category: ENTERTAINMENT_MUSIC_AND_AUDIO}\n"
+            "    - {name: Mint Mobile,",
+        ),
+        "'SPOTIFY'] more than once",
     ),
     *[
         (_swap(RISES, f"price_rises: {value}"), field)

@@ -23,3 +23,10 @@ def test_a_long_run_reads_in_hours_and_the_last_shard_says_so():
 def test_nothing_timed_yet_divides_by_nothing():
     assert Progress(done=0, total=3, rows=0, seconds=0.0).seconds_left() == 0.0
     assert Progress(done=1, total=3, rows=10, seconds=0.0).rows_per_second() == 0.0
+
+
+def test_a_re_execution_counts_its_parents_shards_done_and_its_own_pace():
+    """Two of four shards finished in the run it re-executes; this run did one in 30 s."""
+    again = Progress(done=3, total=4, rows=250_000, seconds=30.0, done_here=1)
+    assert again.line().startswith("progress: 3 of 4 shards done, 250,000 rows in 30s")
+    assert again.seconds_left() == 30.0

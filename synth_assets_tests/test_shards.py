@@ -6,6 +6,8 @@ user), few rows each, so every shard layout is cheap to build and load."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pytest
-from dagster import AssetKey, AssetSelection, DagsterInstance, materialize
+from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance, materialize
 
 from synth_assets import export, hooks, shards
 from synth_assets.defs import tables
@@ -141,6 +143,7 @@ def test_multiprocess_executor_runs_shards_in_processes_of_their_own(
     }
     command = [BIN / "dagster", "asset", "materialize", "-m", "synth_assets"]
     command += ["--select", "*postgres_tables", "--partition", PERSONA]
+    command += ["--config-json", json.dumps({"execution": {"config": {"max_concurrent": 1}}})]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert checksums(url, PERSONA) == whole_loaded
@@ -150,6 +153,7 @@ def test_multiprocess_executor_runs_shards_in_processes_of_their_own(
         with DagsterInstance.get() as instance:
             event = instance.get_latest_materialization_event(AssetKey("transactions"))
             metadata = event.asset_materialization.metadata
+            steps = _step_spans(instance, event.run_id)
     finally:
         if previous is None:
             del os.environ["DAGSTER_HOME"]
@@ -158,6 +162,20 @@ def test_multiprocess_executor_runs_shards_in_processes_of_their_own(
     assert metadata["shards"].value == BLOCKS
     assert len(metadata["shard_pids"].value) > 1
     assert os.getpid() not in metadata["shard_pids"].value
+    spans = sorted(span for key, span in steps.items() if "build_shard[" in key)
+    assert len(spans) == BLOCKS
+    # The run config's max_concurrent holds (the forkserver default leaves it in force).
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans))
+
+
+def _step_spans(instance: DagsterInstance, run_id: str) -> dict[str, tuple[float, float]]:
+    """Each step's (start, end) time in a run, from its events."""
+    spans: dict[str, list[float]] = {}
+    kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS}
+    for record in instance.get_records_for_run(run_id, of_type=kinds).records:
+        entry = record.event_log_entry
+        spans.setdefault(entry.step_key, []).append(entry.timestamp)
+    return {key: (min(times), max(times)) for key, times in spans.items()}
 
 
 def _stage_two_shards(url: str, ctx: Context, load: str, run_id: str) -> list:

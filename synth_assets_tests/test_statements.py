@@ -15,7 +15,7 @@ from synth_assets.generate.catalogue import CATALOGUE, ONLINE_ONLY, SERVICES, TR
 from synth_assets.generate.common import Context
 from synth_assets.generate.frames import generate_all
 from synth_assets.generate.habits import HABITUAL
-from synth_assets.personas import Filing
+from synth_assets.personas import Filing, PayFrequency
 from synth_assets_tests.support.runs import AS_OF
 
 
@@ -135,6 +135,13 @@ def test_what_is_kept_back_depends_on_the_kind_of_income(personas):
     assert (withholding.kept_back(gross, home, gig) == 0).all()  # invoices arrive gross
     set_share = wages.model_copy(update={"withholding": 0.4})
     assert (withholding.kept_back(gross, home, set_share) == 0.4).all()
+    pension = personas["retiree"].income
+    payers = np.array([withholding.SOCIAL_SECURITY_PAYER, "CalPERS Pension", None], dtype=object)
+    same = np.full(3, 40_000.0)
+    kept = withholding.kept_back(same, home, pension, payers)
+    # Social Security keeps the Part B premium; other payers only the income tax.
+    assert kept[0] * 40_000 == pytest.approx(kept[1] * 40_000 + withholding.PART_B_PREMIUM)
+    assert kept[1] == kept[2] and 0.04 < kept[1] < 0.1
 
 
 @pytest.mark.parametrize("filing", list(Filing))
@@ -355,3 +362,18 @@ def test_chains_are_enriched_as_plaid_does_and_a_stripped_row_is_caught(personas
         "known merchants enriched, local ones not": 1,
         "a descriptor's store number is its location.store_number": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "frequency", "held"),
+    [
+        ("2025-03-19", "2026-03-19", "SEMI_MONTHLY", 1),  # March 2025's came on the 14th
+        ("2025-03-10", "2026-03-19", "SEMI_MONTHLY", 2),
+        ("2026-03-16", "2026-11-23", "BIWEEKLY", 0),
+        ("2026-03-16", "2026-11-23", "MONTHLY", 1),  # monthly pay: the bonus at March's end
+        ("2026-01-01", "2026-02-28", "SEMI_MONTHLY", 0),
+    ],
+)
+def test_a_window_allows_only_the_bonuses_it_can_hold(start, end, frequency, held):
+    days = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    assert statements._bonuses_held(*days, 3, PayFrequency(frequency)) == held

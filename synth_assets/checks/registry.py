@@ -151,8 +151,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "transactions", "net_pay", False,
-        "Pay arrives net: a year's pay deposits are at most gross income (with its raises) "
-        "less what is always withheld (Social Security and Medicare, or the persona's share).",
+        "Pay arrives net: a year's pay deposits are at most gross income (with its raises and "
+        "any yearly bonus) less what is always withheld (Social Security and Medicare, or the "
+        "persona's share).",
         findings=lambda ctx, t: statements.net_pay(
             ctx.persona.income, t["users"], t["accounts"], t["transactions"], *_window(ctx)
         ),

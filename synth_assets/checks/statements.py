@@ -18,6 +18,7 @@ from synth_assets.generate.catalogue import FARE_KINDS, IN_PERSON, ONLINE_ONLY, 
 from synth_assets.generate.enrichment import STORE_NUMBER, known_merchants
 from synth_assets.generate.habits import HABITUAL, SLOT_WEIGHTS
 from synth_assets.generate.purchases import transit_fares
+from synth_assets.generate.recurring import PERIODS_PER_YEAR
 from synth_assets.personas import Income, PayFrequency, Persona
 from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_IN as TRANSFER_IN
 from synth_assets.plaid.taxonomy import ACCOUNT_TRANSFER_OUT as TRANSFER_OUT
@@ -31,16 +32,12 @@ ROUND_TRIP_DAYS = 5
 # its regulars, 30 trips leave chance no room to put fewer than 60% there.
 MIN_TRIPS_JUDGED = 30
 LEAST_AT_REGULARS = 0.6  # of those trips, at its three most visited places
-PERIODS_PER_YEAR = {
-    PayFrequency.WEEKLY: 52, PayFrequency.BIWEEKLY: 26,
-    PayFrequency.SEMI_MONTHLY: 24, PayFrequency.MONTHLY: 12,
-}  # fmt: skip
 
 
 def _least_withheld(income: Income) -> float | None:
     """The smallest share a deposit of ``income`` can have had withheld (None: any, or pay
     too irregular to add up to a year's share)."""
-    if income.pay_frequency not in PERIODS_PER_YEAR:
+    if income.pay_frequency is PayFrequency.IRREGULAR:
         return None
     if income.withholding is not None:
         return income.withholding
@@ -77,16 +74,21 @@ def net_pay(
         income.pay_frequency
     ]
     if income.bonus is not None:  # a bonus earner's paychecks are smaller by the bonus
-        cut, bonuses = income.bonus.share, _months_held(start, end, income.bonus.month)
+        cut = income.bonus.share
+        bonuses = _bonuses_held(start, end, income.bonus.month, income.pay_frequency)
         share = max(share, (1 - cut) * share + cut * bonuses)
     over = deposited > gross * share * (1 - least) + 0.005
     return [Finding(rule, len(before), int(over.sum()), examples(over.index[over].to_series()))]
 
 
-def _months_held(start: dt.date, end: dt.date, month: int) -> int:
-    """How many times the window touches the calendar month ``month``."""
+def _bonuses_held(start: dt.date, end: dt.date, month: int, frequency: PayFrequency) -> int:
+    """How many bonuses the window can hold: a bonus rides on the first paycheck of its
+    month, by the 15th (monthly pay: at the month's end)."""
     months = np.arange(np.datetime64(start, "M"), np.datetime64(end, "M") + 1)
-    return int(np.sum(calendar.month_of_year(months) == month))
+    months = months[calendar.month_of_year(months) == month]
+    first, last = calendar.month_days(months)
+    latest = last if frequency is PayFrequency.MONTHLY else first + 14
+    return int(np.sum((latest >= np.datetime64(start)) & (first <= np.datetime64(end))))
 
 
 def bank_days(transactions: pd.DataFrame) -> list[Finding]:

@@ -5,8 +5,9 @@ a process per shard on this machine, forked from a server that preloads the defi
 ``celery`` sends every step to Celery workers, on any machine. Wherever a step runs, it
 resolves its settings from the environment of the process that started the run (recorded as
 the run tag ``synth/run_environment`` before any step), not from its own: a worker started
-with another ``SYNTH_AS_OF`` or export folder must not change the run. Secrets (the database URL) are not recorded; each step reads them where it
-runs, and a step that finds itself on another database than the run planned refuses.
+with another ``SYNTH_AS_OF`` or export folder must not change the run. Secrets (the database
+URL) are not recorded; each step reads them where it runs, and a step that finds itself on
+another database than the run planned refuses.
 """
 
 from __future__ import annotations
@@ -112,13 +113,24 @@ def _celery() -> ExecutorDefinition:
 
 # A step process forked from a server that has imported the definitions once, instead of a
 # fresh interpreter importing Dagster and them for every step (spawn, Dagster's default):
-# measured with `--select '*'` of the family persona on 2 cores, 12.4 s against 17.6 s at
-# demo scale and 29.0 s against 37.7 s at 1M transactions (benchmarks/executors.py).
-FORKSERVER = {"start_method": {"forkserver": {"preload_modules": ["synth_assets.definitions"]}}}
+# `--select '*'` of the family persona on 2 cores took 12.4 s against 17.6 s at demo scale
+# and 29.0 s against 37.7 s at 1M transactions (benchmarks/executors.py, its spawn column).
+FORKSERVER = {"forkserver": {"preload_modules": ["synth_assets.definitions"]}}
+
+
+def _forkserver_unless_told(config: dict) -> dict:
+    """The run's executor config, with the forkserver when it names no start method."""
+    return {"start_method": FORKSERVER, **config}
 
 
 def _multiprocess() -> ExecutorDefinition:
-    return multiprocess_executor.configured(FORKSERVER, name="multiprocess")
+    """Dagster's multiprocess executor, its run config schema (max_concurrent, retries, …)
+    intact, starting steps from the forkserver unless the run config says otherwise."""
+    return multiprocess_executor.configured(
+        _forkserver_unless_told,
+        name="multiprocess",
+        config_schema=multiprocess_executor.config_schema.as_field(),
+    )
 
 
 EXECUTORS = {

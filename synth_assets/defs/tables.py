@@ -23,6 +23,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     DagsterEventType,
+    DagsterInstance,
     DagsterRunStatus,
     DynamicOut,
     DynamicOutput,
@@ -260,11 +261,29 @@ SHARD_ROWS = "rows"  # a shard step's output metadata: the rows it made, every t
 
 def _progress(context: OpExecutionContext, shard: shards.ShardPlan, made: int) -> Progress:
     """The run's shards so far, from its events: the shard steps that have put out their
-    rows, and when the first shard step started; this shard counts as done."""
-    records = context.instance.get_records_for_run(
-        context.run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_OUTPUT}
+    rows, and when its first shard step started; this shard counts as done. A re-execution
+    counts the shards its parent runs finished as done too."""
+    rows, started = _shard_events(context.instance, context.run_id)
+    rows[shard.key] = made
+    earlier: set[str] = set()
+    parent = context.run.parent_run_id
+    while parent is not None:
+        earlier |= set(_shard_events(context.instance, parent)[0]) - set(rows)
+        run = context.instance.get_run_by_id(parent)
+        parent = run.parent_run_id if run else None
+    seconds = time.time() - min(started, default=time.time())
+    return Progress(
+        len(rows) + len(earlier), shard.count, sum(rows.values()), seconds, done_here=len(rows)
+    )
+
+
+def _shard_events(instance: DagsterInstance, run_id: str) -> tuple[dict[str, int], list[float]]:
+    """A run's finished shards (mapping key: rows made) and its shard steps' start times."""
+    records = instance.get_records_for_run(
+        run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_OUTPUT}
     ).records
-    started, rows = [], {}
+    rows: dict[str, int] = {}
+    started: list[float] = []
     for record in records:
         event = record.event_log_entry.dagster_event
         if event is None or "build_shard[" not in (event.step_key or ""):
@@ -273,10 +292,9 @@ def _progress(context: OpExecutionContext, shard: shards.ShardPlan, made: int) -
             started.append(record.event_log_entry.timestamp)
         elif event.step_output_data is not None:
             value = event.step_output_data.metadata.get(SHARD_ROWS)
-            rows[event.step_key.rsplit("[", 1)[1]] = int(getattr(value, "value", value) or 0)
-    rows[f"{shard.key}]"] = made
-    first = min(started, default=time.time())
-    return Progress(len(rows), shard.count, sum(rows.values()), time.time() - first)
+            key = event.step_key.rsplit("[", 1)[1].rstrip("]")
+            rows[key] = int(getattr(value, "value", value) or 0)
+    return rows, started
 
 
 def _about(ctx: Context) -> dict[str, object]:

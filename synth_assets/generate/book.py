@@ -29,7 +29,7 @@ TABLE = "transactions"
 REVIEW_MONTHS = np.array([1, 4, 7, 10])
 REVIEW_WEIGHTS = np.array([0.5, 0.25, 0.15, 0.1])
 PENSION_PAYERS = np.array(
-    ["Social Security Administration", "CalPERS Pension", "State Teachers Retirement"]
+    [withholding.SOCIAL_SECURITY_PAYER, "CalPERS Pension", "State Teachers Retirement"]
 )
 LANDLORDS = np.array(
     ["Greystar", "Equity Residential", "AvalonBay Communities", "Camden Property Trust"]
@@ -143,7 +143,9 @@ class Book:
     def monthly_net_pay(self) -> np.ndarray:
         """Per checking account: a month of the owner's take-home pay at signup."""
         annual, income = self.pay["annual"].to_numpy(), self.ctx.persona.income
-        kept = withholding.kept_back(annual, self.pay["region"].to_numpy(), income)
+        kept = withholding.kept_back(
+            annual, self.pay["region"].to_numpy(), income, self.pay["payer"].to_numpy()
+        )
         return annual * (1 - kept) / 12
 
     @cached_property
@@ -222,9 +224,17 @@ class Book:
                 month, day = None, rng.integers(1, 29, n)
             amount = np.full(n, sub.amount)
             bills.append(
-                Bill(account, day, amount, sub.name.upper(), sub.name, sub.category, month=month,
-                     plan=sub)
-            )  # fmt: skip
+                Bill(
+                    account,
+                    day,
+                    amount,
+                    sub.name.upper(),
+                    sub.name,
+                    sub.category,
+                    month=month,
+                    plan=sub,
+                )
+            )
         return bills
 
     @cached_property

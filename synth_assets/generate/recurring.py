@@ -62,9 +62,9 @@ def payroll(book: Book, month: np.datetime64) -> Flows:
     raises = _raises(pay["signup"].to_numpy()[rows], pay["review"].to_numpy()[rows], when)
     raised = 1.0 if frequency is PayFrequency.IRREGULAR else (1 + income.annual_raise) ** raises
     gross = pay["annual"].to_numpy()[rows] * raised
-    net = 1 - withholding.kept_back(gross, pay["region"].to_numpy()[rows], income)
-    amount = gross / PERIODS_PER_YEAR[frequency] * share * net
     payer = pay["payer"].to_numpy()[rows]
+    net = 1 - withholding.kept_back(gross, pay["region"].to_numpy()[rows], income, payer)
+    amount = gross / PERIODS_PER_YEAR[frequency] * share * net
     suffix = " PAYROLL" if income.category == "INCOME_SALARY" else " DEPOSIT"
     return flows(
         account, when, -np.round(amount, 2), name=np.char.add(payer, suffix).astype(object),

@@ -45,8 +45,10 @@ BENEFITS_FULL_AT = 50_000.0
 STATE_RATE = 0.04
 # Social Security pays a retiree's benefit net of the Medicare Part B premium: the 2025
 # standard premium is $185.00 a month (CMS, "2025 Medicare Parts A & B Premiums and
-# Deductibles" fact sheet); a joint household is two people, each with the premium.
+# Deductibles" fact sheet); a joint household is two people, each with the premium. Other
+# pension payers leave the premium to the retiree.
 PART_B_PREMIUM = 185.0 * 12
+SOCIAL_SECURITY_PAYER = "Social Security Administration"
 NO_WAGE_TAX = frozenset({"AK", "FL", "NV", "NH", "SD", "TN", "TX", "WA", "WY"})
 
 
@@ -58,8 +60,11 @@ def federal_tax(taxable: np.ndarray, filing: Filing) -> np.ndarray:
     return (np.clip(taxable - lower, 0.0, upper - lower) * RATES).sum(axis=1)
 
 
-def kept_back(gross: np.ndarray, region: np.ndarray, income: Income) -> np.ndarray:
-    """The share of each yearly gross income withheld before it is deposited."""
+def kept_back(
+    gross: np.ndarray, region: np.ndarray, income: Income, payer: np.ndarray | None = None
+) -> np.ndarray:
+    """The share of each yearly gross income withheld before it is deposited (``payer``:
+    who pays each, for a pension: Social Security also keeps the Part B premium)."""
     gross = np.maximum(np.asarray(gross, dtype=float), 1.0)
     if income.withholding is not None:
         return np.full(len(gross), income.withholding)
@@ -68,7 +73,8 @@ def kept_back(gross: np.ndarray, region: np.ndarray, income: Income) -> np.ndarr
     filing = income.filing
     if income.category == PENSION:
         deducted = np.zeros(len(gross))
-        payroll_tax = np.full(len(gross), PART_B_PREMIUM * EARNERS[filing])  # after tax
+        by_social_security = np.asarray(payer, dtype=object) == SOCIAL_SECURITY_PAYER
+        payroll_tax = by_social_security * PART_B_PREMIUM * EARNERS[filing]  # after tax
         state = np.zeros(len(gross))  # most states exempt some or all pension income
     else:
         taking_part = np.minimum(gross / BENEFITS_FULL_AT, 1.0)
