@@ -54,7 +54,7 @@ def payroll(book: Book, month: np.datetime64) -> Flows:
         share = rng.lognormal(-0.18, 0.6, len(rows))  # mean 1: irregular invoices
     else:
         rows, days = _paydays(month, frequency, pay["phase"].to_numpy())
-        rows, days, share = _bonuses(book, month, rows, days)
+        share = _shares(book, month, rows, days)
     account = pay["account"].to_numpy()[rows]
     when = calendar.at(days)
     keep = when > book.opened[account]
@@ -72,21 +72,21 @@ def payroll(book: Book, month: np.datetime64) -> Flows:
     )  # fmt: skip
 
 
-def _bonuses(book: Book, month: np.datetime64, rows: np.ndarray, days: np.ndarray):
-    """(row, day, share of a period's gross pay) of each payday: a bonus earner's paychecks
-    less the bonus, and in the bonus month the yearly bonus added to the earner's first
-    paycheck (paid with the payroll, as supplemental wages usually are)."""
+def _shares(book: Book, month: np.datetime64, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Each payday's share of a period's gross pay: a bonus earner's paychecks less the
+    bonus, and in the bonus month the yearly bonus added to the earner's first paycheck (paid
+    with the payroll, as supplemental wages usually are)."""
     cut = book.pay["bonus"].to_numpy()
     share = 1.0 - cut[rows]
     bonus = book.ctx.persona.income.bonus
     if bonus is None or calendar.month_of_year(month) != bonus.month:
-        return rows, days, share
+        return share
     order = np.lexsort((days, rows))
     _, first = np.unique(rows[order], return_index=True)
     first = order[first]
     periods = PERIODS_PER_YEAR[book.ctx.persona.income.pay_frequency]
     share[first] += cut[rows[first]] * periods
-    return rows, days, share
+    return share
 
 
 def _raises(signup: np.ndarray, review: np.ndarray, when: np.ndarray) -> np.ndarray:
