@@ -34,7 +34,7 @@ from synth_assets.generate.common import RELEASE
 from synth_assets.liveness import STALE_AFTER, Judge, abandoned
 from synth_assets.plaid import json_text, views
 from synth_assets.plaid.sandbox import custom_user_texts
-from synth_assets.plaid.sync import sync_pages
+from synth_assets.plaid.sync import sync_page_texts
 
 PLAID_DIR = "plaid"
 SANDBOX_DIR = "sandbox"
@@ -297,14 +297,14 @@ def _write_sync(building: Path, day: Day, frames: Mapping[str, pd.DataFrame], ch
     ``sync/<as_of>/<account_id>/<page>.json``."""
     folder = building / SYNC_DIR / day.as_of.isoformat()
     folder.mkdir(exist_ok=True)
-    pages = sync_pages(
+    pages = sync_page_texts(
         frames["accounts"], frames["transactions"], frames["transaction_changes"], *day
     )
     written = 0
-    for account_id, number, page in pages:
+    for account_id, number, text in pages:
         check()
         (folder / account_id).mkdir(exist_ok=True)
-        _write_json(folder / account_id / f"{number:04d}.json", page)
+        (folder / account_id / f"{number:04d}.json").write_bytes(text)
         written += 1
     return written
 

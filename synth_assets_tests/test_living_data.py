@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
@@ -180,6 +181,34 @@ def test_sync_pages_are_plaid_shaped_and_chain_their_cursors(personas, frames):
     ]
     assert [n for _, n, _ in paged] == [1, 2, 3]
     assert [p["has_more"] for _, _, p in paged] == [True, True, False]
+
+
+def test_the_fast_sync_writer_equals_the_views_pages_on_a_day_and_on_a_reset(frames):
+    """The exports write the pages column-wise; they hold exactly ``sync_pages``' objects:
+    on an ordinary day, and on a reset (every transaction added, accounts of many pages, and
+    removals after the additions on a shared page)."""
+    for name, tables in frames.items():
+        accounts, transactions = tables["accounts"], tables["transactions"]
+        everything = pd.DataFrame(
+            {"as_of": AS_OF, "transaction_id": transactions["transaction_id"],
+             "account_id": transactions["account_id"], "persona": name, "change": "added"}
+        )  # fmt: skip
+        one = accounts["account_id"].iloc[0]
+        gone = pd.DataFrame(
+            {"as_of": AS_OF, "transaction_id": [f"gone-{i}" for i in range(700)],
+             "account_id": one, "persona": name, "change": "removed"}
+        )  # fmt: skip
+        cases = [
+            (tables["transaction_changes"], AS_OF - ONE),
+            (pd.concat([everything, gone], ignore_index=True), None),
+        ]
+        for changes, since in cases:
+            expected = list(sync.sync_pages(accounts, transactions, changes, AS_OF, since))
+            written = list(sync.sync_page_texts(accounts, transactions, changes, AS_OF, since))
+            assert [(a, n) for a, n, _ in written] == [(a, n) for a, n, _ in expected], name
+            for (_, _, text), (_, _, page) in zip(written, expected, strict=True):
+                assert json.loads(text) == page, name
+        assert max(n for _, n, _ in written) > 1, name  # a reset fills several pages
 
 
 def test_pending_transactions_post_as_plaid_does(week):

@@ -23,10 +23,11 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from synth_assets.membership import is_in
-from synth_assets.plaid import views
+from synth_assets.plaid import json_text, views
 
 PAGE_SIZE = 500
 UPDATE_STATUS = "HISTORICAL_UPDATE_COMPLETE"
@@ -43,6 +44,64 @@ def request_id(account_id: str, as_of: dt.date, page: int) -> str:
     return digest.hexdigest()[:REQUEST_ID_LENGTH]
 
 
+def _page(
+    account: dict[str, Any],
+    added: list[Any],
+    removed: list[dict[str, str]],
+    as_of: dt.date,
+    since: dt.date | None,
+    number: int,
+    last: bool,
+) -> dict[str, Any]:
+    """One page of an account's changes, as Plaid lays it out."""
+    account_id = account["account_id"]
+    return {
+        "accounts": [account],
+        "added": added,
+        "modified": [],
+        "removed": removed,
+        "next_cursor": cursor(account_id, as_of, "end" if last else number + 1),
+        "has_more": not last,
+        "request_id": request_id(account_id, as_of, number),
+        "transactions_update_status": UPDATE_STATUS,
+        "since": since.isoformat() if since else None,
+    }
+
+
+def _changes(
+    accounts: pd.DataFrame, transactions: pd.DataFrame, changes: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, list[dict[str, str]]], list[dict[str, Any]]]:
+    """The added transactions' rows grouped by account in account order (each account's in
+    row order) and where each account's start (account ``n``'s rows are
+    ``starts[n]:starts[n + 1]``); the removed ones by account; the accounts' objects."""
+    added_ids = changes.loc[changes["change"] == "added", "transaction_id"]
+    kept = is_in(transactions["transaction_id"], added_ids)
+    added = transactions if kept.all() else transactions[kept]  # a reset adds every row
+    place = pd.Series(range(len(accounts)), index=accounts["account_id"].to_numpy())
+    owner = place.loc[added["account_id"]].to_numpy()
+    if len(owner) and (np.diff(owner) < 0).any():  # generated rows come by account already
+        order = np.argsort(owner, kind="stable")
+        added, owner = added.iloc[order], owner[order]
+    starts = np.r_[0, np.cumsum(np.bincount(owner, minlength=len(accounts)))]
+    removed = changes[changes["change"] == "removed"]
+    removed_by = {
+        account: [{"transaction_id": t, "account_id": account} for t in group["transaction_id"]]
+        for account, group in removed.groupby("account_id", sort=False)
+    }
+    return added, starts, removed_by, views.account_objects(accounts)
+
+
+def _pages(added: int, removed: int) -> list[tuple[range, range]]:
+    """Each page's slice of an account's added and removed updates (added first)."""
+    total = added + removed
+    bounds = list(range(0, total, PAGE_SIZE)) or [0]
+    return [
+        (range(min(a, added), min(a + PAGE_SIZE, added)),
+         range(max(a - added, 0), max(min(a + PAGE_SIZE, total) - added, 0)))
+        for a in bounds
+    ]  # fmt: skip
+
+
 def sync_pages(
     accounts: pd.DataFrame,
     transactions: pd.DataFrame,
@@ -52,41 +111,48 @@ def sync_pages(
 ) -> Iterator[tuple[str, int, dict[str, Any]]]:
     """(account id, page number from 1, page) for every account, in account order: an
     account with no change that day gets one empty page, as Plaid answers it. ``since``:
-    the day the changes start from (None: from nothing)."""
-    added_ids = changes.loc[changes["change"] == "added", "transaction_id"]
-    added_rows = transactions[is_in(transactions["transaction_id"], added_ids)]
-    added = pd.Series(
-        views.transaction_objects(added_rows),
-        index=added_rows["account_id"].to_numpy(),
-        dtype=object,
-    )
-    removed = changes[changes["change"] == "removed"]
-    account_objects = dict(
-        zip(accounts["account_id"], views.account_objects(accounts), strict=True)
-    )
-    added_by = added.groupby(level=0).apply(list).to_dict() if len(added) else {}
-    removed_by = {
-        account: [{"transaction_id": t, "account_id": account} for t in group["transaction_id"]]
-        for account, group in removed.groupby("account_id", sort=False)
-    }
-    for account_id in accounts["account_id"]:
-        updates = [("added", item) for item in added_by.get(account_id, [])]
-        updates += [("removed", item) for item in removed_by.get(account_id, [])]
-        pages = [updates[i : i + PAGE_SIZE] for i in range(0, len(updates), PAGE_SIZE)] or [[]]
-        for number, page in enumerate(pages, start=1):
-            last = number == len(pages)
+    the day the changes start from (None: from nothing). The added transactions are the
+    views' objects; ``sync_page_texts`` writes the same pages column-wise."""
+    added, starts, removed_by, account_objects = _changes(accounts, transactions, changes)
+    objects = views.transaction_objects(added)
+    for n, account in enumerate(account_objects):
+        account_id, first = account["account_id"], starts[n]
+        removed = removed_by.get(account_id, [])
+        pages = _pages(starts[n + 1] - first, len(removed))
+        for number, (adds, drops) in enumerate(pages, start=1):
+            page_added = objects[first + adds.start : first + adds.stop]
             yield (
                 account_id,
                 number,
-                {
-                    "accounts": [account_objects[account_id]],
-                    "added": [item for kind, item in page if kind == "added"],
-                    "modified": [],
-                    "removed": [item for kind, item in page if kind == "removed"],
-                    "next_cursor": cursor(account_id, as_of, "end" if last else number + 1),
-                    "has_more": not last,
-                    "request_id": request_id(account_id, as_of, number),
-                    "transactions_update_status": UPDATE_STATUS,
-                    "since": since.isoformat() if since else None,
-                },
-            )
+                _page(account, page_added, removed[drops.start : drops.stop], as_of, since,
+                      number, number == len(pages)),
+            )  # fmt: skip
+
+
+def sync_page_texts(
+    accounts: pd.DataFrame,
+    transactions: pd.DataFrame,
+    changes: pd.DataFrame,
+    as_of: dt.date,
+    since: dt.date | None,
+) -> Iterator[tuple[str, int, bytes]]:
+    """``sync_pages``' pages as UTF-8 JSON text, the added transactions written column-wise
+    (``json_text``) into one buffer that each page slices: a reset adds every transaction,
+    and one object per row would cost its time and memory."""
+    added, starts, removed_by, account_objects = _changes(accounts, transactions, changes)
+    texts = json_text.comma_terminated(added)
+    offsets, data = np.zeros(1, dtype=np.int64), memoryview(b"")
+    if len(texts):
+        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset :]
+        data = memoryview(texts.buffers()[2])
+    marker = json_text.slot(0)
+    for n, account in enumerate(account_objects):
+        account_id, first = account["account_id"], starts[n]
+        removed = removed_by.get(account_id, [])
+        pages = _pages(starts[n + 1] - first, len(removed))
+        for number, (adds, drops) in enumerate(pages, start=1):
+            layout = _page(account, [marker], removed[drops.start : drops.stop], as_of, since,
+                           number, number == len(pages))  # fmt: skip
+            head, tail = json_text.dumps(layout).split(json_text.dumps(marker))
+            rows = data[offsets[first + adds.start] : offsets[first + adds.stop]]
+            yield account_id, number, b"".join([head.encode(), rows[:-1], tail.encode()])
