@@ -102,6 +102,21 @@ def _pages(added: int, removed: int) -> list[tuple[range, range]]:
     ]  # fmt: skip
 
 
+def _layout(
+    starts: np.ndarray, removed_by: dict[str, list[dict[str, str]]], account_objects: list
+) -> Iterator[tuple[dict[str, Any], int, range, list[dict[str, str]], bool]]:
+    """Every page in order: (account object, page number from 1, its added rows as a range of
+    the grouped added rows, its removed items, whether it is the account's last). The pages'
+    ranges follow one another: together they cover the added rows once, in order."""
+    for n, account in enumerate(account_objects):
+        first = starts[n]
+        removed = removed_by.get(account["account_id"], [])
+        pages = _pages(starts[n + 1] - first, len(removed))
+        for number, (adds, drops) in enumerate(pages, start=1):
+            rows = range(first + adds.start, first + adds.stop)
+            yield account, number, rows, removed[drops.start : drops.stop], number == len(pages)
+
+
 def sync_pages(
     accounts: pd.DataFrame,
     transactions: pd.DataFrame,
@@ -115,18 +130,9 @@ def sync_pages(
     views' objects; ``sync_page_texts`` writes the same pages column-wise."""
     added, starts, removed_by, account_objects = _changes(accounts, transactions, changes)
     objects = views.transaction_objects(added)
-    for n, account in enumerate(account_objects):
-        account_id, first = account["account_id"], starts[n]
-        removed = removed_by.get(account_id, [])
-        pages = _pages(starts[n + 1] - first, len(removed))
-        for number, (adds, drops) in enumerate(pages, start=1):
-            page_added = objects[first + adds.start : first + adds.stop]
-            yield (
-                account_id,
-                number,
-                _page(account, page_added, removed[drops.start : drops.stop], as_of, since,
-                      number, number == len(pages)),
-            )  # fmt: skip
+    for account, number, rows, removed, last in _layout(starts, removed_by, account_objects):
+        page = _page(account, objects[rows.start : rows.stop], removed, as_of, since, number, last)
+        yield account["account_id"], number, page
 
 
 def sync_page_texts(
@@ -140,19 +146,11 @@ def sync_page_texts(
     (``json_text``) into one buffer that each page slices: a reset adds every transaction,
     and one object per row would cost its time and memory."""
     added, starts, removed_by, account_objects = _changes(accounts, transactions, changes)
-    texts = json_text.comma_terminated(added)
-    offsets, data = np.zeros(1, dtype=np.int64), memoryview(b"")
-    if len(texts):
-        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset :]
-        data = memoryview(texts.buffers()[2])
+    pages = list(_layout(starts, removed_by, account_objects))
+    bounds = np.array([rows.start for _, _, rows, _, _ in pages] + [len(added)])
+    slices = json_text.contiguous_bytes(json_text.comma_terminated(added), bounds)
     marker = json_text.slot(0)
-    for n, account in enumerate(account_objects):
-        account_id, first = account["account_id"], starts[n]
-        removed = removed_by.get(account_id, [])
-        pages = _pages(starts[n + 1] - first, len(removed))
-        for number, (adds, drops) in enumerate(pages, start=1):
-            layout = _page(account, [marker], removed[drops.start : drops.stop], as_of, since,
-                           number, number == len(pages))  # fmt: skip
-            head, tail = json_text.dumps(layout).split(json_text.dumps(marker))
-            rows = data[offsets[first + adds.start] : offsets[first + adds.stop]]
-            yield account_id, number, b"".join([head.encode(), rows[:-1], tail.encode()])
+    for (account, number, _, removed, last), rows in zip(pages, slices, strict=True):
+        layout = _page(account, [marker], removed, as_of, since, number, last)
+        head, tail = json_text.dumps(layout).split(json_text.dumps(marker))
+        yield account["account_id"], number, b"".join([head.encode(), rows[:-1], tail.encode()])
