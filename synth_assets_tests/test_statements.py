@@ -377,3 +377,17 @@ def test_chains_are_enriched_as_plaid_does_and_a_stripped_row_is_caught(personas
 def test_a_window_allows_only_the_bonuses_it_can_hold(start, end, frequency, held):
     days = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     assert statements._bonuses_held(*days, 3, PayFrequency(frequency)) == held
+
+
+def test_store_numbers_match_each_descriptor_as_a_row_by_row_extract_does(frames):
+    """Matched once per distinct descriptor, taken back to every row: the same numbers, the
+    same missing ones (no number, no descriptor) and the same index as pandas' extract."""
+    names = frames["family"]["transactions"]["name"]
+    odd = pd.Series([None, "Corner Deli #0042", "Pharmacy #", "#7"], dtype=names.dtype)
+    names = pd.concat([names, odd], ignore_index=True)
+    names.index = names.index * 3 + 11  # not a plain range
+    found = statements.store_numbers(names)
+    pd.testing.assert_series_equal(found, names.str.extract(r"#(\d+)$", expand=False))
+    assert found.notna().sum() > 100
+    assert (found.iloc[-3], found.iloc[-1]) == ("0042", "7")
+    assert found.iloc[[-4, -2]].isna().all()

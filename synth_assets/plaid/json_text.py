@@ -42,8 +42,11 @@ def _quoted(array: pa.Array) -> pa.Array:
 def by_value(column: pd.Series, convert) -> pa.Array:
     """Each distinct value converted by the view's converter and encoded once (most columns
     hold a few hundred distinct values), then taken for every row."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    converted = convert(pd.Series(uniques, dtype=column.dtype))
+    return _taken(*pd.factorize(column, use_na_sentinel=True), column.dtype, convert)
+
+
+def _taken(codes: np.ndarray, uniques, dtype, convert) -> pa.Array:
+    converted = convert(pd.Series(uniques, dtype=dtype))
     text = pa.array([json.dumps(v) for v in converted] + ["null"], type=pa.string())
     return text.take(pa.array(np.where(codes < 0, len(uniques), codes)))
 
@@ -55,11 +58,12 @@ def encode(column: pd.Series, convert) -> pa.Array:
         text = pc.cast(array, pa.string())  # "YYYY-MM-DD HH:MM:SS": faster than strftime
         iso = pc.replace_substring(text, " ", "T", max_replacements=1)
         return _quoted(pc.binary_join_element_wise(iso, pa.scalar("Z"), ""))
-    if pd.api.types.is_string_dtype(column) and column.nunique() > len(column) // 5:
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if pd.api.types.is_string_dtype(column) and len(uniques) > len(column) // 5:
         array = pa.array(column, from_pandas=True).cast(pa.string())  # ids: most are distinct
         if not pc.any(pc.match_substring_regex(array, _ESCAPED)).as_py():
             return _quoted(array)
-    return by_value(column, convert)
+    return _taken(codes, uniques, column.dtype, convert)
 
 
 def dumps(obj: object) -> str:
