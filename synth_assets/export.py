@@ -289,7 +289,9 @@ def csv_table(table: pa.Table) -> pa.Table:
     for at, column in enumerate(table.schema):
         if pa.types.is_timestamp(column.type) and column.type.tz == "UTC":
             naive = table.column(at).cast(pa.timestamp(column.type.unit))
-            text = pc.binary_join_element_wise(naive.cast(pa.string()), pa.scalar("Z"), "")
+            text = naive.cast(pa.large_string())  # a column's text may pass 2 GB
+            zulu, joined = pa.scalar("Z", pa.large_string()), pa.scalar("", pa.large_string())
+            text = pc.binary_join_element_wise(text, zulu, joined)
             table = table.set_column(at, column.name, text)
     return table
 
@@ -400,13 +402,17 @@ def _manifest(
     }  # fmt: skip
 
 
+def _raise(error: OSError) -> None:
+    raise error
+
+
 def _files(root: Path) -> list[Path]:
     """The files under ``root``, relative to it, sorted: one walk of its folders, whose
     entries say what is a folder (an export holds a file per user and per sync page, so a
     ``stat`` per file costs a second at a million transactions)."""
     return sorted(
         Path(folder).relative_to(root) / name
-        for folder, _, names in os.walk(root)
+        for folder, _, names in os.walk(root, onerror=_raise)
         for name in names
     )
 

@@ -559,3 +559,19 @@ def test_csv_times_as_text_read_back_as_arrow_writes_them(frames):
         b"",
         b'"2025-12-05 10:04:00Z"',
     ]
+    for unit, text in [("ms", ".123Z"), ("us", ".123000Z"), ("ns", ".123000000Z")]:
+        kind = pa.timestamp(unit, tz="UTC")
+        column = pa.array([0, None, 1_764_929_040_123], pa.timestamp("ms")).cast(kind)
+        for rows in (column, column[:0], pa.nulls(2, kind)):
+            table = pa.table({"at": rows, "n": pa.array(range(len(rows)))})
+            fast = rendered(export.csv_table(table)).decode()
+            assert list(csv.reader(io.StringIO(fast))) == list(
+                csv.reader(io.StringIO(rendered(table).decode()))
+            )
+            assert '""' not in fast  # a missing time: an empty field, not an empty text
+        assert (
+            f'"2025-12-05 10:04:00{text}",2'
+            in rendered(
+                export.csv_table(pa.table({"at": column, "n": pa.array(range(3))}))
+            ).decode()
+        )
