@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, bench_database, machine_busy_seconds, scale_for
+from common import ROOT, bench_database, machine_busy_seconds, report_target, scale_for
 from dagster import DagsterEventType
 
 from synth_assets.generate.common import Context
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from synth_assets_tests.support.celery import Deployment
 
 PERSONA = "young_professional"
+SPEEDUP_GOAL = 1.6
 
 
 def timed_run(deployed: Deployment) -> tuple[float, float, float, int]:
@@ -100,7 +101,12 @@ def main() -> None:
                 f"{seconds[workers]:.1f} | {rate:.1f} |",
                 flush=True,
             )
-    print(f"two workers / one: {seconds[1] / seconds[2]:.2f}x shard throughput (target >= 1.6x)")
+    speedup = seconds[1] / seconds[2]
+    report_target(
+        f"two Celery workers against one >= {SPEEDUP_GOAL}x shard throughput",
+        f"{speedup:.2f}x ({seconds[2]:.1f} s of shard steps against {seconds[1]:.1f} s)",
+        speedup >= SPEEDUP_GOAL,
+    )
 
 
 if __name__ == "__main__":

@@ -105,3 +105,22 @@ def machine_busy_seconds() -> float:
     ticks = [int(value) for value in fields]
     idle = ticks[3] + ticks[4]
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+TARGET_MARK = "target |"
+
+
+def report_target(goal: str, measured: str, met: bool) -> None:
+    """Print one line of the target table ``make bench`` ends with (run_all gathers these
+    lines from every script's output): the goal, what this run measured against its
+    baseline, and whether the goal was met."""
+    print(f"{TARGET_MARK} {goal} | {measured} | {'met' if met else 'MISSED'}", flush=True)
+
+
+def target_rows(output: str) -> list[str]:
+    """The target lines of a script's output as rows of a Markdown table."""
+    return [
+        "| " + line.removeprefix(TARGET_MARK).strip() + " |"
+        for line in output.splitlines()
+        if line.startswith(TARGET_MARK)
+    ]

@@ -1,7 +1,7 @@
 """End to end, as a user runs it: `dagster asset materialize -m synth_assets --select '*'`
 of the family persona scaled to ~1M (and ~10M) transactions: every table shard by shard, every
-check, the publish into PostgreSQL and the file exports, from process start to exit. The
-baseline, measured in the same run, is a bare vectorised generation of the same rows plus a
+check, the publish into PostgreSQL and the file exports, from process start to exit, each a
+first load of the persona into the database. The baseline, measured in the same run, is a bare vectorised generation of the same rows plus a
 COPY of them into unconstrained tables (no checks, no exports, no Dagster).
 
     .venv/bin/python benchmarks/end_to_end.py [--rows 1000000 10000000]
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, bench_database, materialize_cli, scale_for
+from common import ROOT, _drop_tables, bench_database, materialize_cli, report_target, scale_for
 from psycopg import sql
 
 from synth_assets.builtin_tables import TABLE_NAMES
@@ -25,6 +25,9 @@ from synth_assets.generate.users import block_count
 from synth_assets.load import postgres, target
 from synth_assets.load.copy import copy_frame
 from synth_assets.personas import load_personas
+
+RATIO_GOAL = 1.5
+RSS_GOAL_MB = 2048
 
 
 def bare_seconds(url: str, scale: float) -> float:
@@ -49,13 +52,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     args = parser.parse_args()
+    measured: dict[int, tuple[float, float, float]] = {}
     print(
         "| transactions | bare gen + COPY s | `--select '*'` s | ratio | s per 1M | peak RSS MB |"
     )
     print("|---:|---:|---:|---:|---:|---:|")
     with bench_database() as url:
-        postgres.ensure_schema(url)
         for rows in args.rows:
+            # Each command a first load: a persona published before in another state (another
+            # scale) is reloaded as a reset, whose sync pages hold every transaction.
+            _drop_tables(url)
+            postgres.ensure_schema(url)
             scale = scale_for(rows)
             with tempfile.TemporaryDirectory() as home:
                 (Path(home) / "dagster.yaml").write_text(
@@ -76,9 +83,20 @@ def main() -> None:
                 f"{e2e_s / rows * 1e6:.1f} | {peak_mb:,.0f} |",
                 flush=True,
             )
-    print(
-        "targets: 1M <= 20 s and <= 2.5x bare; 10M <= 3x bare per million; no process above "
-        "2,048 MB (peak RSS: the largest child process so far)"
+            measured[rows] = (bare_s, e2e_s, peak_mb)
+    print("(peak RSS: the largest of the commands so far, an upper bound for the last)")
+    for rows, (bare_s, e2e_s, _) in measured.items():
+        report_target(
+            f"`--select '*'` at ~{rows / 1e6:g}M transactions <= {RATIO_GOAL}x bare generation "
+            "+ COPY of the same rows",
+            f"{e2e_s:.1f} s against {bare_s:.1f} s: {e2e_s / bare_s:.2f}x",
+            e2e_s / bare_s <= RATIO_GOAL,
+        )
+    largest = max(measured)
+    report_target(
+        f"at ~{largest / 1e6:g}M transactions, no process above {RSS_GOAL_MB:,} MB RSS",
+        f"{measured[largest][2]:,.0f} MB",
+        measured[largest][2] <= RSS_GOAL_MB,
     )
 
 

@@ -1,5 +1,7 @@
 """`make bench`: run every benchmark in this folder, print the figures, and write them with
-the machine and versions to benchmarks/RESULTS.md. Figures are only comparable within a run."""
+the machine and versions to benchmarks/RESULTS.md, headed by the table of targets the scripts
+report (``common.report_target``). Figures are only comparable within a run; a script that
+fails is a row of the table and makes the exit status non-zero."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from common import bench_database
+from common import bench_database, target_rows
 
 from synth_assets.load import target
 
@@ -26,10 +28,12 @@ BENCHMARKS = [
     ("End to end: `--select '*'` at 1M and 10M transactions", ["end_to_end.py"]),
     ("Shard size: the same tables, and the time", ["shard_sizes.py"]),
     ("Through the mapping: the app's own tables at 1M transactions", ["app_schema.py"]),
-    ("Executors", ["executors.py", "--scales", "1", "10"]),
+    ("Executors", ["executors.py", "--scales", "1", "--rows", "10000000"]),
     ("Celery: two workers against one", ["celery_workers.py"]),
     ("Test databases: the pytest plugin's clone and drop", ["test_databases.py"]),
+    ("`make demo`: every persona, as the demo runs them", ["make_demo.py"]),
 ]
+TARGETS_HEADER = "| target | measured | |"
 PACKAGES = ["dagster", "pandas", "numpy", "pyarrow", "psycopg", "jsonschema-rs", "faker"]
 
 
@@ -48,7 +52,10 @@ def machine(url: str) -> list[str]:
 def main() -> int:
     with bench_database() as url:
         env = {**os.environ, "SYNTH_BENCH_DATABASE_URL": url}
-        sections = ["# Benchmark results", "", *machine(url), ""]
+        header = ["# Benchmark results", "", *machine(url), ""]
+        sections: list[str] = []
+        targets: list[str] = []
+        failed = 0
         for title, command in BENCHMARKS:
             print(f"== {title}", flush=True)
             start = time.perf_counter()
@@ -59,6 +66,8 @@ def main() -> int:
                 done.stdout.strip() if done.returncode == 0 else f"FAILED:\n{done.stderr[-2000:]}"
             )
             print(output, flush=True)
+            failed += done.returncode != 0
+            targets += target_rows(output) if done.returncode == 0 else [f"| {title} | FAILED | |"]
             sections += [
                 f"## {title}",
                 "",
@@ -67,9 +76,11 @@ def main() -> int:
                 output,
                 "",
             ]
-    (HERE / "RESULTS.md").write_text("\n".join(sections))
+    table = [TARGETS_HEADER, "|---|---|---|", *targets]
+    print("\n== Targets (each against its baseline in this run)\n" + "\n".join(table))
+    (HERE / "RESULTS.md").write_text("\n".join([*header, "## Targets", "", *table, "", *sections]))
     print(f"wrote {HERE / 'RESULTS.md'}")
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

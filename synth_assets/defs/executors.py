@@ -138,6 +138,7 @@ EXECUTORS = {
     "multiprocess": _multiprocess,
     "celery": _celery,
 }
+DEFAULT_EXECUTOR = "in_process"
 
 
 @functools.cache
@@ -146,9 +147,9 @@ def _executor(name: str) -> ExecutorDefinition:
 
 
 def executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition:
-    """The executor ``env``'s SYNTH_EXECUTOR names (default in_process); an unknown name is
+    """The executor ``env``'s SYNTH_EXECUTOR names (default ``DEFAULT_EXECUTOR``); an unknown name is
     refused."""
-    name = env.get("SYNTH_EXECUTOR", "in_process")
+    name = env.get("SYNTH_EXECUTOR", DEFAULT_EXECUTOR)
     if name not in EXECUTORS:
         raise SettingError(f"SYNTH_EXECUTOR={name!r} is not one of {sorted(EXECUTORS)}")
     return _executor(name)
