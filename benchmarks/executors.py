@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="*", default=[])
     parser.add_argument("--persona", default="family")
     args = parser.parse_args()
+    if not args.scales + args.rows or min(args.scales + args.rows) <= 0:
+        parser.error("give at least one size, every --scales and --rows above 0")
     sizes = [(f"scale {scale:g}", scale) for scale in args.scales]
     sizes += [
         (f"~{rows / 1e6:g}M transactions", scale_for(rows, args.persona)) for rows in args.rows

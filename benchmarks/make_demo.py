@@ -36,7 +36,11 @@ def worktree(ref: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="synth_demo_baseline_") as folder:
         tree = Path(folder) / "tree"
         git = ["git", "-C", str(ROOT), "worktree"]
-        subprocess.run([*git, "add", "--detach", "-q", str(tree), ref], check=True)
+        added = subprocess.run(
+            [*git, "add", "--detach", "-q", str(tree), ref], capture_output=True, text=True
+        )
+        if added.returncode:
+            raise SystemExit(f"--baseline {ref!r}: no checkout of it: {added.stderr.strip()}")
         try:
             yield tree
         finally:
@@ -75,6 +79,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", default=BEFORE_ISSUE_25, help="a git revision")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
     runs: dict[str, list[float]] = {"now": [], args.baseline: []}
     with bench_database() as url, worktree(args.baseline) as before:
         for _ in range(args.runs):
