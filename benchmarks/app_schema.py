@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
-from pathlib import Path
 
-from common import ROOT, bench_database, materialize_cli, scale_for
+from common import ROOT, bench_database, dagster_home, materialize_cli, scale_for
 from psycopg import sql
 
 from synth_assets.generate.common import Context
@@ -83,18 +81,15 @@ def main() -> None:
         for rows in args.rows:
             scale = scale_for(rows)
             seconds = {}
-            with tempfile.TemporaryDirectory() as home:
-                (Path(home) / "dagster.yaml").write_text(
-                    (ROOT / "configs" / "dagster.local.yaml").read_text()
-                )
+            with dagster_home() as home:
                 env = {
                     "SYNTH_SCALE": str(scale),
                     "SYNTH_DATABASE_URL": url,
-                    "SYNTH_EXPORT_DIR": str(Path(home) / "exports"),
+                    "SYNTH_EXPORT_DIR": str(home / "exports"),
                 }
-                seconds["built-in"] = materialize_cli("family", "*", Path(home), **env)
+                seconds["built-in"] = materialize_cli("family", "*", home, **env)
                 seconds["mapped"] = materialize_cli(
-                    "family", "*", Path(home), SYNTH_TARGET=str(EXAMPLE / "mapping.yaml"), **env
+                    "family", "*", home, SYNTH_TARGET=str(EXAMPLE / "mapping.yaml"), **env
                 )
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             floor = "| — | — | — |"

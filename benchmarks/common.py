@@ -51,6 +51,17 @@ def _drop_tables(url: str) -> None:
         )
 
 
+@contextmanager
+def dagster_home() -> Iterator[Path]:
+    """A fresh, temporary DAGSTER_HOME with the project's local instance config (what `make
+    demo` uses): each measured command starts with an empty run history."""
+    with tempfile.TemporaryDirectory(prefix="synth_bench_home_") as home:
+        (Path(home) / "dagster.yaml").write_text(
+            (ROOT / "configs" / "dagster.local.yaml").read_text()
+        )
+        yield Path(home)
+
+
 def materialize_cli(
     persona: str, selection: str, home: Path, config: str | None = None, **env: str
 ) -> float:

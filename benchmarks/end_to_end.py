@@ -1,8 +1,8 @@
 """End to end, as a user runs it: `dagster asset materialize -m synth_assets --select '*'`
 of the family persona scaled to ~1M (and ~10M) transactions: every table shard by shard, every
 check, the publish into PostgreSQL and the file exports, from process start to exit, each a
-first load of the persona into the database. The baseline, measured in the same run, is a bare vectorised generation of the same rows plus a
-COPY of them into unconstrained tables (no checks, no exports, no Dagster).
+first load of the persona into the database. The baseline, measured in the same run, is a bare
+vectorised generation of the same rows plus a COPY of them into unconstrained tables (no checks, no exports, no Dagster).
 
     .venv/bin/python benchmarks/end_to_end.py [--rows 1000000 10000000]
 """
@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
-from pathlib import Path
 
-from common import ROOT, _drop_tables, bench_database, materialize_cli, report_target, scale_for
+from common import (
+    _drop_tables,
+    bench_database,
+    dagster_home,
+    materialize_cli,
+    report_target,
+    scale_for,
+)
 from psycopg import sql
 
 from synth_assets.builtin_tables import TABLE_NAMES
@@ -64,18 +69,15 @@ def main() -> None:
             _drop_tables(url)
             postgres.ensure_schema(url)
             scale = scale_for(rows)
-            with tempfile.TemporaryDirectory() as home:
-                (Path(home) / "dagster.yaml").write_text(
-                    (ROOT / "configs" / "dagster.local.yaml").read_text()
-                )
+            with dagster_home() as home:
                 bare_s = bare_seconds(url, scale)
                 e2e_s = materialize_cli(
                     "family",
                     "*",
-                    Path(home),
+                    home,
                     SYNTH_SCALE=str(scale),
                     SYNTH_DATABASE_URL=url,
-                    SYNTH_EXPORT_DIR=str(Path(home) / "exports"),
+                    SYNTH_EXPORT_DIR=str(home / "exports"),
                 )
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             print(

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
-from pathlib import Path
 
-from common import ROOT, _drop_tables, bench_database, materialize_cli, report_target, scale_for
+from common import (
+    _drop_tables,
+    bench_database,
+    dagster_home,
+    materialize_cli,
+    report_target,
+    scale_for,
+)
 
 from synth_assets.defs.executors import DEFAULT_EXECUTOR
 
@@ -33,19 +38,16 @@ RUNS = {
 def timed(url: str, persona: str, scale: float, executor: str, config: str | None) -> float:
     """One first load of ``persona`` at ``scale`` with ``executor``, in a fresh instance."""
     _drop_tables(url)  # each run a first load: the same rows to write
-    with tempfile.TemporaryDirectory() as home:
-        (Path(home) / "dagster.yaml").write_text(
-            (ROOT / "configs" / "dagster.local.yaml").read_text()
-        )
+    with dagster_home() as home:
         return materialize_cli(
             persona,
             "*",
-            Path(home),
+            home,
             config,
             SYNTH_EXECUTOR=executor,
             SYNTH_SCALE=str(scale),
             SYNTH_DATABASE_URL=url,
-            SYNTH_EXPORT_DIR=str(Path(home) / "exports"),
+            SYNTH_EXPORT_DIR=str(home / "exports"),
         )
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from common import ROOT, _drop_tables, bench_database, report_target
+from common import ROOT, _drop_tables, bench_database, dagster_home, report_target
 
 BEFORE_ISSUE_25 = "7eb626c"  # main before the first commit of issue 25
 SUMMARY = re.compile(
@@ -51,15 +51,12 @@ def demo_seconds(url: str, tree: Path) -> tuple[float, str]:
     """One demo of the code in ``tree`` into an emptied database: the summary's seconds and
     its line."""
     _drop_tables(url)
-    with tempfile.TemporaryDirectory() as home:
-        (Path(home) / "dagster.yaml").write_text(
-            (ROOT / "configs" / "dagster.local.yaml").read_text()
-        )
+    with dagster_home() as home:
         env = {
             **os.environ,
-            "DAGSTER_HOME": home,
+            "DAGSTER_HOME": str(home),
             "SYNTH_DATABASE_URL": url,
-            "SYNTH_EXPORT_DIR": str(Path(home) / "exports"),
+            "SYNTH_EXPORT_DIR": str(home / "exports"),
             "PYTHONPATH": str(tree),  # the tree's package, not the installed one
         }
         done = subprocess.run(

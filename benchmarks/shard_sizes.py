@@ -8,10 +8,8 @@ which must be identical (the data does not depend on how blocks are grouped).
 from __future__ import annotations
 
 import argparse
-import tempfile
-from pathlib import Path
 
-from common import ROOT, bench_database, materialize_cli, scale_for
+from common import bench_database, dagster_home, materialize_cli, scale_for
 from psycopg import sql
 
 from synth_assets.load import schema, target
@@ -40,18 +38,15 @@ def main() -> None:
     sums = set()
     with bench_database() as url:
         for shard_users in (250, 1000, 2500):
-            with tempfile.TemporaryDirectory() as home:
-                (Path(home) / "dagster.yaml").write_text(
-                    (ROOT / "configs" / "dagster.local.yaml").read_text()
-                )
+            with dagster_home() as home:
                 seconds = materialize_cli(
                     "family",
                     "*",
-                    Path(home),
+                    home,
                     SYNTH_SCALE=str(scale),
                     SYNTH_SHARD_USERS=str(shard_users),
                     SYNTH_DATABASE_URL=url,
-                    SYNTH_EXPORT_DIR=str(Path(home) / "exports"),
+                    SYNTH_EXPORT_DIR=str(home / "exports"),
                 )
             digest = checksum(url)
             sums.add(digest)

@@ -147,8 +147,8 @@ def _executor(name: str) -> ExecutorDefinition:
 
 
 def executor(env: Mapping[str, str] = os.environ) -> ExecutorDefinition:
-    """The executor ``env``'s SYNTH_EXECUTOR names (default ``DEFAULT_EXECUTOR``); an unknown name is
-    refused."""
+    """The executor ``env``'s SYNTH_EXECUTOR names (default ``DEFAULT_EXECUTOR``); an unknown
+    name is refused."""
     name = env.get("SYNTH_EXECUTOR", DEFAULT_EXECUTOR)
     if name not in EXECUTORS:
         raise SettingError(f"SYNTH_EXECUTOR={name!r} is not one of {sorted(EXECUTORS)}")
