@@ -156,8 +156,8 @@ def plaid_parts(
     frames: Mapping[str, pd.DataFrame],
 ) -> Iterator[tuple[str, list[bytes | memoryview]]]:
     """Each user's Plaid document as the pieces of its UTF-8 JSON text, written column-wise:
-    the transactions (nearly all of the bytes) by ``plaid.json_text`` into one buffer ordered
-    by user, each user's slice of it used in place; the few accounts and liabilities from the
+    the transactions (nearly all of the bytes) by ``plaid.json_text`` into buffers ordered by
+    user, a batch of users at a time, each user's slice of them used in place; the few accounts and liabilities from the
     views' objects."""
     accounts = frames["accounts"]
     users = frames["users"]["id"].tolist()
@@ -172,7 +172,7 @@ def plaid_parts(
         by_user = np.argsort(owners, kind="stable")
         transactions, owners = transactions.iloc[by_user], owners[by_user]
     starts = np.r_[0, np.cumsum(np.bincount(owners, minlength=len(users)))]
-    slices = json_text.contiguous_bytes(json_text.comma_terminated(transactions), starts)
+    slices = json_text.grouped_bytes(transactions, starts)
     liabilities = {
         kind: _grouped(map(_dumps, objects), [owner[o["account_id"]] for o in objects])
         for kind, objects in views.liability_objects(frames["liabilities"]).items()

@@ -477,6 +477,21 @@ def test_fast_writer_escapes_what_json_must_escape(frames):
     assert [json.loads(t) for t in json_text.transaction_json(tx)] == expected
 
 
+@pytest.mark.parametrize("batch_rows", [1, 7, 100, 10**9])
+def test_text_encoded_in_batches_is_the_text_encoded_at_once(frames, batch_rows):
+    """``grouped_bytes`` (the Plaid documents' and the sync pages' text, a batch of groups at
+    a time) gives each group the bytes one buffer of every row gives it: empty groups,
+    groups larger than a batch and a batch's last group included."""
+    tx = frames[SMALLEST]["transactions"].head(400)
+    sizes = np.random.default_rng(5).choice([0, 0, 1, 3, 40, 150], size=60)
+    starts = np.minimum(np.r_[0, np.cumsum(sizes)], len(tx))
+    starts[-1] = len(tx)
+    whole = json_text.contiguous_bytes(json_text.comma_terminated(tx), starts)
+    batched = list(json_text.grouped_bytes(tx, starts, batch_rows))
+    assert [bytes(b) for b in batched] == [bytes(w) for w in whole]
+    assert len(batched) == len(starts) - 1 and sum(map(len, batched)) > 0
+
+
 def test_unfinished_exports_of_ended_runs_are_removed_and_nothing_else(tmp_path, frames):
     dead = export.start_export(tmp_path, "retiree", "20250101T000000Z-dead", "run-dead")
     live = export.start_export(tmp_path, "retiree", "20250101T000001Z-live", "run-live")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -33,6 +34,10 @@ PARTY, COUNTERPARTIES = len(_PATHS), len(_PATHS) + 1  # the template's own two s
 LOCATION_KEYS = ("city", "region", "postal_code", "country", "store_number")
 STORE = "in store"
 _LEVEL = "$.personal_finance_category.confidence_level"
+# Rows encoded at a time by ``grouped_bytes``: a shard's text is about 1.3 KB a row, and its
+# encoding holds the columns' text beside it, so one buffer per shard would grow with the
+# shard (a reset's sync pages and the Plaid documents are two of them at once).
+BATCH_ROWS = 50_000
 
 
 def _quoted(array: pa.Array) -> pa.Array:
@@ -174,3 +179,19 @@ def contiguous_bytes(texts: pa.Array, starts: np.ndarray) -> list[memoryview]:
     data = memoryview(texts.buffers()[2]) if len(texts) else memoryview(b"")
     bounds = offsets[starts]
     return [data[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def grouped_bytes(
+    transactions: pd.DataFrame, starts: np.ndarray, batch_rows: int = BATCH_ROWS
+) -> Iterator[memoryview]:
+    """``comma_terminated``'s bytes of each group of rows (group ``i`` is rows
+    ``starts[i]:starts[i + 1]``), in group order, encoded a batch of whole groups at a time:
+    a batch holds about ``batch_rows`` rows (a larger group is a batch of its own), so the
+    memory stays bounded whatever the shard's size."""
+    groups, first = len(starts) - 1, 0
+    while first < groups:
+        reach = int(np.searchsorted(starts, starts[first] + batch_rows, side="right")) - 1
+        last = min(max(reach, first + 1), groups)
+        texts = comma_terminated(transactions.iloc[starts[first] : starts[last]])
+        yield from contiguous_bytes(texts, starts[first : last + 1] - starts[first])
+        first = last

@@ -143,12 +143,13 @@ def sync_page_texts(
     since: dt.date | None,
 ) -> Iterator[tuple[str, int, bytes]]:
     """``sync_pages``' pages as UTF-8 JSON text, the added transactions written column-wise
-    (``json_text``) into one buffer that each page slices: a reset adds every transaction,
-    and one object per row would cost its time and memory."""
+    (``json_text``) into buffers that each page slices, a batch of pages at a time: a reset
+    adds every transaction, and one object per row, or one buffer for all, would cost memory
+    that grows with the shard."""
     added, starts, removed_by, account_objects = _changes(accounts, transactions, changes)
     pages = list(_layout(starts, removed_by, account_objects))
     bounds = np.array([rows.start for _, _, rows, _, _ in pages] + [len(added)])
-    slices = json_text.contiguous_bytes(json_text.comma_terminated(added), bounds)
+    slices = json_text.grouped_bytes(added, bounds)
     marker = json_text.slot(0)
     for (account, number, _, removed, last), rows in zip(pages, slices, strict=True):
         layout = _page(account, [marker], removed, as_of, since, number, last)
