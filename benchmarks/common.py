@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from psycopg import sql
 
@@ -62,36 +63,39 @@ def dagster_home() -> Iterator[Path]:
         yield Path(home)
 
 
+class Measured(NamedTuple):
+    """One command's wall seconds (process start and code loading included) and peak RSS
+    (its largest process, the step processes it waited for included)."""
+
+    seconds: float
+    peak_mb: float
+
+
 def materialize_cli(
     persona: str, selection: str, home: Path, config: str | None = None, **env: str
-) -> float:
-    """Wall seconds of `dagster asset materialize` (process start and code loading included),
-    with ``env`` (e.g. SYNTH_SCALE, SYNTH_DATABASE_URL) on top of this process's environment
-    and ``config`` as its run config (JSON)."""
+) -> Measured:
+    """`dagster asset materialize`, measured, with ``env`` (e.g. SYNTH_SCALE,
+    SYNTH_DATABASE_URL) on top of this process's environment and ``config`` as its run
+    config (JSON)."""
     dagster = str(Path(sys.executable).parent / "dagster")
-    command = [
-        dagster,
-        "asset",
-        "materialize",
-        "-m",
-        "synth_assets",
-        "--select",
-        selection,
-        "--partition",
-        persona,
-        *(["--config-json", config] if config else []),
-    ]
-    start = time.perf_counter()
-    done = subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "DAGSTER_HOME": str(home), **env},
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(done.stderr[-3000:])
-    return time.perf_counter() - start
+    command = [dagster, "asset", "materialize", "-m", "synth_assets", "--select", selection]
+    command += ["--partition", persona, *(["--config-json", config] if config else [])]
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "DAGSTER_HOME": str(home), **env},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        _, status, usage = os.wait4(process.pid, 0)  # the command's own resource usage
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            log.seek(0)
+            raise SystemExit(log.read()[-3000:].decode(errors="replace"))
+    return Measured(seconds, usage.ru_maxrss / 1024)
 
 
 def scale_for(rows: int, persona: str = "family") -> float:

@@ -48,7 +48,7 @@ def timed(url: str, persona: str, scale: float, executor: str, config: str | Non
             SYNTH_SCALE=str(scale),
             SYNTH_DATABASE_URL=url,
             SYNTH_EXPORT_DIR=str(home / "exports"),
-        )
+        ).seconds
 
 
 def main() -> None:

@@ -47,7 +47,7 @@ def main() -> None:
                     SYNTH_SHARD_USERS=str(shard_users),
                     SYNTH_DATABASE_URL=url,
                     SYNTH_EXPORT_DIR=str(home / "exports"),
-                )
+                ).seconds
             digest = checksum(url)
             sums.add(digest)
             print(f"| {shard_users:,} | {seconds:.1f} | {digest[:12]}… |", flush=True)
