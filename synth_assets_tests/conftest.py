@@ -96,7 +96,8 @@ class Run:
 @pytest.fixture(scope="session")
 def retiree_run(database_url: str) -> Iterator[Run]:
     """``--select '*'`` of retiree as of ``AS_OF``, into a database of its own: the tests
-    that only read a run's events, metadata and rows share it."""
+    that only read a run's events, metadata and rows share it (and the xdist group
+    "retiree_run": one worker runs it once)."""
     name = "synth_run_test"
     url = other_database(database_url, name)
     with DagsterInstance.ephemeral() as instance:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from dagster import DagsterInstance, MarkdownMetadataValue, materialize
 
 from synth_assets.checks import registry
@@ -14,6 +15,7 @@ from synth_assets_tests.support.database import other_database, query, stored_ro
 from synth_assets_tests.support.runs import AS_OF, metadata_of, resources_for
 
 
+@pytest.mark.xdist_group("retiree_run")
 def test_materialize_one_persona_with_checks(retiree_run, frames):
     persona, result = retiree_run.persona, retiree_run.result
     evaluations = result.get_asset_check_evaluations()
@@ -68,6 +70,7 @@ def test_tables_round_trip_exactly_through_step_storage(frames, tmp_path):
         assert file.read(len(ARROW_MAGIC)) == ARROW_MAGIC
 
 
+@pytest.mark.xdist_group("retiree_run")
 def test_check_results_name_their_persona_and_fidelity_renders_as_a_table(retiree_run):
     """The checks tab shows no partition for a check: each result names its persona in its
     metadata and description; the fidelity metrics are a markdown table, not raw text."""

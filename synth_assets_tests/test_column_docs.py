@@ -4,6 +4,8 @@ database's tables), and the loader names the tables it wrote."""
 
 from __future__ import annotations
 
+import pytest
+
 from synth_assets.load import postgres, schema, target
 from synth_assets_tests.support.database import other_database, query
 
@@ -39,6 +41,7 @@ def test_postgres_holds_the_descriptions_and_an_older_database_gets_them(databas
     assert _comments(url) == declared
 
 
+@pytest.mark.xdist_group("retiree_run")
 def test_the_ui_shows_the_descriptions_and_the_tables_written(retiree_run):
     events = {
         e.asset_key.path[-1]: e for e in retiree_run.result.get_asset_materialization_events()

@@ -29,7 +29,8 @@ ONE = dt.timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def week(personas) -> dict[dt.date, dict[str, pd.DataFrame]]:
-    """The student persona on eight consecutive days, over a month's end and a weekend."""
+    """The student persona on eight consecutive days, over a month's end and a weekend
+    (tests using it share the xdist group "student_week": one worker generates them)."""
     first = dt.date(2026, 11, 26)
     return {
         first + i * ONE: generate_all(Context(personas["student"], as_of=first + i * ONE))
@@ -49,6 +50,7 @@ def test_the_same_as_of_gives_identical_tables_and_another_day_other_ones(person
     assert not later["transactions"].equals(frames["retiree"]["transactions"])
 
 
+@pytest.mark.xdist_group("student_week")
 def test_a_relative_window_ends_at_the_as_of_date(personas, week):
     for day, tables in week.items():
         window = personas["student"].window(day)
@@ -59,6 +61,7 @@ def test_a_relative_window_ends_at_the_as_of_date(personas, week):
         assert tables["transaction_changes"]["as_of"].eq(pd.Timestamp(day)).all()
 
 
+@pytest.mark.xdist_group("student_week")
 def test_moving_the_as_of_date_keeps_history_and_ids(week):
     """Rows inside both windows and older than the pending days are identical, field by
     field; users, accounts, content and jobs keep their ids and values."""
@@ -93,6 +96,7 @@ def _replay(table: pd.DataFrame, changes: pd.DataFrame, today: pd.DataFrame) -> 
     return pd.concat([table.drop(index=removed), today.loc[added]])
 
 
+@pytest.mark.xdist_group("student_week")
 def test_seven_days_of_changes_replay_to_the_last_days_table(week):
     days = sorted(week)
     table = _by_id(week[days[0]]["transactions"])
@@ -112,6 +116,7 @@ def _apply_pages(documents: dict[str, dict], pages) -> dict[str, dict]:
     return documents
 
 
+@pytest.mark.xdist_group("student_week")
 def test_seven_days_of_sync_pages_replay_to_the_last_days_objects(week):
     """What a Plaid client would do: apply each day's /transactions/sync pages to the
     objects it holds; it ends with exactly the objects of the last day."""
@@ -211,6 +216,7 @@ def test_the_fast_sync_writer_equals_the_views_pages_on_a_day_and_on_a_reset(fra
         assert max(n for _, n, _ in written) > 1, name  # a reset fills several pages
 
 
+@pytest.mark.xdist_group("student_week")
 def test_pending_transactions_post_as_plaid_does(week):
     """A pending row that posts: a new posted row, under a new id, on the same account,
     names it in pending_transaction_id; the pending one is removed that day; some
@@ -416,6 +422,7 @@ def test_each_new_rule_catches_its_defect(personas, frames):
     )
 
 
+@pytest.mark.xdist_group("retiree_run")
 def test_a_run_records_its_as_of_in_tags_and_every_tables_metadata(retiree_run):
     day = AS_OF.isoformat()  # configured (resources_for), not the run's start date
     result = retiree_run.result

@@ -8,7 +8,8 @@ nulled on the other rows, as the view leaves them out there) and the counterpart
 segment of its own: the merchant's object, or an empty list). Each column is encoded to JSON
 once, as an Arrow string array, and the template is filled in by Arrow
 (``binary_join_element_wise``) into one buffer in row order: never a Python object per row.
-A test holds the parsed text equal to ``views.transaction_objects`` for every persona.
+``grouped_bytes`` does it a batch of rows at a time, so a shard's text never sits whole in
+memory. A test holds the parsed text equal to ``views.transaction_objects`` for every persona.
 """
 
 from __future__ import annotations
