@@ -55,7 +55,7 @@ def _drop_tables(url: str) -> None:
 @contextmanager
 def dagster_home() -> Iterator[Path]:
     """A fresh, temporary DAGSTER_HOME with the project's local instance config (what `make
-    demo` uses): each measured command starts with an empty run history."""
+    demo` uses): the commands run in one start with an empty run history."""
     with tempfile.TemporaryDirectory(prefix="synth_bench_home_") as home:
         (Path(home) / "dagster.yaml").write_text(
             (ROOT / "configs" / "dagster.local.yaml").read_text()
@@ -89,7 +89,12 @@ def materialize_cli(
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
-        _, status, usage = os.wait4(process.pid, 0)  # the command's own resource usage
+        try:
+            _, status, usage = os.wait4(process.pid, 0)  # the command's own resource usage
+        except BaseException:  # interrupted: the command does not outlive the benchmark
+            process.kill()
+            process.wait()
+            raise
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode:

@@ -157,8 +157,8 @@ def plaid_parts(
 ) -> Iterator[tuple[str, list[bytes | memoryview]]]:
     """Each user's Plaid document as the pieces of its UTF-8 JSON text, written column-wise:
     the transactions (nearly all of the bytes) by ``plaid.json_text`` into buffers ordered by
-    user, a batch of users at a time, each user's slice of them used in place; the few accounts and liabilities from the
-    views' objects."""
+    user, a batch of users at a time, each user's slice used in place; the few accounts and
+    liabilities from the views' objects."""
     accounts = frames["accounts"]
     users = frames["users"]["id"].tolist()
     owner = dict(zip(accounts["account_id"], accounts["user_id"], strict=True))

@@ -481,8 +481,11 @@ def test_fast_writer_escapes_what_json_must_escape(frames):
 def test_text_encoded_in_batches_is_the_text_encoded_at_once(frames, batch_rows):
     """``grouped_bytes`` (the Plaid documents' and the sync pages' text, a batch of groups at
     a time) gives each group the bytes one buffer of every row gives it: empty groups,
-    groups larger than a batch and a batch's last group included."""
-    tx = frames[SMALLEST]["transactions"].head(400)
+    groups larger than a batch, a batch's last group, and text JSON must escape included."""
+    tx = frames[SMALLEST]["transactions"].head(400).copy()
+    # One name on every row: a few-valued column as a whole, every value distinct in a
+    # batch of one row; JSON escapes its non-ASCII and DEL whichever way it is encoded.
+    tx["name"] = "Cañon City ☕ \x7f"
     sizes = np.random.default_rng(5).choice([0, 0, 1, 3, 40, 150], size=60)
     starts = np.minimum(np.r_[0, np.cumsum(sizes)], len(tx))
     starts[-1] = len(tx)

@@ -6,10 +6,10 @@ for every row. The two parts of the object whose shape varies by row are filled 
 view's own helpers: the location (the view's text for a row in store, with the place columns
 nulled on the other rows, as the view leaves them out there) and the counterparties (a
 segment of its own: the merchant's object, or an empty list). Each column is encoded to JSON
-once, as an Arrow string array, and the template is filled in by Arrow
-(``binary_join_element_wise``) into one buffer in row order: never a Python object per row.
-``grouped_bytes`` does it a batch of rows at a time, so a shard's text never sits whole in
-memory. A test holds the parsed text equal to ``views.transaction_objects`` for every persona.
+once, as an Arrow string array (the same text ``json.dumps`` gives, whichever way a column
+is encoded), and the template is filled in by Arrow (``binary_join_element_wise``) into one
+buffer in row order: never a Python object per row. ``grouped_bytes`` does it a batch of rows
+at a time, so a shard's Plaid text never sits whole in memory. A test holds the parsed text equal to ``views.transaction_objects`` for every persona.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from synth_assets.plaid import views
 
 _PLACEHOLDER = "\x00{}\x00"
 _TOKEN = re.compile(r'"\\u0000(\d+)\\u0000"')
-_ESCAPED = '["\\\\\\x00-\\x1f]'  # a double quote, a backslash or a control character
+# What json.dumps escapes: a double quote, a backslash, and anything but printable ASCII.
+_ESCAPED = '["\\\\]|[^\\x20-\\x7e]'
 _PATHS = list(views.TRANSACTION_COLUMNS)
 PARTY, COUNTERPARTIES = len(_PATHS), len(_PATHS) + 1  # the template's own two slots
 LOCATION_KEYS = ("city", "region", "postal_code", "country", "store_number")
@@ -67,7 +68,7 @@ def encode(column: pd.Series, convert) -> pa.Array:
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     if pd.api.types.is_string_dtype(column) and len(uniques) > len(column) // 5:
         array = pa.array(column, from_pandas=True).cast(pa.string())  # ids: most are distinct
-        if not pc.any(pc.match_substring_regex(array, _ESCAPED)).as_py():
+        if not pc.any(pc.match_substring_regex(array, _ESCAPED)).as_py():  # the same text
             return _quoted(array)
     return _taken(codes, uniques, column.dtype, convert)
 
