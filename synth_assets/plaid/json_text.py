@@ -9,7 +9,8 @@ segment of its own: the merchant's object, or an empty list). Each column is enc
 once, as an Arrow string array (the same text ``json.dumps`` gives, whichever way a column
 is encoded), and the template is filled in by Arrow (``binary_join_element_wise``) into one
 buffer in row order: never a Python object per row. ``grouped_bytes`` does it a batch of rows
-at a time, so a shard's Plaid text never sits whole in memory. A test holds the parsed text equal to ``views.transaction_objects`` for every persona.
+at a time, so a shard's Plaid text never sits whole in memory. A test holds the parsed text
+equal to ``views.transaction_objects`` for every persona.
 """
 
 from __future__ import annotations
